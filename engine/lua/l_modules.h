@@ -1,0 +1,20 @@
+/*
+ * l_modules.h — the binding modules that make up knob.core. Each l_open_<name> pushes one table;
+ * luaopen_knob_core collects them as knob.core.<name>. To add a module: write engine/lua/l_<name>.c with
+ * its l_open_<name>, declare it here and list it in l_core.c.
+ */
+#ifndef KNOB_L_MODULES_H
+#define KNOB_L_MODULES_H
+
+#include <lua.h>
+
+int l_open_data(lua_State *L);    /* l_data.c: read_csv, from_table, the Dataset methods */
+int l_open_synth(lua_State *L);   /* l_synth.c: seeded synthetic dataset generators */
+int l_open_split(lua_State *L);   /* l_split.c: train/test split and CV splitters */
+int l_open_prep(lua_State *L);    /* l_prep.c: preprocessing transformers */
+int l_open_metrics(lua_State *L); /* l_metrics.c: classification and regression metrics */
+int l_open_sys(lua_State *L);     /* l_sys.c: clock, memory */
+
+int luaopen_knob_core(lua_State *L);
+
+#endif
