@@ -3,6 +3,7 @@
 --   knob.split    train/test split and cross-validation splitters
 --   knob.prep     preprocessing transformers (fit on training rows only)
 --   knob.metrics  classification and regression metrics
+--   knob.model    models behind one interface (fit, predict, save, load)
 --   knob.sys      clock, CPU time, memory
 local core = require "knob.core"
 
@@ -12,7 +13,7 @@ local knob = {
 }
 
 -- Modules are loaded on first use, so a script pays only for what it touches.
-local modules = {data = true, split = true, prep = true, metrics = true, sys = true}
+local modules = {data = true, split = true, prep = true, metrics = true, sys = true, model = true}
 setmetatable(knob, {
   __index = function(t, name)
     if modules[name] then

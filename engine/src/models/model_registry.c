@@ -1,0 +1,21 @@
+/* model_registry.c — the list of model kinds knob knows. Add a kind here after declaring it in model_impl.h. */
+#include <string.h>
+
+#include "model_impl.h"
+
+static const knob_model_vtable *const registry[] = {
+    &knob_model_dummy,
+};
+
+const knob_model_vtable *const *knob_model_kinds(size_t *n)
+{
+    *n = sizeof registry / sizeof registry[0];
+    return registry;
+}
+
+const knob_model_vtable *knob_model_find_kind(const char *kind)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->kind, kind) == 0) return registry[i];
+    return NULL;
+}

@@ -1,0 +1,91 @@
+-- knob.model — every model kind behind one interface.
+--   knob.model.<kind>{...hyperparameters}   a new unfitted Model (an unknown or misspelt name is an error)
+--   knob.model.kinds()                      the kinds with their hyperparameters (name, type, default, range)
+--   knob.model.load(path)                   a saved model, or nil, msg
+-- Model methods: fit(ds, {sample_weight=, eval_set=, callback=, threads=}), predict(ds), predict_proba(ds),
+-- score(ds, metric), params(), clone{overrides}, save(path), info(), feature_importances(), history(), close().
+local core = require "knob.core"
+
+local model = {}
+local methods = core.model.methods
+
+--- Score the model on ds with a metric name from knob.metrics (default: accuracy or r2).
+function methods.score(self, ds, metric)
+  local metrics = require "knob.metrics"
+  local info = self:info()
+  if not info.fitted then error(info.kind .. ": model is not fitted", 2) end
+  metric = metric or (info.task == "classification" and "accuracy" or "r2")
+  local m = metrics.get(metric)
+  local y = ds:target()
+  if m.needs_proba then
+    local proba, classes = self:predict_proba(ds)
+    if #classes == 2 then
+      local pos = {}
+      for i, row in ipairs(proba) do pos[i] = row[2] end
+      return m.fn(y, pos, {labels = classes})
+    end
+    return m.fn(y, proba, {labels = classes})
+  end
+  return m.fn(y, self:predict(ds))
+end
+
+--- Save as JSON. The file is written to a temporary name and renamed, so a crash never leaves half a model.
+function methods.save(self, path)
+  if type(path) ~= "string" then error("save: path must be a string", 2) end
+  local text = self:to_json()
+  local tmp = path .. ".tmp"
+  local f, err = io.open(tmp, "wb")
+  if not f then return nil, "cannot write model to '" .. path .. "': " .. tostring(err) end
+  local ok, werr = f:write(text)
+  f:close()
+  if not ok then os.remove(tmp) return nil, "cannot write model to '" .. path .. "': " .. tostring(werr) end
+  local renamed, rerr = os.rename(tmp, path)
+  if not renamed then os.remove(tmp) return nil, "cannot write model to '" .. path .. "': " .. tostring(rerr) end
+  return true
+end
+
+--- Load a model saved with :save(path); nil, msg if the file is missing, corrupt or not a knob model.
+function model.load(path)
+  if type(path) ~= "string" then error("load: path must be a string", 2) end
+  local f, err = io.open(path, "rb")
+  if not f then return nil, "cannot open model file '" .. path .. "': " .. tostring(err) end
+  local text = f:read("a")
+  f:close()
+  local m, msg = core.model.from_json(text)
+  if not m then return nil, path .. ": " .. msg end
+  return m
+end
+
+model.from_json = core.model.from_json
+model.kinds = core.model.kinds
+
+-- Create through pcall so an error (unknown hyperparameter, bad value) points at the user's line.
+local function new(kind, params, level)
+  local ok, m = pcall(core.model.new, kind, params)
+  if not ok then error(m, level + 1) end
+  return m
+end
+
+--- knob.model.new("gbdt", {...}) is the same as knob.model.gbdt{...}.
+function model.new(kind, params)
+  local m = new(kind, params, 2)
+  return m
+end
+
+setmetatable(model, {
+  __index = function(_, kind)
+    for _, k in ipairs(core.model.kinds()) do
+      if k.kind == kind then
+        return function(params)
+          local m = new(kind, params, 2)
+          return m
+        end
+      end
+    end
+    local names = {}
+    for _, k in ipairs(core.model.kinds()) do names[#names + 1] = k.kind end
+    error("knob.model has no kind '" .. tostring(kind) .. "' (valid: " .. table.concat(names, ", ") .. ")", 2)
+  end,
+})
+
+return model
