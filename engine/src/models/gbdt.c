@@ -1,0 +1,791 @@
+/* gbdt.c — gradient-boosted decision trees on histograms: the model kind "gbdt" (hyperparameters, losses,
+ * the boosting loop, early stopping, persistence). Trees are grown in gbdt_tree.c on features binned by
+ * gbdt_bins.c.
+ *
+ * Losses: binary log loss, multiclass softmax log loss (one tree per class per round), squared error,
+ * absolute error (leaf values renewed to the median residual, like LightGBM) and huber (gradient clipped at
+ * huber_delta). History per round: train_loss and valid_loss are the objective's mean loss (log loss; mean
+ * squared error; mean absolute error; mean huber loss), valid_metric is accuracy for classification and RMSE
+ * for regression. Categorical features are split on their level codes as ordered numbers.
+ */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gbdt.h"
+#include "knob/model.h"
+#include "knob/parallel.h"
+#include "knob/rng.h"
+#include "model_impl.h"
+
+enum { OBJ_AUTO, OBJ_BINARY, OBJ_MULTICLASS, OBJ_SQUARED, OBJ_ABSOLUTE, OBJ_HUBER };
+static const char *const objectives[] = {"auto", "binary", "multiclass", "squared_error", "absolute_error", "huber",
+                                         NULL};
+
+#define BIN_SAMPLE 200000   /* rows used at most to find the bin boundaries */
+#define ROW_BLOCK 8192      /* rows per task in the loss/gradient passes (fixed: results independent of threads) */
+
+static const knob_param_spec gbdt_params[] = {
+    {"objective", KNOB_PT_STR, 0, "auto", NAN, NAN, 0, 0, objectives, 0,
+     "auto = binary (2 classes), multiclass (more), squared_error (regression)"},
+    {"n_estimators", KNOB_PT_INT, 100, NULL, 1, 1e7, 0, 0, NULL, 0, "boosting rounds"},
+    {"learning_rate", KNOB_PT_NUM, 0.1, NULL, 0, 1e6, 1, 0, NULL, 0, "shrinkage of every leaf value"},
+    {"max_leaves", KNOB_PT_INT, 31, NULL, 2, 131072, 0, 0, NULL, 0, "leaves per tree (grown best leaf first)"},
+    {"max_depth", KNOB_PT_INT, NAN, NULL, 1, 64, 0, 0, NULL, 1, "depth limit (none = unlimited)"},
+    {"min_samples_leaf", KNOB_PT_INT, 20, NULL, 1, 1e12, 0, 0, NULL, 0, "rows per leaf at least"},
+    {"min_child_weight", KNOB_PT_NUM, 1e-3, NULL, 0, NAN, 0, 0, NULL, 0, "hessian per leaf at least"},
+    {"l2", KNOB_PT_NUM, 0, NULL, 0, NAN, 0, 0, NULL, 0, "L2 regularisation of leaf values (lambda)"},
+    {"l1", KNOB_PT_NUM, 0, NULL, 0, NAN, 0, 0, NULL, 0, "L1 regularisation of leaf values (alpha)"},
+    {"min_split_gain", KNOB_PT_NUM, 0, NULL, 0, NAN, 0, 0, NULL, 0, "a split must reduce the loss by more (gamma)"},
+    {"subsample", KNOB_PT_NUM, 1, NULL, 0, 1, 1, 0, NULL, 0, "fraction of rows sampled for each round"},
+    {"colsample", KNOB_PT_NUM, 1, NULL, 0, 1, 1, 0, NULL, 0, "fraction of features sampled for each tree"},
+    {"max_bins", KNOB_PT_INT, 255, NULL, 2, 255, 0, 0, NULL, 0, "histogram bins per feature (missing values get one more)"},
+    {"early_stopping_rounds", KNOB_PT_INT, NAN, NULL, 1, 1e7, 0, 0, NULL, 1,
+     "stop when the eval_set loss has not improved for this many rounds (keeps the best round)"},
+    {"seed", KNOB_PT_INT, 0, NULL, 0, 9007199254740992.0, 0, 0, NULL, 0, "seed of row/feature sampling and binning"},
+    {"n_jobs", KNOB_PT_INT, 0, NULL, 0, 256, 0, 0, NULL, 0, "threads (0 = knob's default)"},
+    {"base_score", KNOB_PT_NUM, NAN, NULL, NAN, NAN, 0, 0, NULL, 1,
+     "initial prediction: regression value, binary positive-class probability; none = prior (multiclass: any "
+     "value = uniform)"},
+    {"huber_delta", KNOB_PT_NUM, 1, NULL, 0, NAN, 1, 0, NULL, 0, "huber: residuals beyond this are linear"},
+    {NULL, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL},
+};
+
+typedef struct {
+    int objective;           /* OBJ_* (resolved) */
+    size_t k;                /* trees per round: n_classes for multiclass, else 1 */
+    double *base;            /* k initial raw scores */
+    size_t n_trees, cap;
+    knob_gbdt_tree *trees;   /* tree t belongs to class t % k */
+    double huber_delta;
+} gbdt_state;
+
+static int objective_code(const char *s)
+{
+    for (int i = 0; objectives[i]; i++)
+        if (!strcmp(objectives[i], s)) return i;
+    return -1;
+}
+
+static const char *gbdt_check(const knob_params *p)
+{
+    const char *obj = knob_params_str(p, "objective");
+    if (knob_params_is_set(p, "base_score") && obj && !strcmp(obj, "binary")) {
+        double b = knob_params_num(p, "base_score");
+        if (!(b > 0 && b < 1)) return "base_score must be a probability in (0, 1) for objective 'binary'";
+    }
+    return NULL;
+}
+
+static void gbdt_free(knob_model *m)
+{
+    gbdt_state *s = m->state;
+    if (!s) return;
+    for (size_t t = 0; t < s->n_trees; t++) free(s->trees[t].nodes);
+    free(s->trees);
+    free(s->base);
+    free(s);
+    m->state = NULL;
+}
+
+static gbdt_state *state_new(knob_model *m, int objective, size_t k, knob_err *err)
+{
+    gbdt_state *s = calloc(1, sizeof *s);
+    if (s) s->base = calloc(k, sizeof *s->base);
+    if (!s || !s->base) {
+        free(s);
+        knob_err_set(err, KNOB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->objective = objective;
+    s->k = k;
+    s->huber_delta = knob_params_num(&m->params, "huber_delta");
+    m->state = s;
+    return s;
+}
+
+static int push_tree(gbdt_state *s, const knob_gbdt_tree *t, knob_err *err)
+{
+    if (s->n_trees == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        knob_gbdt_tree *a = realloc(s->trees, cap * sizeof *a);
+        if (!a) return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory storing trees");
+        s->trees = a;
+        s->cap = cap;
+    }
+    s->trees[s->n_trees++] = *t;
+    return KNOB_OK;
+}
+
+/* ---- losses ---------------------------------------------------------------------------------------- */
+
+/* One pass over rows: the mean loss, the metric sum (correct predictions, or squared residuals), and (when gh
+ * is not NULL) gradients and hessians. Rows are processed in fixed blocks, reduced in block order. */
+typedef struct {
+    int obj;
+    size_t n, k;
+    const double *score;     /* n * k */
+    const double *y;
+    const double *w;         /* NULL = 1 */
+    double *gh;              /* k * 2n, or NULL */
+    double delta;
+    double *loss, *metric;   /* per block */
+} pass_ctx;
+
+static void pass_task(void *vctx, size_t blk, int worker)
+{
+    (void)worker;
+    pass_ctx *c = vctx;
+    size_t lo = blk * ROW_BLOCK, hi = lo + ROW_BLOCK, k = c->k, n = c->n;
+    if (hi > n) hi = n;
+    double loss = 0, metric = 0;
+    for (size_t i = lo; i < hi; i++) {
+        double w = c->w ? c->w[i] : 1.0, y = c->y[i], l, met;
+        const double *s = c->score + i * k;
+        if (c->obj == OBJ_BINARY) {
+            double e = exp(-fabs(s[0])), p = s[0] >= 0 ? 1 / (1 + e) : e / (1 + e);
+            l = log1p(e) + (s[0] > 0 ? s[0] : 0) - y * s[0];
+            met = (s[0] > 0) == (y > 0.5);
+            if (c->gh) {
+                double h = p * (1 - p);
+                c->gh[2 * i] = (w * (p - y));
+                c->gh[2 * i + 1] = (w * (h > 1e-16 ? h : 1e-16));
+            }
+        } else if (c->obj == OBJ_MULTICLASS) {
+            size_t yc = (size_t)y, arg = 0;
+            double mx = s[0], sum = 0;
+            for (size_t j = 1; j < k; j++)
+                if (s[j] > mx) mx = s[j], arg = j;
+            for (size_t j = 0; j < k; j++) sum += exp(s[j] - mx);
+            l = log(sum) + mx - s[yc];
+            met = arg == yc;
+            if (c->gh)
+                for (size_t j = 0; j < k; j++) {
+                    double p = exp(s[j] - mx) / sum, h = p * (1 - p);
+                    c->gh[j * 2 * n + 2 * i] = (w * (p - (j == yc)));
+                    c->gh[j * 2 * n + 2 * i + 1] = (w * (h > 1e-16 ? h : 1e-16));
+                }
+        } else {
+            double r = s[0] - y, a = fabs(r), g;
+            met = r * r;
+            if (c->obj == OBJ_SQUARED) {
+                l = r * r;
+                g = r;
+            } else if (c->obj == OBJ_ABSOLUTE) {
+                l = a;
+                g = (r > 0) - (r < 0);
+            } else {
+                l = a <= c->delta ? 0.5 * r * r : c->delta * (a - 0.5 * c->delta);
+                g = a <= c->delta ? r : r > 0 ? c->delta : -c->delta;
+            }
+            if (c->gh) {
+                c->gh[2 * i] = (w * g);
+                c->gh[2 * i + 1] = w;
+            }
+        }
+        loss += w * l;
+        metric += met;
+    }
+    c->loss[blk] = loss;
+    c->metric[blk] = metric;
+}
+
+/* Run a pass; *loss = weighted mean loss, *metric = accuracy or RMSE. */
+static void run_pass(pass_ctx *c, double wsum, int threads, double *loss, double *metric)
+{
+    size_t blocks = (c->n + ROW_BLOCK - 1) / ROW_BLOCK;
+    knob_parallel_for(blocks, c->n * c->k >= 2 * ROW_BLOCK ? threads : 1, pass_task, c);
+    double l = 0, met = 0;
+    for (size_t b = 0; b < blocks; b++) {
+        l += c->loss[b];
+        met += c->metric[b];
+    }
+    *loss = l / wsum;
+    *metric = c->obj == OBJ_BINARY || c->obj == OBJ_MULTICLASS ? met / (double)c->n : sqrt(met / (double)c->n);
+}
+
+/* ---- fitting --------------------------------------------------------------------------------------- */
+
+typedef struct {
+    knob_gbdt_bins bins;
+    uint8_t *binned, *eval_binned;
+    double *y, *w, *score, *eval_y, *eval_score, *resid, *rw, *part_loss, *part_metric;
+    double *gh;
+    uint32_t *in_rows, *out_rows;
+    int *feats, *perm;
+    knob_gbdt_grower *grower;
+} fit_work;
+
+static void work_free(fit_work *fw)
+{
+    knob_gbdt_bins_free(&fw->bins);
+    free(fw->binned);
+    free(fw->eval_binned);
+    free(fw->y);
+    free(fw->w);
+    free(fw->score);
+    free(fw->eval_y);
+    free(fw->eval_score);
+    free(fw->resid);
+    free(fw->rw);
+    free(fw->part_loss);
+    free(fw->part_metric);
+    free(fw->gh);
+    free(fw->in_rows);
+    free(fw->out_rows);
+    free(fw->feats);
+    free(fw->perm);
+    knob_gbdt_grower_free(&fw->grower);
+}
+
+static int resolve_objective(const knob_model *m, size_t n_classes, int *obj, knob_err *err)
+{
+    const char *name = knob_params_str(&m->params, "objective");
+    int o = objective_code(name);
+    int clf = m->schema.task == KNOB_TASK_CLASSIFICATION;
+    if (clf && n_classes < 2)
+        return knob_err_set(err, KNOB_EINVAL, "gbdt: classification needs at least 2 classes (got %zu)", n_classes);
+    if (o == OBJ_AUTO) o = clf ? (n_classes == 2 ? OBJ_BINARY : OBJ_MULTICLASS) : OBJ_SQUARED;
+    int o_clf = o == OBJ_BINARY || o == OBJ_MULTICLASS;
+    if (o_clf != clf)
+        return knob_err_set(err, KNOB_EINVAL, "gbdt: objective '%s' is for %s, but the target is %s", name,
+                            o_clf ? "classification" : "regression", clf ? "classification" : "regression");
+    if (o == OBJ_BINARY && n_classes != 2)
+        return knob_err_set(err, KNOB_EINVAL, "gbdt: objective 'binary' needs 2 classes (got %zu); use 'multiclass'",
+                            n_classes);
+    *obj = o;
+    return KNOB_OK;
+}
+
+/* Initial raw scores: prior log-odds / log class priors / mean / median, or base_score. */
+static void init_base(const knob_model *m, gbdt_state *s, const fit_work *fw, size_t n, double wsum)
+{
+    int set = knob_params_is_set(&m->params, "base_score");
+    double bs = knob_params_num(&m->params, "base_score");
+    if (s->objective == OBJ_BINARY) {
+        double p = bs;
+        if (!set) {
+            p = 0;
+            for (size_t i = 0; i < n; i++) p += fw->w[i] * fw->y[i];
+            p /= wsum;
+        }
+        p = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
+        s->base[0] = log(p / (1 - p));
+    } else if (s->objective == OBJ_MULTICLASS) {
+        if (set) return; /* all zero: uniform */
+        for (size_t i = 0; i < n; i++) s->base[(size_t)fw->y[i]] += fw->w[i];
+        for (size_t c = 0; c < s->k; c++) {
+            double p = s->base[c] / wsum;
+            s->base[c] = log(p > 1e-15 ? p : 1e-15);
+        }
+    } else if (set) {
+        s->base[0] = bs;
+    } else if (s->objective == OBJ_SQUARED) {
+        double sy = 0;
+        for (size_t i = 0; i < n; i++) sy += fw->w[i] * fw->y[i];
+        s->base[0] = sy / wsum;
+    } else {
+        s->base[0] = knob_weighted_median(fw->y, fw->w, n);
+    }
+}
+
+/* Absolute error: each leaf's value becomes the weighted median residual of its rows times the learning rate. */
+static void renew_leaves_median(knob_gbdt_grower *gr, knob_gbdt_tree *t, fit_work *fw, size_t k, size_t c, double lr)
+{
+    size_t nl = knob_gbdt_grower_n_leaves(gr);
+    for (size_t l = 0; l < nl; l++) {
+        int32_t node;
+        size_t cnt;
+        const uint32_t *rows = knob_gbdt_grower_leaf(gr, l, &node, &cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            fw->resid[i] = fw->y[rows[i]] - fw->score[(size_t)rows[i] * k + c];
+            fw->rw[i] = fw->w[rows[i]];
+        }
+        t->nodes[node].value = cnt ? lr * knob_weighted_median(fw->resid, fw->rw, cnt) : 0;
+    }
+}
+
+static int fit_alloc(fit_work *fw, size_t n, size_t p, size_t k, size_t ne, int obj)
+{
+    size_t blocks = (n > ne ? n : ne) / ROW_BLOCK + 1;
+    fw->binned = malloc(n * p > 0 ? n * p : 1);
+    fw->y = malloc(n * sizeof *fw->y);
+    fw->w = malloc(n * sizeof *fw->w);
+    fw->score = malloc(n * k * sizeof *fw->score);
+    fw->gh = malloc(2 * n * k * sizeof *fw->gh);
+    fw->in_rows = malloc(n * sizeof *fw->in_rows);
+    fw->out_rows = malloc(n * sizeof *fw->out_rows);
+    fw->feats = malloc((p ? p : 1) * sizeof *fw->feats);
+    fw->perm = malloc((p ? p : 1) * sizeof *fw->perm);
+    fw->part_loss = malloc(blocks * sizeof *fw->part_loss);
+    fw->part_metric = malloc(blocks * sizeof *fw->part_metric);
+    int ok = fw->binned && fw->y && fw->w && fw->score && fw->gh && fw->in_rows && fw->out_rows && fw->feats &&
+             fw->perm && fw->part_loss && fw->part_metric;
+    if (obj == OBJ_ABSOLUTE) {
+        fw->resid = malloc(n * sizeof *fw->resid);
+        fw->rw = malloc(n * sizeof *fw->rw);
+        ok = ok && fw->resid && fw->rw;
+    }
+    if (ne) {
+        fw->eval_binned = malloc(ne * (p ? p : 1));
+        fw->eval_y = malloc(ne * sizeof *fw->eval_y);
+        fw->eval_score = malloc(ne * k * sizeof *fw->eval_score);
+        ok = ok && fw->eval_binned && fw->eval_y && fw->eval_score;
+    }
+    return ok;
+}
+
+/* Rows of this round: Bernoulli(subsample) per row (at least one), the rest out of the bag. */
+static size_t sample_rows(fit_work *fw, size_t n, double subsample, knob_rng *rng, size_t *n_out)
+{
+    size_t m = 0, o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (knob_rng_uniform(rng) < subsample) fw->in_rows[m++] = (uint32_t)i;
+        else fw->out_rows[o++] = (uint32_t)i;
+    }
+    if (m == 0) { /* keep one row */
+        size_t r = (size_t)knob_rng_below(rng, o);
+        fw->in_rows[m++] = fw->out_rows[r];
+        memmove(fw->out_rows + r, fw->out_rows + r + 1, (o - r - 1) * sizeof *fw->out_rows);
+        o--;
+    }
+    *n_out = o;
+    return m;
+}
+
+/* Features of one tree: all, or a sorted random subset of max(1, round(colsample * p)). */
+static size_t sample_features(fit_work *fw, size_t p, double colsample, knob_rng *rng)
+{
+    size_t nf = p;
+    if (colsample < 1) {
+        nf = (size_t)floor(colsample * (double)p + 0.5);
+        if (nf < 1) nf = 1;
+        for (size_t j = 0; j < p; j++) fw->perm[j] = (int)j;
+        for (size_t j = 0; j < nf; j++) {
+            size_t r = j + (size_t)knob_rng_below(rng, p - j);
+            int t = fw->perm[j];
+            fw->perm[j] = fw->perm[r];
+            fw->perm[r] = t;
+        }
+        memset(fw->feats, 0, p * sizeof *fw->feats);
+        for (size_t j = 0; j < nf; j++) fw->feats[fw->perm[j]] = 1;
+        size_t q = 0;
+        for (size_t j = 0; j < p; j++)
+            if (fw->feats[j]) fw->perm[q++] = (int)j;
+        memcpy(fw->feats, fw->perm, nf * sizeof *fw->feats);
+        return nf;
+    }
+    for (size_t j = 0; j < p; j++) fw->feats[j] = (int)j;
+    return nf;
+}
+
+static void truncate_trees(gbdt_state *s, size_t n_trees)
+{
+    for (size_t t = n_trees; t < s->n_trees; t++) free(s->trees[t].nodes);
+    if (n_trees < s->n_trees) s->n_trees = n_trees;
+}
+
+static int gbdt_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
+{
+    const knob_params *P = &m->params;
+    size_t n = train->n_rows, p = train->frame->n_features, n_classes = m->schema.n_classes;
+    int obj = OBJ_AUTO;
+    int rc = resolve_objective(m, n_classes, &obj, err);
+    if (rc) return rc;
+    if (n > UINT32_MAX) return knob_err_set(err, KNOB_EINVAL, "gbdt: at most %u training rows", UINT32_MAX);
+    int early = knob_params_is_set(P, "early_stopping_rounds");
+    size_t patience = early ? (size_t)knob_params_num(P, "early_stopping_rounds") : 0;
+    const knob_dataset *ev = o->eval_set;
+    if (early && !ev) return knob_err_set(err, KNOB_EINVAL, "gbdt: early_stopping_rounds needs an eval_set");
+    if (ev && !ev->frame->y) return knob_err_set(err, KNOB_EINVAL, "gbdt: the eval_set has no target");
+    size_t ne = ev ? ev->n_rows : 0;
+    for (size_t i = 0; i < ne; i++)
+        if (isnan(knob_dataset_target(ev, i)))
+            return knob_err_set(err, KNOB_EINVAL, "gbdt: the eval_set target is missing or an unknown class at row %zu",
+                                i + 1);
+    size_t k = obj == OBJ_MULTICLASS ? n_classes : 1;
+    gbdt_state *s = state_new(m, obj, k, err);
+    if (!s) return KNOB_ENOMEM;
+    int threads = o->threads > 0 ? o->threads : (int)knob_params_num(P, "n_jobs");
+    if (threads <= 0) threads = knob_parallel_default_threads();
+    uint64_t seed = (uint64_t)knob_params_num(P, "seed");
+    size_t n_est = (size_t)knob_params_num(P, "n_estimators");
+    double subsample = knob_params_num(P, "subsample"), colsample = knob_params_num(P, "colsample");
+    double lr = knob_params_num(P, "learning_rate");
+    knob_gbdt_tree_params tp = {
+        .max_leaves = (int)knob_params_num(P, "max_leaves"),
+        .max_depth = knob_params_is_set(P, "max_depth") ? (int)knob_params_num(P, "max_depth") : 0,
+        .min_samples_leaf = (size_t)knob_params_num(P, "min_samples_leaf"),
+        .min_child_weight = knob_params_num(P, "min_child_weight"),
+        .l2 = knob_params_num(P, "l2"),
+        .l1 = knob_params_num(P, "l1"),
+        .min_split_gain = knob_params_num(P, "min_split_gain"),
+        .learning_rate = lr,
+        .threads = threads,
+    };
+
+    fit_work fw;
+    memset(&fw, 0, sizeof fw);
+    if (!fit_alloc(&fw, n, p, k, ne, obj)) {
+        work_free(&fw);
+        return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory for %zu rows x %zu features", n, p);
+    }
+    rc = knob_gbdt_bins_fit(&fw.bins, train, (int)knob_params_num(P, "max_bins"), BIN_SAMPLE,
+                            seed ^ 0x9e3779b97f4a7c15ull, threads, err);
+    if (rc) {
+        work_free(&fw);
+        return rc;
+    }
+    knob_gbdt_bins_apply(&fw.bins, train, fw.binned, threads);
+    knob_dataset_gather_y(train, fw.y);
+    double wsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        fw.w[i] = o->sample_weight ? o->sample_weight[i] : 1.0;
+        wsum += fw.w[i];
+    }
+    if (!(wsum > 0)) {
+        work_free(&fw);
+        return knob_err_set(err, KNOB_EINVAL, "gbdt: the sample weights sum to zero");
+    }
+    init_base(m, s, &fw, n, wsum);
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++) fw.score[i * k + c] = s->base[c];
+    if (ev) {
+        knob_gbdt_bins_apply(&fw.bins, ev, fw.eval_binned, threads);
+        knob_dataset_gather_y(ev, fw.eval_y);
+        for (size_t i = 0; i < ne; i++)
+            for (size_t c = 0; c < k; c++) fw.eval_score[i * k + c] = s->base[c];
+    }
+    if (!(fw.grower = knob_gbdt_grower_new(&fw.bins, fw.binned, n, &tp, err))) {
+        work_free(&fw);
+        return KNOB_ENOMEM;
+    }
+    pass_ctx train_pass = {obj, n, k, fw.score, fw.y, fw.w, fw.gh, s->huber_delta, fw.part_loss, fw.part_metric};
+    pass_ctx eval_pass = {obj, ne, k, fw.eval_score, fw.eval_y, NULL, NULL, s->huber_delta, fw.part_loss,
+                          fw.part_metric};
+    double train_loss, train_metric, eval_loss = NAN, eval_metric = NAN, best_loss = INFINITY;
+    run_pass(&train_pass, wsum, threads, &train_loss, &train_metric);
+    knob_rng rng;
+    knob_rng_seed(&rng, seed);
+    size_t best_round = 0, round = 0;
+    snprintf(m->history.status, sizeof m->history.status, "n_estimators");
+    for (round = 1; round <= n_est && rc == KNOB_OK; round++) {
+        size_t n_in = n, n_out = 0;
+        if (subsample < 1) n_in = sample_rows(&fw, n, subsample, &rng, &n_out);
+        for (size_t c = 0; c < k && rc == KNOB_OK; c++) {
+            size_t nf = sample_features(&fw, p, colsample, &rng);
+            knob_gbdt_tree tree;
+            rc = knob_gbdt_grow(fw.grower, fw.gh + c * 2 * n, subsample < 1 ? fw.in_rows : NULL, n_in, fw.feats, nf,
+                                &tree, err);
+            if (rc) break;
+            if (obj == OBJ_ABSOLUTE) renew_leaves_median(fw.grower, &tree, &fw, k, c, lr);
+            if ((rc = push_tree(s, &tree, err))) {
+                free(tree.nodes);
+                break;
+            }
+            size_t nl = knob_gbdt_grower_n_leaves(fw.grower);
+            for (size_t l = 0; l < nl; l++) { /* in-bag rows: by the partition */
+                int32_t node;
+                size_t cnt;
+                const uint32_t *rows = knob_gbdt_grower_leaf(fw.grower, l, &node, &cnt);
+                double v = tree.nodes[node].value;
+                for (size_t i = 0; i < cnt; i++) fw.score[(size_t)rows[i] * k + c] += v;
+            }
+            if (n_out) knob_gbdt_tree_add_binned(&tree, &fw.bins, fw.binned, n, fw.out_rows, n_out, fw.score + c, k);
+            if (ev) knob_gbdt_tree_add_binned(&tree, &fw.bins, fw.eval_binned, ne, NULL, ne, fw.eval_score + c, k);
+        }
+        if (rc) break;
+        train_pass.gh = round < n_est ? fw.gh : NULL; /* the next round's gradients come with this loss */
+        run_pass(&train_pass, wsum, threads, &train_loss, &train_metric);
+        if (ev) run_pass(&eval_pass, (double)ne, threads, &eval_loss, &eval_metric);
+        knob_iter_info info = {round, train_loss, eval_loss, eval_metric, lr};
+        if ((rc = knob_history_push(&m->history, &info, err))) break;
+        if (ev && eval_loss < best_loss) {
+            best_loss = eval_loss;
+            best_round = round;
+        }
+        if (o->callback) {
+            int r = o->callback(o->callback_ud, &info, err);
+            if (r < 0) {
+                rc = r;
+                break;
+            }
+            if (r == 1) {
+                snprintf(m->history.status, sizeof m->history.status, "callback");
+                break;
+            }
+        }
+        if (early && round - best_round >= patience) {
+            truncate_trees(s, best_round * k);
+            snprintf(m->history.status, sizeof m->history.status, "early_stopping (best iteration %zu)", best_round);
+            break;
+        }
+    }
+    if (rc == KNOB_OK && early && round > n_est && best_round < n_est) {
+        truncate_trees(s, best_round * k);
+        snprintf(m->history.status, sizeof m->history.status, "n_estimators (best iteration %zu)", best_round);
+    }
+    work_free(&fw);
+    return rc;
+}
+
+/* ---- prediction ------------------------------------------------------------------------------------ */
+
+static int threads_of(const knob_model *m)
+{
+    int t = (int)knob_params_num(&m->params, "n_jobs");
+    return t > 0 ? t : knob_parallel_default_threads();
+}
+
+/* Probabilities from raw scores, in place (binary: k = 1 score -> 2 probabilities in out). */
+static int gbdt_proba(const knob_model *m, const knob_dataset *ds, double *out, knob_err *err)
+{
+    const gbdt_state *s = m->state;
+    size_t n = ds->n_rows, k = s->k;
+    if (s->objective == OBJ_BINARY) {
+        double *raw = malloc((n ? n : 1) * sizeof *raw);
+        if (!raw) return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory predicting %zu rows", n);
+        int rc = knob_gbdt_predict_raw(s->trees, s->n_trees, 1, s->base, ds, raw, threads_of(m), err);
+        for (size_t i = 0; rc == KNOB_OK && i < n; i++) {
+            double p1 = 1 / (1 + exp(-raw[i]));
+            out[2 * i] = 1 - p1;
+            out[2 * i + 1] = p1;
+        }
+        free(raw);
+        return rc;
+    }
+    int rc = knob_gbdt_predict_raw(s->trees, s->n_trees, k, s->base, ds, out, threads_of(m), err);
+    for (size_t i = 0; rc == KNOB_OK && i < n; i++) {
+        double *r = out + i * k, mx = r[0], sum = 0;
+        for (size_t c = 1; c < k; c++)
+            if (r[c] > mx) mx = r[c];
+        for (size_t c = 0; c < k; c++) sum += (r[c] = exp(r[c] - mx));
+        for (size_t c = 0; c < k; c++) r[c] /= sum;
+    }
+    return rc;
+}
+
+static int gbdt_predict(const knob_model *m, const knob_dataset *ds, double *out, knob_err *err)
+{
+    const gbdt_state *s = m->state;
+    size_t n = ds->n_rows;
+    if (s->objective != OBJ_BINARY && s->objective != OBJ_MULTICLASS)
+        return knob_gbdt_predict_raw(s->trees, s->n_trees, 1, s->base, ds, out, threads_of(m), err);
+    size_t k = s->k;
+    double *raw = malloc((n * k > 0 ? n * k : 1) * sizeof *raw);
+    if (!raw) return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory predicting %zu rows", n);
+    int rc = knob_gbdt_predict_raw(s->trees, s->n_trees, k, s->base, ds, raw, threads_of(m), err);
+    for (size_t i = 0; rc == KNOB_OK && i < n; i++) {
+        if (k == 1) {
+            out[i] = raw[i] > 0;
+            continue;
+        }
+        size_t arg = 0;
+        for (size_t c = 1; c < k; c++)
+            if (raw[i * k + c] > raw[i * k + arg]) arg = c;
+        out[i] = (double)arg;
+    }
+    free(raw);
+    return rc;
+}
+
+/* ---- persistence: each tree as parallel arrays ------------------------------------------------------- */
+
+/* A JSON number that reads back as exactly the same double (cJSON's own printing may drop the last bit). */
+static cJSON *exact_number(double v)
+{
+    char buf[32];
+    if (v == floor(v) && fabs(v) < 1e15) return cJSON_CreateNumber(v);
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *tree_to_json(const knob_gbdt_tree *t)
+{
+    static const char *const keys[] = {"feature", "threshold", "default_left", "left", "right", "value", "gain"};
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr[7];
+    for (int a = 0; a < 7; a++) arr[a] = cJSON_AddArrayToObject(o, keys[a]);
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const knob_gbdt_node *nd = &t->nodes[i];
+        cJSON_AddItemToArray(arr[0], cJSON_CreateNumber(nd->feature));
+        cJSON_AddItemToArray(arr[1], isinf(nd->threshold) ? cJSON_CreateNull() : exact_number(nd->threshold));
+        cJSON_AddItemToArray(arr[2], cJSON_CreateNumber(nd->default_left));
+        cJSON_AddItemToArray(arr[3], cJSON_CreateNumber(nd->left));
+        cJSON_AddItemToArray(arr[4], cJSON_CreateNumber(nd->right));
+        cJSON_AddItemToArray(arr[5], exact_number(nd->value));
+        cJSON_AddItemToArray(arr[6], exact_number(nd->gain));
+    }
+    return o;
+}
+
+static int gbdt_save(const knob_model *m, cJSON *obj, knob_err *err)
+{
+    const gbdt_state *s = m->state;
+    cJSON_AddStringToObject(obj, "objective", objectives[s->objective]);
+    cJSON_AddNumberToObject(obj, "trees_per_round", (double)s->k);
+    cJSON *base = cJSON_AddArrayToObject(obj, "base");
+    for (size_t c = 0; c < s->k; c++) cJSON_AddItemToArray(base, exact_number(s->base[c]));
+    cJSON *trees = cJSON_AddArrayToObject(obj, "trees");
+    for (size_t t = 0; t < s->n_trees; t++) cJSON_AddItemToArray(trees, tree_to_json(&s->trees[t]));
+    if (!trees || cJSON_GetArraySize(trees) != (int)s->n_trees)
+        return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory saving trees");
+    return KNOB_OK;
+}
+
+static int tree_from_json(const cJSON *o, size_t ti, size_t p, knob_gbdt_tree *t, knob_err *err)
+{
+    static const char *const keys[] = {"feature", "threshold", "default_left", "left", "right", "value", "gain"};
+    const cJSON *arr[7];
+    t->n_nodes = 0;
+    t->nodes = NULL;
+    if (!cJSON_IsObject(o)) return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu] must be an object", ti + 1);
+    for (int a = 0; a < 7; a++) {
+        arr[a] = cJSON_GetObjectItemCaseSensitive(o, keys[a]);
+        if (!cJSON_IsArray(arr[a]))
+            return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].%s must be an array", ti + 1, keys[a]);
+    }
+    size_t nn = (size_t)cJSON_GetArraySize(arr[0]);
+    for (int a = 1; a < 7; a++)
+        if ((size_t)cJSON_GetArraySize(arr[a]) != nn)
+            return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].%s has %d entries, feature has %zu",
+                                ti + 1, keys[a], cJSON_GetArraySize(arr[a]), nn);
+    if (nn == 0 || nn > (size_t)INT32_MAX)
+        return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu] has no nodes", ti + 1);
+    if (!(t->nodes = calloc(nn, sizeof *t->nodes))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
+    t->n_nodes = nn;
+    const cJSON *e[7];
+    for (int a = 0; a < 7; a++) e[a] = arr[a]->child;
+    for (size_t i = 0; i < nn; i++) {
+        knob_gbdt_node *nd = &t->nodes[i];
+        double v[7];
+        for (int a = 0; a < 7; a++) {
+            if (a == 1 && cJSON_IsNull(e[a])) v[a] = INFINITY;
+            else if (cJSON_IsNumber(e[a]) && isfinite(e[a]->valuedouble)) v[a] = e[a]->valuedouble;
+            else
+                return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].%s[%zu] is not a number", ti + 1,
+                                    keys[a], i + 1);
+            e[a] = e[a]->next;
+        }
+        int leaf = v[0] == -1;
+        if (!leaf && !(v[0] >= 0 && v[0] < (double)p && v[0] == floor(v[0])))
+            return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].feature[%zu] = %g is not a feature index",
+                                ti + 1, i + 1, v[0]);
+        for (int a = 3; a <= 4 && !leaf; a++)
+            if (!(v[a] > (double)i && v[a] < (double)nn && v[a] == floor(v[a])))
+                return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].%s[%zu] = %g is not a later node",
+                                    ti + 1, keys[a], i + 1, v[a]);
+        nd->feature = (int32_t)v[0];
+        nd->threshold = v[1];
+        nd->default_left = v[2] != 0;
+        nd->left = leaf ? -1 : (int32_t)v[3];
+        nd->right = leaf ? -1 : (int32_t)v[4];
+        nd->value = v[5];
+        nd->gain = v[6];
+    }
+    return KNOB_OK;
+}
+
+static int gbdt_load(knob_model *m, const cJSON *obj, knob_err *err)
+{
+    const cJSON *jo = cJSON_GetObjectItemCaseSensitive(obj, "objective");
+    int code = cJSON_IsString(jo) ? objective_code(jo->valuestring) : -1;
+    if (code <= OBJ_AUTO)
+        return knob_err_set(err, KNOB_EPARSE, "model file: field 'state.objective' must name a gbdt objective");
+    int clf = m->schema.task == KNOB_TASK_CLASSIFICATION, o_clf = code == OBJ_BINARY || code == OBJ_MULTICLASS;
+    size_t k = code == OBJ_MULTICLASS ? m->schema.n_classes : 1;
+    if (clf != o_clf || (code == OBJ_BINARY && m->schema.n_classes != 2) || (code == OBJ_MULTICLASS && k < 2))
+        return knob_err_set(err, KNOB_EPARSE, "model file: state.objective '%s' does not fit the schema's task",
+                            jo->valuestring);
+    double kk;
+    int rc = knob_json_number(cJSON_GetObjectItemCaseSensitive(obj, "trees_per_round"), "state.trees_per_round", &kk,
+                              err);
+    if (rc) return rc;
+    if (kk != (double)k)
+        return knob_err_set(err, KNOB_EPARSE, "model file: state.trees_per_round must be %zu for this objective", k);
+    gbdt_state *s = state_new(m, code, k, err);
+    if (!s) return KNOB_ENOMEM;
+    double *base = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, "base"), k, "state.base", err);
+    if (!base) return err ? err->code : KNOB_EPARSE;
+    memcpy(s->base, base, k * sizeof *base);
+    free(base);
+    const cJSON *trees = cJSON_GetObjectItemCaseSensitive(obj, "trees");
+    if (!cJSON_IsArray(trees)) return knob_err_set(err, KNOB_EPARSE, "model file: field 'state.trees' must be an array");
+    size_t nt = (size_t)cJSON_GetArraySize(trees);
+    if (nt % k) return knob_err_set(err, KNOB_EPARSE, "model file: state.trees must hold %zu trees per round", k);
+    const cJSON *it;
+    size_t ti = 0;
+    cJSON_ArrayForEach(it, trees)
+    {
+        knob_gbdt_tree t;
+        rc = tree_from_json(it, ti++, m->schema.n_features, &t, err);
+        if (rc == KNOB_OK && (rc = push_tree(s, &t, err))) free(t.nodes);
+        if (rc) {
+            free(t.nodes);
+            return rc;
+        }
+    }
+    return KNOB_OK;
+}
+
+/* ---- introspection --------------------------------------------------------------------------------- */
+
+static int gbdt_importances(const knob_model *m, double *out, knob_err *err)
+{
+    (void)err;
+    const gbdt_state *s = m->state;
+    size_t p = m->schema.n_features;
+    double total = 0;
+    memset(out, 0, p * sizeof *out);
+    for (size_t t = 0; t < s->n_trees; t++)
+        for (size_t i = 0; i < s->trees[t].n_nodes; i++) {
+            const knob_gbdt_node *nd = &s->trees[t].nodes[i];
+            if (nd->feature >= 0) out[nd->feature] += nd->gain;
+        }
+    for (size_t j = 0; j < p; j++) total += out[j];
+    if (total > 0)
+        for (size_t j = 0; j < p; j++) out[j] /= total;
+    return KNOB_OK;
+}
+
+static size_t gbdt_n_learned(const knob_model *m)
+{
+    const gbdt_state *s = m->state;
+    size_t n = s->k;
+    for (size_t t = 0; t < s->n_trees; t++) n += s->trees[t].n_nodes;
+    return n;
+}
+
+static size_t gbdt_bytes(const knob_model *m)
+{
+    const gbdt_state *s = m->state;
+    size_t b = sizeof *s + s->k * sizeof(double) + s->cap * sizeof(knob_gbdt_tree);
+    for (size_t t = 0; t < s->n_trees; t++) b += s->trees[t].n_nodes * sizeof(knob_gbdt_node);
+    return b;
+}
+
+static void gbdt_describe(const knob_model *m, char *buf, size_t size)
+{
+    const gbdt_state *s = m->state;
+    knob_describe_printf(buf, size, "%zu trees, %s", s->n_trees, objectives[s->objective]);
+}
+
+const knob_model_vtable knob_model_gbdt = {
+    .kind = "gbdt",
+    .summary = "gradient-boosted decision trees on feature histograms (leaf-wise, native missing values)",
+    .tasks = (1u << KNOB_TASK_CLASSIFICATION) | (1u << KNOB_TASK_REGRESSION),
+    .params = gbdt_params,
+    .check = gbdt_check,
+    .fit = gbdt_fit,
+    .predict = gbdt_predict,
+    .predict_proba = gbdt_proba,
+    .save = gbdt_save,
+    .load = gbdt_load,
+    .free_state = gbdt_free,
+    .importances = gbdt_importances,
+    .n_learned = gbdt_n_learned,
+    .state_bytes = gbdt_bytes,
+    .describe = gbdt_describe,
+};

@@ -1,0 +1,552 @@
+/* gbdt_tree.c — one histogram tree, grown best leaf first: row partition, histograms (built for the smaller
+ * child, the larger one by subtraction from the parent), split search with learned missing-value direction,
+ * and prediction by raw thresholds. Work is split by feature: each task owns whole features, so results are
+ * identical for any number of threads. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gbdt.h"
+#include "knob/parallel.h"
+
+/* A histogram: for each slot (feature bin) the sums of gradients and hessians, interleaved (2 * total doubles),
+ * followed by the row counts (total uint32). */
+typedef double hist_t;
+
+static uint32_t *hist_counts(const knob_gbdt_bins *b, const hist_t *h)
+{
+    return (uint32_t *)(uintptr_t)(h + 2 * b->total);
+}
+
+#if defined(__GNUC__)
+/* Add a (gradient, hessian) pair with one vector add. */
+typedef double v2d __attribute__((vector_size(16)));
+static inline void add_pair(double *dst, const double *src)
+{
+    v2d s, d;
+    memcpy(&s, src, sizeof s);
+    memcpy(&d, dst, sizeof d);
+    d += s;
+    memcpy(dst, &d, sizeof d);
+}
+#else
+static inline void add_pair(double *dst, const double *src)
+{
+    dst[0] += src[0];
+    dst[1] += src[1];
+}
+#endif
+
+typedef struct {
+    double gain;                      /* 0.5 * loss reduction; -inf when no valid split */
+    int32_t feature, bin, default_left;
+    double lg, lh, ln;                /* left child's sums */
+} split_t;
+
+typedef struct {
+    int32_t node;
+    int depth;
+    size_t begin, count;   /* segment of the row partition */
+    double g, h;           /* sums over the leaf's rows */
+    hist_t *hist;            /* NULL when not kept */
+    split_t best;
+    int open;              /* has a split worth making */
+} leaf_t;
+
+#define HIST_BUDGET ((size_t)512 << 20) /* bytes of histograms kept at most */
+
+struct knob_gbdt_grower {
+    const knob_gbdt_bins *bins;
+    const uint8_t *binned;
+    size_t n;
+    knob_gbdt_tree_params tp;
+    uint32_t *part, *tmp;       /* row partition (n) and scratch (n) */
+    double *ogh;                 /* gradient pairs in partition order (2n) */
+    leaf_t *leaves;
+    size_t n_leaves;
+    knob_gbdt_node *nodes;
+    size_t n_nodes;
+    hist_t **free_hist;           /* unused histograms */
+    size_t n_free, n_alloc, max_alloc;
+    hist_t **all_hist;            /* every allocated histogram (for freeing) */
+    split_t *fbest;             /* per task: best split of the two leaves being searched */
+    int identity;               /* the root holds every row in order (no gather needed) */
+    double hmin;                /* a child's hessian must be at least this (min_child_weight, and > -l2) */
+    const double *gh;
+};
+
+/* Doubles per histogram (the counts take half a double each). */
+static size_t hist_size(const knob_gbdt_bins *b)
+{
+    return 2 * b->total + (b->total + 1) / 2 + 1;
+}
+
+static void split_none(split_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->gain = -INFINITY;
+    s->feature = -1;
+}
+
+knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t *binned, size_t n_rows,
+                                       const knob_gbdt_tree_params *tp, knob_err *err)
+{
+    knob_gbdt_grower *g = calloc(1, sizeof *g);
+    if (!g) goto oom;
+    g->bins = bins;
+    g->binned = binned;
+    g->n = n_rows;
+    g->tp = *tp;
+    g->hmin = tp->min_child_weight > 0 ? tp->min_child_weight : tp->l2 > 0 ? 0 : DBL_MIN;
+    size_t L = (size_t)tp->max_leaves, p = bins->n_features;
+    size_t hist_bytes = hist_size(bins) * sizeof(hist_t);
+    g->max_alloc = HIST_BUDGET / hist_bytes;
+    if (g->max_alloc > L + 1) g->max_alloc = L + 1;
+    if (g->max_alloc < 3) g->max_alloc = 3;
+    g->part = malloc((n_rows ? n_rows : 1) * sizeof *g->part);
+    g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
+    g->ogh = malloc(2 * (n_rows ? n_rows : 1) * sizeof *g->ogh);
+    g->leaves = calloc(L, sizeof *g->leaves);
+    g->nodes = calloc(2 * L, sizeof *g->nodes);
+    g->free_hist = calloc(g->max_alloc, sizeof *g->free_hist);
+    g->all_hist = calloc(g->max_alloc, sizeof *g->all_hist);
+    g->fbest = calloc(2 * (p ? p : 1), sizeof *g->fbest);
+    if (!g->part || !g->tmp || !g->ogh || !g->leaves || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
+        goto oom;
+    return g;
+oom:
+    knob_gbdt_grower_free(&g);
+    knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory for a tree grower over %zu rows", n_rows);
+    return NULL;
+}
+
+void knob_gbdt_grower_free(knob_gbdt_grower **gp)
+{
+    if (!gp || !*gp) return;
+    knob_gbdt_grower *g = *gp;
+    if (g->all_hist)
+        for (size_t i = 0; i < g->n_alloc; i++) free(g->all_hist[i]);
+    free(g->all_hist);
+    free(g->free_hist);
+    free(g->part);
+    free(g->tmp);
+    free(g->ogh);
+    free(g->leaves);
+    free(g->nodes);
+    free(g->fbest);
+    free(g);
+    *gp = NULL;
+}
+
+/* ---- histogram pool ------------------------------------------------------------------------------- */
+
+static void hist_release(knob_gbdt_grower *g, leaf_t *l)
+{
+    if (l->hist) g->free_hist[g->n_free++] = l->hist;
+    l->hist = NULL;
+}
+
+/* A free histogram; when the pool is at its budget, take the one of the open leaf that gains least. */
+static hist_t *hist_acquire(knob_gbdt_grower *g)
+{
+    if (g->n_free) return g->free_hist[--g->n_free];
+    if (g->n_alloc < g->max_alloc) {
+        hist_t *h = malloc(hist_size(g->bins) * sizeof *h);
+        if (h) g->all_hist[g->n_alloc++] = h;
+        if (h) return h;
+    }
+    leaf_t *victim = NULL;
+    for (size_t k = 0; k < g->n_leaves; k++) {
+        leaf_t *l = &g->leaves[k];
+        if (l->open && l->hist && (!victim || l->best.gain < victim->best.gain)) victim = l;
+    }
+    if (!victim) return NULL;
+    hist_t *h = victim->hist;
+    victim->hist = NULL;
+    return h;
+}
+
+/* ---- split search ---------------------------------------------------------------------------------- */
+
+static double soft(double G, double l1)
+{
+    return G > l1 ? G - l1 : G < -l1 ? G + l1 : 0;
+}
+
+static double leaf_score(double G, double H, const knob_gbdt_tree_params *tp)
+{
+    double t = soft(G, tp->l1);
+    return t * t / (H + tp->l2);
+}
+
+static int can_split(const knob_gbdt_grower *g, const leaf_t *l)
+{
+    const knob_gbdt_tree_params *tp = &g->tp;
+    return (tp->max_depth == 0 || l->depth < tp->max_depth) && l->count >= 2 * tp->min_samples_leaf &&
+           l->h >= 2 * tp->min_child_weight;
+}
+
+/* The best split of leaf l on feature f (its histogram must be built). Candidates are compared as fractions
+ * (a^2/b + c^2/d as (a^2 d + c^2 b) / (b d)) so the scan needs no division. */
+static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_t *best)
+{
+    const knob_gbdt_tree_params *tp = &g->tp;
+    int nb = g->bins->n_bins[f];
+    size_t off = g->bins->offset[f];
+    const double *gh = l->hist + 2 * off;
+    const uint32_t *cnt = hist_counts(g->bins, l->hist) + off;
+    double mg = gh[2 * nb], mh = gh[2 * nb + 1], mn = cnt[nb];
+    double G = l->g, H = l->h, N = (double)l->count, msl = (double)tp->min_samples_leaf, hmin = g->hmin;
+    double l1 = tp->l1, l2 = tp->l2, bnum = -1, bden = 1;
+    split_none(best);
+    double GL = 0, HL = 0, NL = 0;
+    for (int t = 0; t < nb; t++) {
+        GL += gh[2 * t];
+        HL += gh[2 * t + 1];
+        NL += cnt[t];
+        if (cnt[t] == 0 || NL + mn < msl) continue; /* an empty bin repeats the previous candidate */
+        if (N - NL < msl) break;                     /* the right side only shrinks from here */
+        for (int opt = 0; opt <= (mn > 0); opt++) {  /* 0: missing values go right, 1: they go left */
+            double lg = opt ? GL + mg : GL, lh = opt ? HL + mh : HL, ln = opt ? NL + mn : NL;
+            double rg = G - lg, rh = H - lh, rn = N - ln;
+            if (!((ln >= msl) & (rn >= msl) & (lh >= hmin) & (rh >= hmin))) continue;
+            double a = l1 > 0 ? soft(lg, l1) : lg, c = l1 > 0 ? soft(rg, l1) : rg, b = lh + l2, d = rh + l2;
+            double num = a * a * d + c * c * b, den = b * d;
+            if (num * bden > bnum * den) {
+                bnum = num;
+                bden = den;
+                best->feature = f;
+                best->bin = t;
+                /* without missing values in training, send them with the larger side */
+                best->default_left = mn > 0 ? opt : ln >= rn;
+                best->lg = lg;
+                best->lh = lh;
+                best->ln = ln;
+            }
+        }
+    }
+    if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(G, H, tp));
+}
+
+/* ---- histogram building ------------------------------------------------------------------------- */
+
+static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, int f)
+{
+    int nb = g->bins->n_bins[f];
+    size_t off = g->bins->offset[f];
+    double *h = l->hist + 2 * off;
+    uint32_t *cnt = hist_counts(g->bins, l->hist) + off;
+    memset(h, 0, 2 * ((size_t)nb + 1) * sizeof *h);
+    memset(cnt, 0, ((size_t)nb + 1) * sizeof *cnt);
+    const uint8_t *col = g->binned + (size_t)f * g->n;
+    size_t m = l->count, i = 0;
+    if (g->identity && l->begin == 0 && m == g->n) { /* the root over all rows: sequential access */
+        const double *o = g->gh;
+        for (; i + 4 <= m; i += 4) {
+            unsigned a = col[i], b = col[i + 1], c = col[i + 2], d = col[i + 3];
+            add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
+            add_pair(h + 2 * b, o + 2 * i + 2), cnt[b]++;
+            add_pair(h + 2 * c, o + 2 * i + 4), cnt[c]++;
+            add_pair(h + 2 * d, o + 2 * i + 6), cnt[d]++;
+        }
+        for (; i < m; i++) {
+            unsigned a = col[i];
+            add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
+        }
+        return;
+    }
+    const uint32_t *idx = g->part + l->begin;
+    const double *o = g->ogh + 2 * l->begin;
+    for (; i + 4 <= m; i += 4) {
+        unsigned a = col[idx[i]], b = col[idx[i + 1]], c = col[idx[i + 2]], d = col[idx[i + 3]];
+        add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
+        add_pair(h + 2 * b, o + 2 * i + 2), cnt[b]++;
+        add_pair(h + 2 * c, o + 2 * i + 4), cnt[c]++;
+        add_pair(h + 2 * d, o + 2 * i + 6), cnt[d]++;
+    }
+    for (; i < m; i++) {
+        unsigned a = col[idx[i]];
+        add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
+    }
+}
+
+/* dst (the parent's histogram) -= src on feature f. */
+static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *src, int f)
+{
+    size_t off = g->bins->offset[f], nb = (size_t)g->bins->n_bins[f] + 1;
+    for (size_t b = 2 * off; b < 2 * (off + nb); b++) dst[b] -= src[b];
+    uint32_t *dc = hist_counts(g->bins, dst);
+    const uint32_t *sc = hist_counts(g->bins, src);
+    for (size_t b = off; b < off + nb; b++) dc[b] -= sc[b];
+}
+
+/* One step of work over features: build leaf a's histogram (if a->hist), make leaf b's (by subtraction
+ * from the parent's histogram it holds, or by building), and search the leaves flagged in find_a/find_b. */
+typedef struct {
+    knob_gbdt_grower *g;
+    const int *feats;
+    size_t nf;
+    leaf_t *a, *b;
+    int b_subtract;
+    int find_a, find_b;
+} step_ctx;
+
+static void step_task(void *vctx, size_t t, int worker)
+{
+    (void)worker;
+    step_ctx *c = vctx;
+    knob_gbdt_grower *g = c->g;
+    int f = c->feats[t];
+    if (c->a && c->a->hist) build_hist(g, c->a, f);
+    if (c->b && c->b->hist) {
+        if (c->b_subtract) subtract_hist(g, c->b->hist, c->a->hist, f);
+        else build_hist(g, c->b, f);
+    }
+    if (c->find_a) find_split(g, c->a, f, &g->fbest[t]);
+    if (c->find_b) find_split(g, c->b, f, &g->fbest[c->nf + t]);
+}
+
+/* Gradient pairs of leaf l's rows into ogh, in partition order. */
+static void gather(knob_gbdt_grower *g, const leaf_t *l)
+{
+    if (g->identity && l->begin == 0 && l->count == g->n) return;
+    const uint32_t *idx = g->part + l->begin;
+    double *o = g->ogh + 2 * l->begin;
+    const double *gh = g->gh;
+    for (size_t i = 0; i < l->count; i++) {
+        o[2 * i] = gh[2 * (size_t)idx[i]];
+        o[2 * i + 1] = gh[2 * (size_t)idx[i] + 1];
+    }
+}
+
+static void reduce_best(const knob_gbdt_grower *g, leaf_t *l, const split_t *fb, size_t nf)
+{
+    split_none(&l->best);
+    for (size_t t = 0; t < nf; t++)
+        if (fb[t].feature >= 0 && fb[t].gain > l->best.gain) l->best = fb[t];
+    l->open = l->best.feature >= 0 && l->best.gain > g->tp.min_split_gain;
+}
+
+/* Build/subtract histograms and search splits for the leaves a (and b); a is built from rows. */
+static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a, leaf_t *b, int b_subtract,
+                     int find_a, int find_b)
+{
+    size_t rows = (a && a->hist ? a->count : 0) + (b && b->hist && !b_subtract ? b->count : 0);
+    int threads = rows * nf >= 65536 ? g->tp.threads : 1;
+    if (a && a->hist) gather(g, a);
+    if (b && b->hist && !b_subtract) gather(g, b);
+    step_ctx c = {g, feats, nf, a, b, b_subtract, find_a, find_b};
+    knob_parallel_for(nf, threads, step_task, &c);
+    if (find_a) reduce_best(g, a, g->fbest, nf);
+    if (find_b) reduce_best(g, b, g->fbest + nf, nf);
+}
+
+/* Stable partition of leaf l's rows by its best split; returns the number going left. */
+static size_t partition(knob_gbdt_grower *g, const leaf_t *l)
+{
+    const split_t *s = &l->best;
+    const uint8_t *col = g->binned + (size_t)s->feature * g->n;
+    uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
+    int dl = s->default_left;
+    uint32_t *idx = g->part + l->begin;
+    size_t nl = 0, nr = 0;
+    uint32_t *tmp = g->tmp;
+    for (size_t i = 0; i < l->count; i++) { /* branch-free: write to both sides, advance one */
+        uint32_t r = idx[i];
+        uint8_t b = col[r];
+        size_t left = (size_t)((b <= bin) | (dl & (b == miss)));
+        idx[nl] = r;
+        tmp[nr] = r;
+        nl += left;
+        nr += 1 - left;
+    }
+    memcpy(idx + nl, tmp, nr * sizeof *idx);
+    return nl;
+}
+
+static knob_gbdt_node *new_leaf_node(knob_gbdt_grower *g)
+{
+    knob_gbdt_node *nd = &g->nodes[g->n_nodes++];
+    memset(nd, 0, sizeof *nd);
+    nd->feature = -1;
+    nd->left = nd->right = -1;
+    return nd;
+}
+
+/* Split leaf k by its best split; the left child takes slot k, the right child a new slot. */
+static int split_leaf(knob_gbdt_grower *g, size_t k, const int *feats, size_t nf)
+{
+    leaf_t *L = &g->leaves[k];
+    split_t s = L->best;
+    size_t nl = partition(g, L);
+    int32_t node = L->node, li = (int32_t)g->n_nodes, ri = li + 1;
+    new_leaf_node(g);
+    new_leaf_node(g);
+    knob_gbdt_node *nd = &g->nodes[node];
+    nd->feature = s.feature;
+    nd->bin = s.bin;
+    nd->default_left = s.default_left;
+    nd->threshold = g->bins->upper[g->bins->offset[s.feature] + (size_t)s.bin];
+    nd->gain = s.gain;
+    nd->left = li;
+    nd->right = ri;
+    hist_t *parent_hist = L->hist;
+    leaf_t parent = *L;
+    leaf_t *left = L, *right = &g->leaves[g->n_leaves++];
+    memset(left, 0, sizeof *left);
+    memset(right, 0, sizeof *right);
+    *left = (leaf_t){.node = li, .depth = parent.depth + 1, .begin = parent.begin, .count = nl, .g = s.lg, .h = s.lh};
+    *right = (leaf_t){.node = ri, .depth = parent.depth + 1, .begin = parent.begin + nl, .count = parent.count - nl,
+                      .g = parent.g - s.lg, .h = parent.h - s.lh};
+    split_none(&left->best);
+    split_none(&right->best);
+    int sl = can_split(g, left), sr = can_split(g, right);
+    if (g->n_leaves >= (size_t)g->tp.max_leaves || (!sl && !sr)) {
+        if (parent_hist) g->free_hist[g->n_free++] = parent_hist;
+        return KNOB_OK;
+    }
+    int left_small = left->count <= right->count;
+    leaf_t *small = left_small ? left : right, *large = left_small ? right : left;
+    int s_small = left_small ? sl : sr, s_large = left_small ? sr : sl;
+    int subtract = 0;
+    if (parent_hist && s_large) {
+        large->hist = parent_hist;
+        subtract = 1;
+        if (!(small->hist = hist_acquire(g))) return KNOB_ENOMEM;
+    } else {
+        if (parent_hist) g->free_hist[g->n_free++] = parent_hist;
+        if (s_small && !(small->hist = hist_acquire(g))) return KNOB_ENOMEM;
+        if (s_large && !(large->hist = hist_acquire(g))) return KNOB_ENOMEM;
+    }
+    run_step(g, feats, nf, small, large, subtract, s_small, s_large);
+    if (!small->open) hist_release(g, small);
+    if (!large->open) hist_release(g, large);
+    return KNOB_OK;
+}
+
+int knob_gbdt_grow(knob_gbdt_grower *g, const double *gh, const uint32_t *rows, size_t m, const int *feats,
+                   size_t nf, knob_gbdt_tree *out, knob_err *err)
+{
+    out->n_nodes = 0;
+    out->nodes = NULL;
+    g->gh = gh;
+    g->identity = rows == NULL;
+    if (rows) memcpy(g->part, rows, m * sizeof *rows);
+    else
+        for (size_t i = 0; i < m; i++) g->part[i] = (uint32_t)i;
+    g->n_nodes = 0;
+    g->n_leaves = 1;
+    double G = 0, H = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t r = g->part[i];
+        G += gh[2 * r];
+        H += gh[2 * r + 1];
+    }
+    new_leaf_node(g);
+    leaf_t *root = &g->leaves[0];
+    *root = (leaf_t){.node = 0, .depth = 0, .begin = 0, .count = m, .g = G, .h = H};
+    split_none(&root->best);
+    int rc = KNOB_OK;
+    if (can_split(g, root) && g->tp.max_leaves >= 2 && nf > 0) {
+        if (!(root->hist = hist_acquire(g))) rc = KNOB_ENOMEM;
+        else run_step(g, feats, nf, root, NULL, 0, 1, 0);
+        if (!root->open) hist_release(g, root);
+    }
+    while (rc == KNOB_OK && g->n_leaves < (size_t)g->tp.max_leaves) {
+        size_t best = (size_t)-1;
+        for (size_t k = 0; k < g->n_leaves; k++)
+            if (g->leaves[k].open && (best == (size_t)-1 || g->leaves[k].best.gain > g->leaves[best].best.gain))
+                best = k;
+        if (best == (size_t)-1) break;
+        rc = split_leaf(g, best, feats, nf);
+    }
+    for (size_t k = 0; k < g->n_leaves; k++) { /* leaf values; every histogram back to the pool */
+        leaf_t *l = &g->leaves[k];
+        hist_release(g, l);
+        l->open = 0;
+        double den = l->h + g->tp.l2;
+        g->nodes[l->node].value = den > 0 ? -soft(l->g, g->tp.l1) / den * g->tp.learning_rate : 0;
+    }
+    if (rc) return knob_err_set(err, rc, "gbdt: out of memory for histograms");
+    out->nodes = malloc(g->n_nodes * sizeof *out->nodes);
+    if (!out->nodes) return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory storing a tree");
+    memcpy(out->nodes, g->nodes, g->n_nodes * sizeof *out->nodes);
+    out->n_nodes = g->n_nodes;
+    return KNOB_OK;
+}
+
+size_t knob_gbdt_grower_n_leaves(const knob_gbdt_grower *g)
+{
+    return g->n_leaves;
+}
+
+const uint32_t *knob_gbdt_grower_leaf(const knob_gbdt_grower *g, size_t k, int32_t *node, size_t *n)
+{
+    const leaf_t *l = &g->leaves[k];
+    *node = l->node;
+    *n = l->count;
+    return g->part + l->begin;
+}
+
+/* ---- prediction ----------------------------------------------------------------------------------- */
+
+void knob_gbdt_tree_add_binned(const knob_gbdt_tree *t, const knob_gbdt_bins *bins, const uint8_t *binned,
+                               size_t n, const uint32_t *rows, size_t m, double *out, size_t stride)
+{
+    const knob_gbdt_node *nodes = t->nodes;
+    for (size_t r = 0; r < m; r++) {
+        size_t i = rows ? rows[r] : r;
+        const knob_gbdt_node *nd = nodes;
+        while (nd->feature >= 0) {
+            uint8_t b = binned[(size_t)nd->feature * n + i];
+            int left = b == bins->n_bins[nd->feature] ? nd->default_left : b <= nd->bin;
+            nd = nodes + (left ? nd->left : nd->right);
+        }
+        out[i * stride] += nd->value;
+    }
+}
+
+#define PREDICT_BLOCK 256
+
+typedef struct {
+    const knob_gbdt_tree *trees;
+    size_t n_trees, k;
+    const double *base;
+    const knob_dataset *ds;
+    double *out;
+    double *xbuf;   /* per worker: PREDICT_BLOCK * n_features */
+} predict_ctx;
+
+static void predict_task(void *vctx, size_t task, int worker)
+{
+    predict_ctx *c = vctx;
+    const knob_frame *f = c->ds->frame;
+    size_t p = f->n_features, k = c->k, lo = task * PREDICT_BLOCK, hi = lo + PREDICT_BLOCK;
+    if (hi > c->ds->n_rows) hi = c->ds->n_rows;
+    double *x = c->xbuf + (size_t)worker * PREDICT_BLOCK * (p ? p : 1);
+    for (size_t j = 0; j < p; j++) /* the block's rows, row-major */
+        for (size_t i = lo; i < hi; i++) x[(i - lo) * p + j] = f->X[j * f->n_rows + knob_dataset_row(c->ds, i)];
+    for (size_t i = lo; i < hi; i++)
+        for (size_t cl = 0; cl < k; cl++) c->out[i * k + cl] = c->base[cl];
+    for (size_t t = 0; t < c->n_trees; t++) {
+        size_t cl = t % k;
+        for (size_t i = lo; i < hi; i++) c->out[i * k + cl] += knob_gbdt_tree_leaf(&c->trees[t], x + (i - lo) * p)->value;
+    }
+}
+
+int knob_gbdt_predict_raw(const knob_gbdt_tree *trees, size_t n_trees, size_t k, const double *base,
+                          const knob_dataset *ds, double *out, int threads, knob_err *err)
+{
+    size_t n = ds->n_rows, p = ds->frame->n_features;
+    if (n == 0) return KNOB_OK;
+    size_t tasks = (n + PREDICT_BLOCK - 1) / PREDICT_BLOCK;
+    if (threads <= 0) threads = knob_parallel_default_threads();
+    if ((size_t)threads > tasks) threads = (int)tasks;
+    double *xbuf = malloc((size_t)threads * PREDICT_BLOCK * (p ? p : 1) * sizeof *xbuf);
+    if (!xbuf) return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory predicting %zu rows", n);
+    predict_ctx c = {trees, n_trees, k, base, ds, out, xbuf};
+    knob_parallel_for(tasks, threads, predict_task, &c);
+    free(xbuf);
+    return KNOB_OK;
+}
