@@ -843,27 +843,50 @@ static int push_new_dataset(lua_State *L, knob_dataset *ds, const knob_err *err)
     return 1;
 }
 
+/* Entry i of a list argument (on the stack top) → a 0-based row or column index; raises if invalid. */
+typedef size_t (*entry_fn)(lua_State *L, const knob_dataset *ds, lua_Integer i);
+
+/* The table at slot 2 as an anchored array of indices, each converted by fn; its length in *n. */
+static size_t *check_list(lua_State *L, const knob_dataset *ds, size_t *n, entry_fn fn)
+{
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer len = luaL_len(L, 2);
+    *n = (size_t)(len > 0 ? len : 0);
+    size_t *out = l_alloc_anchored(L, *n * sizeof *out);
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_geti(L, 2, i);
+        out[i - 1] = fn(L, ds, i);
+        lua_pop(L, 1);
+    }
+    return out;
+}
+
+static size_t subset_entry(lua_State *L, const knob_dataset *ds, lua_Integer i)
+{
+    int isint = 0;
+    lua_Integer k = lua_tointegerx(L, -1, &isint);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isint)
+        luaL_error(L, "subset: entry %I must be an integer row index (got %s)", (LUAI_UACINT)i,
+                   lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+    if (k < 1 || (size_t)k > ds->n_rows)
+        luaL_error(L, "subset: row index %I (entry %I) out of range (dataset has %I rows)", (LUAI_UACINT)k,
+                   (LUAI_UACINT)i, (LUAI_UACINT)ds->n_rows);
+    return (size_t)(k - 1);
+}
+
+static size_t select_entry(lua_State *L, const knob_dataset *ds, lua_Integer i)
+{
+    (void)i;
+    return check_column(L, ds, -1, "select", 0);
+}
+
 static int m_subset(lua_State *L)
 {
     knob_dataset *ds = l_check_dataset(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lua_Integer n = luaL_len(L, 2);
-    size_t *idx = l_alloc_anchored(L, (size_t)(n > 0 ? n : 0) * sizeof *idx);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, 2, i);
-        int isint = 0;
-        lua_Integer k = lua_tointegerx(L, -1, &isint);
-        if (lua_type(L, -1) != LUA_TNUMBER || !isint)
-            luaL_error(L, "subset: entry %I must be an integer row index (got %s)", (LUAI_UACINT)i,
-                       lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
-        if (k < 1 || (size_t)k > ds->n_rows)
-            luaL_error(L, "subset: row index %I (entry %I) out of range (dataset has %I rows)", (LUAI_UACINT)k,
-                       (LUAI_UACINT)i, (LUAI_UACINT)ds->n_rows);
-        idx[i - 1] = (size_t)(k - 1);
-        lua_pop(L, 1);
-    }
+    size_t n;
+    size_t *idx = check_list(L, ds, &n, subset_entry);
     knob_err err;
-    return push_new_dataset(L, knob_dataset_subset(ds, idx, (size_t)(n > 0 ? n : 0), &err), &err);
+    return push_new_dataset(L, knob_dataset_subset(ds, idx, n, &err), &err);
 }
 
 static int m_copy(lua_State *L)
@@ -875,16 +898,10 @@ static int m_copy(lua_State *L)
 static int m_select(lua_State *L)
 {
     knob_dataset *ds = l_check_dataset(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lua_Integer n = luaL_len(L, 2);
-    size_t *cols = l_alloc_anchored(L, (size_t)(n > 0 ? n : 0) * sizeof *cols);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, 2, i);
-        cols[i - 1] = check_column(L, ds, -1, "select", 0);
-        lua_pop(L, 1);
-    }
+    size_t n;
+    size_t *cols = check_list(L, ds, &n, select_entry);
     knob_err err;
-    return push_new_dataset(L, knob_dataset_select(ds, cols, (size_t)(n > 0 ? n : 0), &err), &err);
+    return push_new_dataset(L, knob_dataset_select(ds, cols, n, &err), &err);
 }
 
 static void set_number(lua_State *L, const char *k, double v)
