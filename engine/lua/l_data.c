@@ -172,7 +172,8 @@ static int l_read_csv(lua_State *L)
                 luaL_error(L, "%s: column '%s' is listed as both categorical and numeric", W, o.numeric[b]);
     knob_err err;
     knob_dataset *ds = knob_csv_read(path, &o, &err);
-    if (!ds) return l_fail(L, &err);
+    if (!ds && err.code == KNOB_EINVAL) return l_raise(L, &err); /* options wrong whatever the file holds */
+    if (!ds) return l_fail(L, &err);                            /* cannot read it, or its content is bad */
     l_push_dataset(L, ds);
     return 1;
 }

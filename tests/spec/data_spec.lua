@@ -521,6 +521,15 @@ describe("knob.Dataset methods", function()
     collectgarbage()
   end)
 
+  it("merges knob.core.data and knob.core.synth; Lua methods live in the shared methods table", function()
+    for k, v in pairs(knob.core.data) do assert.equals(v, data[k]) end
+    for k, v in pairs(knob.core.synth) do assert.equals(v, data[k]) end
+    assert.equals(knob.core.data.Dataset, data.Dataset)
+    assert.equals(getmetatable(mixed()).__index, data.Dataset)
+    assert.is_function(data.Dataset.describe)
+    assert.is_function(data.Dataset.head)
+  end)
+
   it("rejects a non-dataset self", function()
     errors(function() data.Dataset.rows({}) end, "bad argument #1 to 'rows' (knob.Dataset expected, got table)")
   end)
@@ -624,6 +633,16 @@ describe("knob.data.read_csv on the bundled data", function()
     os.remove(path)
     assert.same(sub:target(), back2:target())
     assert.same(sub:column("a"), back2:column("a"))
+  end)
+
+  it("raises when the reader finds the options wrong whatever the file holds", function()
+    needs_reader()
+    errors(function() data.read_csv("examples/data/iris.csv", {delimiter = "x"}) end, "delimiter")
+    errors(function() data.read_csv("examples/data/iris.csv", {task = "regression"}) end, "target")
+    -- a target the file does not have depends on the content: nil, msg
+    local ds, msg = data.read_csv("examples/data/iris.csv", {target = "nope"})
+    assert.is_nil(ds)
+    assert.matches("nope", msg, 1, true)
   end)
 
   it("applies na_values, categorical and numeric", function()
