@@ -135,7 +135,8 @@ static size_t *check_labels(lua_State *L, int idx, const char *what, const char 
     idx = lua_absindex(L, idx);
     lua_Integer len = luaL_len(L, idx);
     if ((size_t)len != n)
-        luaL_error(L, "%s: option '%s' has %I entries but the data has %zu rows", what, name, (LUAI_UACINT)len, n);
+        luaL_error(L, "%s: option '%s' has %I entries but the data has %I rows", what, name, (LUAI_UACINT)len,
+                   (LUAI_UACINT)n);
     size_t *codes = l_alloc_anchored(L, n * sizeof *codes);
     knob_err err;
     int rc;
@@ -145,7 +146,8 @@ static size_t *check_labels(lua_State *L, int idx, const char *what, const char 
         for (size_t i = 0; i < n; i++) {
             int t = lua_geti(L, idx, (lua_Integer)i + 1);
             if (t != LUA_TSTRING)
-                luaL_error(L, "%s: option '%s': entry %zu must be a string like entry 1 (got %s)", what, name, i + 1,
+                luaL_error(L, "%s: option '%s': entry %I must be a string like entry 1 (got %s)", what, name,
+                           (LUAI_UACINT)i + 1,
                            lua_typename(L, t));
             s[i] = lua_tostring(L, -1); /* anchored by the table */
             lua_pop(L, 1);
@@ -228,7 +230,7 @@ static void add_fold(lua_State *L, int folds)
     lua_rawseti(L, folds, luaL_len(L, folds) + 1);
 }
 
-static size_t check_source(lua_State *L, int idx, knob_dataset **ds)
+static size_t check_source(lua_State *L, int idx, const char *what, knob_dataset **ds)
 {
     *ds = NULL;
     if (luaL_testudata(L, idx, KNOB_DATASET_MT)) {
@@ -238,8 +240,8 @@ static size_t check_source(lua_State *L, int idx, knob_dataset **ds)
     int isint = 0;
     lua_Integer n = lua_tointegerx(L, idx, &isint);
     if (!isint || lua_type(L, idx) != LUA_TNUMBER)
-        luaL_argerror(L, idx, lua_pushfstring(L, "row count or knob.Dataset expected, got %s", luaL_typename(L, idx)));
-    if (n < 0) luaL_argerror(L, idx, "row count must be >= 0");
+        luaL_error(L, "%s: expected a row count or a knob.Dataset (got %s)", what, luaL_typename(L, idx));
+    if (n < 0) luaL_error(L, "%s: the row count must be >= 0 (got %I)", what, (LUAI_UACINT)n);
     return (size_t)n;
 }
 
@@ -248,7 +250,7 @@ static int l_indices(lua_State *L)
     params p;
     knob_dataset *ds;
     parse_params(L, (int)lua_tointeger(L, lua_upvalueindex(1)), 2, &p);
-    size_t n = check_source(L, 1, &ds), n_lab = 0;
+    size_t n = check_source(L, 1, p.what, &ds), n_lab = 0;
     size_t *lab = NULL;
     if (p.kind == K_GROUP) lab = check_groups(L, 2, &p, ds, n, &n_lab);
     else if (p.stratify) lab = check_classes(L, 2, &p, ds, n, &n_lab);
@@ -302,7 +304,19 @@ static int l_indices(lua_State *L)
 /* check(kind, opts) → {kind=, n_splits=, k=, repeats=, shuffle=, stratify=, seed=, test=, ...} */
 static int l_check(lua_State *L)
 {
-    int kind = luaL_checkoption(L, 1, NULL, kind_names);
+    const char *name = luaL_checkstring(L, 1);
+    int kind = 0;
+    while (kind_names[kind] && strcmp(kind_names[kind], name) != 0) kind++;
+    if (!kind_names[kind]) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; kind_names[i]; i++) {
+            if (i) luaL_addstring(&b, ", ");
+            luaL_addstring(&b, kind_names[i]);
+        }
+        luaL_pushresult(&b);
+        return luaL_error(L, "knob.split: unknown splitter kind '%s' (valid: %s)", name, lua_tostring(L, -1));
+    }
     params p;
     parse_params(L, kind, 2, &p);
     lua_createtable(L, 0, 10);
@@ -346,8 +360,11 @@ static int l_check(lua_State *L)
 /* view(ds, idx) → a Dataset of rows idx (1-based, repeats allowed) sharing ds's frame. */
 static int l_view(lua_State *L)
 {
+    if (!luaL_testudata(L, 1, KNOB_DATASET_MT))
+        return luaL_error(L, "knob.split.view: a knob.Dataset expected (got %s)", luaL_typename(L, 1));
     knob_dataset *ds = l_check_dataset(L, 1);
-    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_istable(L, 2))
+        return luaL_error(L, "knob.split.view: a table of row indices expected (got %s)", luaL_typename(L, 2));
     size_t m = (size_t)luaL_len(L, 2);
     size_t *idx = l_alloc_anchored(L, (m ? m : 1) * sizeof *idx);
     for (size_t j = 0; j < m; j++) {
@@ -355,10 +372,11 @@ static int l_view(lua_State *L)
         lua_geti(L, 2, (lua_Integer)j + 1);
         lua_Integer v = lua_tointegerx(L, -1, &isint);
         if (!isint || lua_type(L, -1) != LUA_TNUMBER)
-            return luaL_error(L, "knob.split.view: index %zu must be an integer (got %s)", j + 1, luaL_typename(L, -1));
+            return luaL_error(L, "knob.split.view: index %I must be an integer (got %s)", (LUAI_UACINT)j + 1,
+                              luaL_typename(L, -1));
         if (v < 1 || (size_t)v > ds->n_rows)
-            return luaL_error(L, "knob.split.view: index %zu = %I is out of range (dataset has %zu rows)", j + 1,
-                              (LUAI_UACINT)v, ds->n_rows);
+            return luaL_error(L, "knob.split.view: index %I = %I is out of range (dataset has %I rows)",
+                              (LUAI_UACINT)j + 1, (LUAI_UACINT)v, (LUAI_UACINT)ds->n_rows);
         idx[j] = (size_t)v - 1;
         lua_pop(L, 1);
     }
