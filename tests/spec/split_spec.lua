@@ -477,46 +477,118 @@ describe("knob.split bad input", function()
   end)
 end)
 
--- Dataset-level API: needs knob.data.from_table (written by another helper); pending until it lands.
-local ok_data, data = pcall(function() return knob.data end)
-local from_table = ok_data and data and data.from_table
+-- Dataset-level API: needs from_table (written by another helper); pending until it lands.
+local function find_from_table()
+  local ok, data = pcall(function() return knob.data end)
+  if ok and type(data) == "table" and data.from_table then return data.from_table end
+  return knob.core.data and knob.core.data.from_table
+end
+local from_table = find_from_table()
 
 describe("knob.split on Datasets", function()
   if not from_table then
-    pending("knob.data.from_table is not available yet")
+    pending("from_table is not available yet")
     return
   end
 
-  local function dataset(y, target_kind)
+  -- column x holds the row number, so a view's x column is the list of rows it selected
+  local function dataset(y, task, extra)
     local x = {}
     for i = 1, #y do x[i] = i end
-    return from_table({x = x, y = y}, {target = "y", task = target_kind})
+    local cols, order = {x = x, y = y}, {"x", "y"}
+    for name, v in pairs(extra or {}) do
+      cols[name] = v
+      order[#order + 1] = name
+    end
+    return from_table{columns = cols, order = order, target = "y", task = task}
   end
 
-  it("train_test returns views with the right rows and the indices", function()
-    local y = rep(1, 357, rep(0, 212))
-    local ds = dataset(y)
+  it("train_test returns views of the selected rows, and the indices", function()
+    local ds = dataset(BC, "classification")
     local tr, te, tri, tei = split.train_test(ds, {test = 0.2, stratify = true, seed = 42})
     assert.equals(455, #tr)
     assert.equals(114, #te)
-    assert.equals(455, #tri)
-    assert.equals(114, #tei)
+    assert.same(tri, tr:column("x"))
+    assert.same(tei, te:column("x"))
+    assert_partition({{train = tri, test = tei}}, #BC, false)
+    -- the dataset's target drives the stratification: scikit-learn's counts for test = 0.2 (see above)
+    local c = class_counts(tei, BC)
+    assert.same({42, 72}, {c[0], c[1]})
+    -- the same split as the index-level API with the labels given explicitly
+    local a, b = split.train_test_indices(#BC, {test = 0.2, y = BC, seed = 42})
+    assert.same(a, tri)
+    assert.same(b, tei)
   end)
 
-  it("stratify on a regression target is an error", function()
-    local ds = from_table({x = {1, 2, 3, 4}, y = {0.5, 1.5, 2.5, 3.5}}, {target = "y"})
-    assert.has_error(function() split.train_test(ds, {stratify = true}) end)
+  it("stratify with string classes, on a view", function()
+    local y = {}
+    for i = 1, 40 do y[i] = i % 4 == 0 and "yes" or "no" end
+    local ds = dataset(y)
+    local v = split.view(ds, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+    local tr, te = split.train_test(v, {test = 0.25, stratify = true, seed = 1})
+    assert.equals(5, #te)
+    local yes = 0
+    for _, xi in ipairs(te:column("x")) do if xi % 4 == 0 then yes = yes + 1 end end
+    -- 5 "yes" of 20 rows, 5 test rows: share 1.25 -> 1 (the 15 "no" rows: 3.75 -> 4)
+    assert.equals(1, yes)
+    assert.equals(15, #tr)
   end)
 
-  it("iter yields fold number and views", function()
-    local ds = dataset(rep(1, 6, rep(0, 4)))
-    local n = 0
-    for i, tr, te in split.stratified_kfold{k = 2}:iter(ds) do
+  it("stratify on a regression target or without a target is an error", function()
+    local reg = from_table{columns = {x = {1, 2, 3, 4}, y = {0.5, 1.5, 2.5, 3.5}}, target = "y", task = "regression"}
+    assert.has_error(function() split.train_test(reg, {stratify = true}) end,
+      "knob.split.train_test: stratify needs a classification target; target 'y' is regression")
+    assert.has_error(function() split.stratified_kfold{k = 2}:split(reg) end,
+      "knob.split.stratified_kfold: stratify needs a classification target; target 'y' is regression")
+    local none = from_table{columns = {x = {1, 2, 3, 4}}}
+    assert.has_error(function() split.train_test(none, {stratify = true}) end,
+      "knob.split.train_test: stratify needs a classification target; the dataset has no target")
+    -- unstratified splits of either are fine
+    local tr, te = split.train_test(reg, {test = 1})
+    assert.equals(3, #tr)
+    assert.equals(1, #te)
+  end)
+
+  it("stratified k-fold on a dataset equals scikit-learn's folds", function()
+    local ds = dataset({0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, "classification")
+    assert.same(sk{
+      {{2, 3, 6, 7, 8, 9}, {0, 1, 4, 5}},
+      {{0, 1, 3, 4, 5, 8, 9}, {2, 6, 7}},
+      {{0, 1, 2, 4, 5, 6, 7}, {3, 8, 9}},
+    }, split.stratified_kfold{k = 3}:split(ds))
+  end)
+
+  it("iter yields the fold number and train/test views", function()
+    local ds = dataset({0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, "classification")
+    local s = split.kfold{k = 3}
+    local folds, n = s:split(ds), 0
+    for i, tr, te in s:iter(ds) do
       n = n + 1
       assert.equals(n, i)
-      assert.equals(5, #tr)
-      assert.equals(5, #te)
+      assert.same(folds[i].train, tr:column("x"))
+      assert.same(folds[i].test, te:column("x"))
     end
-    assert.equals(2, n)
+    assert.equals(3, n)
+  end)
+
+  it("group_kfold takes groups from a column", function()
+    -- the same groups as the scikit-learn GroupKFold(2) string example above
+    local ds = dataset({0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, "classification",
+      {site = {"b", "a", "c", "a", "d", "b", "c", "e", "d", "a"}})
+    assert.same(sk{
+      {{2, 4, 6, 7, 8}, {0, 1, 3, 5, 9}},
+      {{0, 1, 3, 5, 9}, {2, 4, 6, 7, 8}},
+    }, split.group_kfold{k = 2, groups = "site"}:split(ds))
+    assert.has_error(function() split.group_kfold{k = 2, groups = "nope"}:split(ds) end,
+      "knob.split.group_kfold: groups: no column 'nope' in the dataset")
+  end)
+
+  it("view rejects bad indices", function()
+    local ds = dataset({0, 1, 0, 1})
+    assert.has_error(function() split.view(ds, {1, 5}) end,
+      "knob.split.view: index 2 = 5 is out of range (dataset has 4 rows)")
+    assert.has_error(function() split.view(ds, {1, "2"}) end, "knob.split.view: index 2 must be an integer (got string)")
+    assert.has_error(function() split.view(ds, 3) end, "knob.split.view: a table of row indices expected (got number)")
+    assert.equals(0, #split.view(ds, {}))
   end)
 end)
