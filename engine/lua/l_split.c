@@ -104,6 +104,9 @@ static void parse_params(lua_State *L, int kind, int idx, params *p)
         p->shuffle = (kind == K_KFOLD || kind == K_STRAT) ? l_opt_boolean(L, idx, what, "shuffle", 0)
                                                           : kind != K_GROUP;
         p->stratify = strat_kind;
+        if (p->repeats > 1 && p->repeats > (size_t)INT32_MAX / p->k)
+            luaL_error(L, "%s: k x repeats = %I x %I splits is too many", what, (LUAI_UACINT)p->k,
+                       (LUAI_UACINT)p->repeats);
         p->n_splits = p->k * p->repeats;
         break;
     case K_TIME:
@@ -262,7 +265,7 @@ static int l_indices(lua_State *L)
     if (p.kind == K_TRAIN_TEST || p.kind == K_SHUFFLE) {
         size_t n_test;
         if (knob_split_resolve_test(n, p.test, &n_test, &err)) luaL_error(L, "%s: %s", p.what, err.msg);
-        if (p.kind == K_SHUFFLE) lua_createtable(L, (int)p.n_splits, 0);
+        if (p.kind == K_SHUFFLE) lua_createtable(L, (int)(p.n_splits < 1024 ? p.n_splits : 1024), 0);
         for (size_t s = 0; s < p.n_splits; s++) {
             if (knob_split_train_test(n, lab, n_lab, n_test, p.shuffle, &rng, train, test, &err)) return l_raise(L, &err);
             push_indices(L, train, n - n_test);
@@ -272,9 +275,10 @@ static int l_indices(lua_State *L)
         return 2 - (p.kind == K_SHUFFLE);
     }
     int folds = lua_gettop(L) + 1;
-    lua_createtable(L, (int)p.n_splits, 0);
+    lua_createtable(L, (int)(p.n_splits < 1024 ? p.n_splits : 1024), 0); /* k may still be invalid */
     if (p.kind == K_TIME) {
-        knob_split_range *r = l_alloc_anchored(L, p.n_splits * sizeof *r);
+        /* n_splits >= n is an error the core reports; allocate nothing large before it is checked */
+        knob_split_range *r = l_alloc_anchored(L, (p.n_splits < n ? p.n_splits : 1) * sizeof *r);
         if (knob_split_time_series(n, p.n_splits, p.max_train, p.test_size, p.gap, r, &err)) return l_raise(L, &err);
         for (size_t s = 0; s < p.n_splits; s++) {
             push_range(L, r[s].train_begin, r[s].train_end);
@@ -304,19 +308,12 @@ static int l_indices(lua_State *L)
 /* check(kind, opts) → {kind=, n_splits=, k=, repeats=, shuffle=, stratify=, seed=, test=, ...} */
 static int l_check(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
-    int kind = 0;
-    while (kind_names[kind] && strcmp(kind_names[kind], name) != 0) kind++;
-    if (!kind_names[kind]) {
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        for (int i = 0; kind_names[i]; i++) {
-            if (i) luaL_addstring(&b, ", ");
-            luaL_addstring(&b, kind_names[i]);
-        }
-        luaL_pushresult(&b);
-        return luaL_error(L, "knob.split: unknown splitter kind '%s' (valid: %s)", name, lua_tostring(L, -1));
-    }
+    lua_createtable(L, 0, 1); /* {kind = arg 1}, so l_opt_choice names the valid kinds */
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "kind");
+    int kind = l_opt_choice(L, -1, "knob.split", "kind", kind_names, -1);
+    if (kind < 0) return luaL_error(L, "knob.split: a splitter kind is required");
+    lua_pop(L, 1);
     params p;
     parse_params(L, kind, 2, &p);
     lua_createtable(L, 0, 10);

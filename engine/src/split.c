@@ -198,11 +198,10 @@ static int stratified_test_marks(size_t n, const size_t *y, size_t n_classes, si
     extra_key *keys = NULL;
     for (size_t r = 0; r < m; r++) {
         if (s.count[r] < 2) {
-            size_t c = 0;
-            while (s.remap[c] != r) c++;
+            size_t row = s.order[s.start[r]];
             rc = knob_err_set(err, KNOB_EINVAL,
-                              "stratify: class %zu has only 1 row; every class needs at least 2 to be in "
-                              "both parts", c);
+                              "stratify: class %zu (row %zu) has only 1 row; every class needs at least 2 to be "
+                              "in both parts", y[row], row + 1);
             goto done;
         }
     }
@@ -317,11 +316,11 @@ int knob_split_stratified_kfold(size_t n, const size_t *y, size_t n_classes, siz
     size_t m = group_by_class(n, y, n_classes, s.remap, s.count, s.start, s.order);
     for (size_t r = 0; r < m; r++) {
         if (s.count[r] < k) {
-            size_t c = 0;
-            while (s.remap[c] != r) c++;
+            size_t row = s.order[s.start[r]];
             int rc = knob_err_set(err, KNOB_EINVAL,
-                                  "stratified kfold: class %zu has only %zu rows, fewer than k = %zu folds "
-                                  "(lower k or use an unstratified kfold)", c, s.count[r], k);
+                                  "stratified kfold: class %zu (first at row %zu) has only %zu rows, fewer than "
+                                  "k = %zu folds (lower k or use an unstratified kfold)", y[row], row + 1,
+                                  s.count[r], k);
             free(s.block);
             return rc;
         }

@@ -376,7 +376,12 @@ describe("knob.split bad input", function()
 
   it("rejects a class smaller than k in stratified k-fold", function()
     err(function() split.stratified_kfold{k = 3, y = {0, 0, 0, 1, 1, 0}}:split(6) end,
-      "stratified kfold: class 1 has only 2 rows, fewer than k = 3 folds (lower k or use an unstratified kfold)")
+      "stratified kfold: class 1 (first at row 4) has only 2 rows, fewer than k = 3 folds (lower k or use an " ..
+      "unstratified kfold)")
+    -- codes are labels in sorted order: "yes" is class 1
+    err(function() split.stratified_kfold{k = 2, y = {"no", "no", "yes", "no"}}:split(4) end,
+      "stratified kfold: class 1 (first at row 3) has only 1 rows, fewer than k = 2 folds (lower k or use an " ..
+      "unstratified kfold)")
   end)
 
   it("rejects bad test sizes", function()
@@ -432,7 +437,7 @@ describe("knob.split bad input", function()
 
   it("rejects unstratifiable classes in a stratified train/test split", function()
     err(function() split.train_test_indices(6, {test = 2, y = {0, 0, 1, 0, 0, 0}}) end,
-      "stratify: class 1 has only 1 row; every class needs at least 2 to be in both parts")
+      "stratify: class 1 (row 3) has only 1 row; every class needs at least 2 to be in both parts")
     err(function() split.train_test_indices(9, {test = 2, y = {0, 0, 0, 1, 1, 1, 2, 2, 2}}) end,
       "stratify: the test part has 2 rows, fewer than the 3 classes")
     err(function() split.train_test_indices(9, {test = 7, y = {0, 0, 0, 1, 1, 1, 2, 2, 2}}) end,
@@ -450,6 +455,25 @@ describe("knob.split bad input", function()
       "group kfold: k = 3 folds is more than the 2 groups")
     err(function() split.group_kfold{k = 2, groups = "site"}:split(4) end,
       "knob.split.group_kfold: groups = 'site' names a column, which needs a dataset")
+  end)
+
+  it("rejects empty inputs, NaN and absurd sizes", function()
+    err(function() split.kfold{k = 0 / 0} end, "knob.split.kfold: option 'k' must be an integer (got number)")
+    err(function() split.kfold{k = math.huge} end, "knob.split.kfold: option 'k' must be an integer (got number)")
+    err(function() split.kfold{k = 1 << 62}:split(10) end, "kfold: k = 4611686018427387904 folds is more than the 10 rows")
+    err(function() split.repeated_kfold{k = 1 << 40, repeats = 1 << 20} end,
+      "knob.split.repeated_kfold: k x repeats = 1099511627776 x 1048576 splits is too many")
+    err(function() split.time_series{n_splits = 1 << 50}:split(10) end,
+      "time series: n_splits = 1125899906842624 needs more than 10 rows")
+    err(function() split.shuffle_split():split(0) end,
+      "knob.split.shuffle_split: test = 0.1 leaves no training rows (0 rows in all)")
+    err(function() split.time_series():split(0) end, "time series: n_splits = 5 needs more than 0 rows")
+    err(function() split.group_kfold{k = 2, groups = {}}:split(0) end, "group kfold: k = 2 folds is more than the 0 groups")
+    err(function() split.group_kfold{k = 2, groups = {1, 0 / 0, 2}}:split(3) end,
+      "knob.split.group_kfold: option 'groups': entry 2 is NaN")
+    err(function() split.stratified_kfold{k = 2, y = {}}:split(0) end, "stratified kfold: k = 2 folds is more than the 0 rows")
+    err(function() split.train_test_indices(nil) end,
+      "knob.split.train_test: expected a row count or a knob.Dataset (got nil)")
   end)
 
   it("rejects bad time-series settings", function()
@@ -471,8 +495,9 @@ describe("knob.split bad input", function()
     err(function() split.kfold():split(2.5) end, "knob.split.kfold: expected a row count or a knob.Dataset (got number)")
     err(function() split.kfold():split(-3) end, "knob.split.kfold: the row count must be >= 0 (got -3)")
     err(function() C.check("kfolds", {}) end,
-      "knob.split: unknown splitter kind 'kfolds' (valid: train_test, kfold, stratified_kfold, repeated_kfold, " ..
-      "repeated_stratified_kfold, shuffle_split, group_kfold, time_series)")
+      "knob.split: option 'kind' must be one of train_test, kfold, stratified_kfold, repeated_kfold, " ..
+      "repeated_stratified_kfold, shuffle_split, group_kfold, time_series (got 'kfolds')")
+    err(function() C.check(3, {}) end, "knob.split: option 'kind' must be a string (got number)")
     err(function() split.view(10, {1}) end, "knob.split.view: a knob.Dataset expected (got number)")
   end)
 end)
@@ -581,6 +606,14 @@ describe("knob.split on Datasets", function()
     }, split.group_kfold{k = 2, groups = "site"}:split(ds))
     assert.has_error(function() split.group_kfold{k = 2, groups = "nope"}:split(ds) end,
       "knob.split.group_kfold: groups: no column 'nope' in the dataset")
+  end)
+
+  it("a closed dataset is an error", function()
+    local ds = dataset({0, 1, 0, 1})
+    ds:close()
+    assert.has_error(function() split.kfold{k = 2}:split(ds) end, "dataset is closed")
+    assert.has_error(function() split.train_test(ds) end, "dataset is closed")
+    assert.has_error(function() split.view(ds, {1}) end, "dataset is closed")
   end)
 
   it("view rejects bad indices", function()
