@@ -11,7 +11,8 @@
 --
 -- Dataset methods (C): rows features names kinds levels task classes class_counts target target_name
 -- column row missing subset copy select column_stats write_csv fingerprint bytes close; #ds, tostring(ds).
--- Dataset methods (here): head(n) and describe(), each returning a printable string and a table.
+-- Dataset methods (here): head(n) and describe(), each returning a printable string and a table;
+-- split(opts) = knob.split.train_test(ds, opts) → train, test (row views, no copy).
 local core = require "knob.core"
 
 local data = {}
@@ -177,6 +178,11 @@ function Dataset:describe()
   end
   if target_line then parts[#parts + 1] = target_line end
   return table.concat(parts, "\n"), result
+end
+
+--- ds:split{test = 0.2, stratify = false, shuffle = true, seed = 0} → train, test, train_idx, test_idx.
+function Dataset:split(opts)
+  return require("knob.split").train_test(self, opts)
 end
 
 return data
