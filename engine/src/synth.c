@@ -377,11 +377,13 @@ knob_dataset *knob_synth_classification(const knob_synth_classification_opts *o,
     /* Shift, then scale. */
     for (size_t j = 0; j < p; j++) {
         double s = per_feature(&o->shift, j, rng, -sep, sep);
-        for (size_t i = 0; s != 0 && i < n; i++) X[j * n + i] += s;
+        if (s != 0)
+            for (size_t i = 0; i < n; i++) X[j * n + i] += s;
     }
     for (size_t j = 0; j < p; j++) {
         double s = per_feature(&o->scale, j, rng, 1, 101);
-        for (size_t i = 0; s != 1 && i < n; i++) X[j * n + i] *= s;
+        if (s != 1)
+            for (size_t i = 0; i < n; i++) X[j * n + i] *= s;
     }
     rc = o->shuffle ? shuffle_frame(ds, rng, 1, NULL) : KNOB_OK;
 done:
@@ -585,7 +587,10 @@ int knob_synth_blobs_check(const knob_synth_blobs_opts *o, knob_err *err)
     if (o->centers) {
         if (p > SIZE_MAX / sizeof(double) / k)
             return knob_err_set(err, KNOB_EINVAL, "%s: option 'centers' is too large", fn);
-        if ((rc = check_list(err, fn, "centers", o->centers, k * p, -INFINITY, INFINITY))) return rc;
+        for (size_t i = 0; i < k * p; i++)
+            if (!isfinite(o->centers[i]))
+                return knob_err_set(err, KNOB_EINVAL, "%s: option 'centers' entry %zu coordinate %zu must be a "
+                                    "finite number (got %g)", fn, i / p + 1, i % p + 1, o->centers[i]);
     }
     if (o->cluster_stds) {
         if ((rc = check_list(err, fn, "cluster_std", o->cluster_stds, k, 0, INFINITY))) return rc;
