@@ -15,9 +15,11 @@ static int64_t opt_int(lua_State *L, const char *fn, const char *name, int64_t d
     return (int64_t)l_opt_integer(L, 1, fn, name, (lua_Integer)def);
 }
 
-static void seed_rng(lua_State *L, const char *fn, knob_rng *rng)
+/* Seed the generator from the seed option (default 0) and clear the error record. */
+static void prepare(lua_State *L, const char *fn, knob_rng *rng, knob_err *err)
 {
     knob_rng_seed(rng, (uint64_t)l_opt_seed(L, 1, fn, 0));
+    knob_err_clear(err);
 }
 
 /* Push option `name` of the options table (argument 1) and return its type. */
@@ -99,9 +101,8 @@ static int l_make_classification(lua_State *L)
     opt_per_feature(L, fn, "scale", &o.scale);
     o.shuffle = l_opt_boolean(L, 1, fn, "shuffle", o.shuffle);
     knob_rng rng;
-    seed_rng(L, fn, &rng);
     knob_err err;
-    knob_err_clear(&err);
+    prepare(L, fn, &rng, &err);
     return raise_or_push(L, knob_synth_classification(&o, &rng, &err), &err);
 }
 
@@ -140,9 +141,8 @@ static int l_make_regression(lua_State *L)
     o.noise = l_opt_number(L, 1, fn, "noise", o.noise);
     o.shuffle = l_opt_boolean(L, 1, fn, "shuffle", o.shuffle);
     knob_rng rng;
-    seed_rng(L, fn, &rng);
     knob_err err;
-    knob_err_clear(&err);
+    prepare(L, fn, &rng, &err);
     if (knob_synth_regression_check(&o, &err)) return l_raise(L, &err);
     double *coef = l_alloc_anchored(L, (size_t)o.n_features * sizeof *coef);
     raise_or_push(L, knob_synth_regression(&o, &rng, coef, &err), &err);
@@ -159,9 +159,8 @@ static int l_make_friedman1(lua_State *L)
     int64_t n = opt_int(L, fn, "n_samples", 100), p = opt_int(L, fn, "n_features", 10);
     double noise = l_opt_number(L, 1, fn, "noise", 0);
     knob_rng rng;
-    seed_rng(L, fn, &rng);
     knob_err err;
-    knob_err_clear(&err);
+    prepare(L, fn, &rng, &err);
     return raise_or_push(L, knob_synth_friedman1(n, p, noise, &rng, &err), &err);
 }
 
@@ -173,9 +172,8 @@ static int l_make_hastie_10_2(lua_State *L)
     l_check_options(L, 1, fn, valid);
     int64_t n = opt_int(L, fn, "n_samples", 12000);
     knob_rng rng;
-    seed_rng(L, fn, &rng);
     knob_err err;
-    knob_err_clear(&err);
+    prepare(L, fn, &rng, &err);
     return raise_or_push(L, knob_synth_hastie_10_2(n, &rng, &err), &err);
 }
 
@@ -291,9 +289,8 @@ static int l_make_blobs(lua_State *L)
     }
     o.shuffle = l_opt_boolean(L, 1, fn, "shuffle", o.shuffle);
     knob_rng rng;
-    seed_rng(L, fn, &rng);
     knob_err err;
-    knob_err_clear(&err);
+    prepare(L, fn, &rng, &err);
     if (knob_synth_blobs_check(&o, &err)) return l_raise(L, &err);
     size_t k = (size_t)o.n_centers, p = (size_t)o.n_features;
     double *C = l_alloc_anchored(L, k * p * sizeof *C);

@@ -206,20 +206,11 @@ static int distinct_below(knob_rng *rng, uint64_t N, size_t k, uint64_t *out)
 
 void knob_synth_classification_init(knob_synth_classification_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->n_samples = 100;
-    o->n_features = 20;
-    o->n_informative = 2;
-    o->n_redundant = 2;
-    o->n_repeated = 0;
-    o->n_classes = 2;
-    o->n_clusters_per_class = 2;
-    o->flip_y = 0.01;
-    o->class_sep = 1.0;
-    o->hypercube = 1;
-    o->shift.value = 0.0;
-    o->scale.value = 1.0;
-    o->shuffle = 1;
+    *o = (knob_synth_classification_opts){.n_samples = 100, .n_features = 20, .n_informative = 2,
+                                          .n_redundant = 2, .n_repeated = 0, .n_classes = 2,
+                                          .n_clusters_per_class = 2, .flip_y = 0.01, .class_sep = 1.0,
+                                          .hypercube = 1, .shift = {.value = 0.0}, .scale = {.value = 1.0},
+                                          .shuffle = 1};
 }
 
 int knob_synth_classification_check(const knob_synth_classification_opts *o, knob_err *err)
@@ -403,16 +394,9 @@ done:
 
 void knob_synth_regression_init(knob_synth_regression_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->n_samples = 100;
-    o->n_features = 100;
-    o->n_informative = 10;
-    o->n_targets = 1;
-    o->bias = 0;
-    o->effective_rank = 0;
-    o->tail_strength = 0.5;
-    o->noise = 0;
-    o->shuffle = 1;
+    *o = (knob_synth_regression_opts){.n_samples = 100, .n_features = 100, .n_informative = 10, .n_targets = 1,
+                                      .bias = 0, .effective_rank = 0, .tail_strength = 0.5, .noise = 0,
+                                      .shuffle = 1};
 }
 
 int knob_synth_regression_check(const knob_synth_regression_opts *o, knob_err *err)
@@ -550,14 +534,8 @@ knob_dataset *knob_synth_hastie_10_2(int64_t n_samples, knob_rng *rng, knob_err 
 
 void knob_synth_blobs_init(knob_synth_blobs_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->n_samples = 100;
-    o->n_features = 2;
-    o->n_centers = 3;
-    o->cluster_std = 1.0;
-    o->center_box[0] = -10;
-    o->center_box[1] = 10;
-    o->shuffle = 1;
+    *o = (knob_synth_blobs_opts){.n_samples = 100, .n_features = 2, .n_centers = 3, .cluster_std = 1.0,
+                                 .center_box = {-10, 10}, .shuffle = 1};
 }
 
 int knob_synth_blobs_check(const knob_synth_blobs_opts *o, knob_err *err)

@@ -26,6 +26,18 @@ local function var(a)
   return s / #a
 end
 
+-- sum of the squares of all values of X
+local function sum_squares(v)
+  local s = 0
+  for i = 1, v.n_rows do for j = 1, v.n_features do s = s + v.X[i][j] ^ 2 end end
+  return s
+end
+
+-- Friedman #1 without noise
+local function friedman1(x)
+  return 10 * math.sin(math.pi * x[1] * x[2]) + 20 * (x[3] - 0.5) ^ 2 + 10 * x[4] + 5 * x[5]
+end
+
 local function count(a, x)
   local c = 0
   for i = 1, #a do if a[i] == x then c = c + 1 end end
@@ -371,15 +383,11 @@ describe("knob.core.synth", function()
       for _, case in ipairs{{0.5, 6.766049336204684}, {0.1, 3.928227453306875}} do
         local v = values(synth.make_regression{n_samples = 50, n_features = 20, effective_rank = 5,
                                                tail_strength = case[1], seed = 4})
-        local s = 0
-        for i = 1, 50 do for j = 1, 20 do s = s + v.X[i][j] ^ 2 end end
-        assert.near(case[2], s, 1e-9)
+        assert.near(case[2], sum_squares(v), 1e-9)
       end
       -- tail_strength defaults to 0.5
       local v = values(synth.make_regression{n_samples = 50, n_features = 20, effective_rank = 5, seed = 5})
-      local s = 0
-      for i = 1, 50 do for j = 1, 20 do s = s + v.X[i][j] ^ 2 end end
-      assert.near(6.766049336204684, s, 1e-9)
+      assert.near(6.766049336204684, sum_squares(v), 1e-9)
     end)
   end)
 
@@ -391,8 +399,7 @@ describe("knob.core.synth", function()
       for i = 1, v.n_rows do
         local x = v.X[i]
         for j = 1, 7 do assert.is_true(x[j] >= 0 and x[j] < 1) end
-        local y = 10 * math.sin(math.pi * x[1] * x[2]) + 20 * (x[3] - 0.5) ^ 2 + 10 * x[4] + 5 * x[5]
-        assert.near(y, v.y[i], 1e-12)
+        assert.near(friedman1(x), v.y[i], 1e-12)
       end
     end)
 
@@ -400,8 +407,7 @@ describe("knob.core.synth", function()
       -- n = 20000 residuals N(0, 2^2): sd within 3 * 2 / sqrt(2n) = 0.03
       local v, r = values(synth.make_friedman1{n_samples = 20000, n_features = 5, noise = 2, seed = 2}), {}
       for i = 1, v.n_rows do
-        local x = v.X[i]
-        r[i] = v.y[i] - (10 * math.sin(math.pi * x[1] * x[2]) + 20 * (x[3] - 0.5) ^ 2 + 10 * x[4] + 5 * x[5])
+        r[i] = v.y[i] - friedman1(v.X[i])
       end
       assert.near(2, math.sqrt(var(r)), 0.03)
     end)
