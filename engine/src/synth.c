@@ -95,11 +95,14 @@ static double dot(const double *x, const double *y, size_t n)
     return s;
 }
 
-/* A dataset whose target is named "y". */
-static knob_dataset *new_dataset(size_t n, size_t p, int task, size_t n_classes, knob_err *err)
+/* A dataset whose target is named "y"; a failure's message is prefixed with the generator's name. */
+static knob_dataset *new_dataset(const char *fn, size_t n, size_t p, int task, size_t n_classes, knob_err *err)
 {
-    knob_dataset *ds = knob_dataset_new(n, p, task, n_classes, err);
-    if (ds && knob_dataset_set_name(ds, (size_t)-1, "y", err)) knob_dataset_free(&ds);
+    knob_err e;
+    knob_err_clear(&e);
+    knob_dataset *ds = knob_dataset_new(n, p, task, n_classes, &e);
+    if (ds && knob_dataset_set_name(ds, (size_t)-1, "y", &e)) knob_dataset_free(&ds);
+    if (!ds) knob_err_set(err, e.code, "%s: %s", fn, e.msg);
     return ds;
 }
 
@@ -312,7 +315,7 @@ knob_dataset *knob_synth_classification(const knob_synth_classification_opts *o,
     size_t K = (size_t)o->n_classes, nc = K * (size_t)o->n_clusters_per_class;
     double sep = o->class_sep;
 
-    knob_dataset *ds = new_dataset(n, p, KNOB_TASK_CLASSIFICATION, K, err);
+    knob_dataset *ds = new_dataset(fn, n, p, KNOB_TASK_CLASSIFICATION, K, err);
     if (!ds) return NULL;
     double *X = ds->frame->X, *y = ds->frame->y;
     double *w = alloc_doubles(K), *ffac = alloc_doubles(ni), *cen = alloc_doubles(ni), *a = alloc_doubles(ni);
@@ -464,7 +467,7 @@ knob_dataset *knob_synth_regression(const knob_synth_regression_opts *o, knob_rn
     static const char fn[] = "make_regression";
     if (knob_synth_regression_check(o, err)) return NULL;
     size_t n = (size_t)o->n_samples, p = (size_t)o->n_features, ni = (size_t)o->n_informative;
-    knob_dataset *ds = new_dataset(n, p, KNOB_TASK_REGRESSION, 0, err);
+    knob_dataset *ds = new_dataset(fn, n, p, KNOB_TASK_REGRESSION, 0, err);
     if (!ds) return NULL;
     double *X = ds->frame->X, *y = ds->frame->y;
     double *beta = calloc(p, sizeof *beta);
@@ -496,7 +499,7 @@ knob_dataset *knob_synth_friedman1(int64_t n_samples, int64_t n_features, double
         check_real(err, fn, "noise", noise, 0, INFINITY))
         return NULL;
     size_t n = (size_t)n_samples, p = (size_t)n_features;
-    knob_dataset *ds = new_dataset(n, p, KNOB_TASK_REGRESSION, 0, err);
+    knob_dataset *ds = new_dataset(fn, n, p, KNOB_TASK_REGRESSION, 0, err);
     if (!ds) return NULL;
     double *X = ds->frame->X, *y = ds->frame->y;
     fill_uniform(rng, X, n * p, 0, 1);
@@ -515,7 +518,7 @@ knob_dataset *knob_synth_hastie_10_2(int64_t n_samples, knob_rng *rng, knob_err 
     static const char *const classes[] = {"-1", "1"};
     if (check_count(err, fn, "n_samples", n_samples, 1)) return NULL;
     size_t n = (size_t)n_samples, p = 10;
-    knob_dataset *ds = new_dataset(n, p, KNOB_TASK_CLASSIFICATION, 2, err);
+    knob_dataset *ds = new_dataset(fn, n, p, KNOB_TASK_CLASSIFICATION, 2, err);
     if (!ds) return NULL;
     if (knob_dataset_set_levels(ds, (size_t)-1, classes, 2, err)) {
         knob_dataset_free(&ds);
@@ -562,9 +565,9 @@ int knob_synth_blobs_check(const knob_synth_blobs_opts *o, knob_err *err)
     } else if ((rc = check_count(err, fn, "n_samples", o->n_samples, 1))) {
         return rc;
     }
+    if (p > SIZE_MAX / sizeof(double) / k)
+        return knob_err_set(err, KNOB_EINVAL, "%s: centers (%zu) x n_features (%zu) is too large", fn, k, p);
     if (o->centers) {
-        if (p > SIZE_MAX / sizeof(double) / k)
-            return knob_err_set(err, KNOB_EINVAL, "%s: option 'centers' is too large", fn);
         for (size_t i = 0; i < k * p; i++)
             if (!isfinite(o->centers[i]))
                 return knob_err_set(err, KNOB_EINVAL, "%s: option 'centers' entry %zu coordinate %zu must be a "
@@ -597,9 +600,10 @@ knob_dataset *knob_synth_blobs(const knob_synth_blobs_opts *o, knob_rng *rng, do
                                           : (size_t)o->n_samples / k + (c < (size_t)o->n_samples % k);
         n += counts[c];
     }
-    if (!(ds = new_dataset(n, p, KNOB_TASK_CLASSIFICATION, k, err))) {
-        rc = err ? err->code : KNOB_ENOMEM;
-        goto done;
+    if (!(ds = new_dataset(fn, n, p, KNOB_TASK_CLASSIFICATION, k, err))) {
+        free(counts);
+        free(C);
+        return NULL;
     }
     if (o->centers) memcpy(C, o->centers, k * p * sizeof *C);
     else fill_uniform(rng, C, k * p, o->center_box[0], o->center_box[1]);
@@ -619,7 +623,6 @@ knob_dataset *knob_synth_blobs(const knob_synth_blobs_opts *o, knob_rng *rng, do
 done:
     free(counts);
     free(C);
-    if (rc == KNOB_ENOMEM) return fail_nomem(&ds, err, fn);
-    if (rc) return NULL;
+    if (rc) return fail_nomem(&ds, err, fn);
     return ds;
 }
