@@ -83,16 +83,31 @@ static void fill_uniform(knob_rng *rng, double *a, size_t n, double lo, double h
 }
 
 /* y[0..n) += a * x[0..n) */
-static void axpy(double *y, const double *x, double a, size_t n)
+static void axpy(double *restrict y, const double *restrict x, double a, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] += a * x[i];
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        y[i] += a * x[i];
+        y[i + 1] += a * x[i + 1];
+        y[i + 2] += a * x[i + 2];
+        y[i + 3] += a * x[i + 3];
+    }
+    for (; i < n; i++) y[i] += a * x[i];
 }
 
-static double dot(const double *x, const double *y, size_t n)
+/* x . y with four running sums (a fixed order, so the same on every machine) */
+static double dot(const double *restrict x, const double *restrict y, size_t n)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += x[i] * y[i];
-    return s;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += x[i] * y[i];
+        s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2];
+        s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++) s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
 }
 
 /* A dataset whose target is named "y"; a failure's message is prefixed with the generator's name. */
@@ -424,14 +439,18 @@ int knob_synth_regression_check(const knob_synth_regression_opts *o, knob_err *e
     return KNOB_OK;
 }
 
-/* Orthonormalise the cols columns (each rows long, column-major) by modified Gram-Schmidt, twice. */
+/* Orthonormalise the cols columns (each rows long, column-major) by modified Gram-Schmidt, with a second
+ * pass where the first cancelled more than half the norm ("twice is enough", Kahan-Parlett). */
 static void orthonormalize(double *Q, size_t rows, size_t cols)
 {
     for (size_t k = 0; k < cols; k++) {
-        double *q = Q + k * rows;
-        for (int pass = 0; pass < 2; pass++)
+        double *q = Q + k * rows, before = sqrt(dot(q, q, rows)), norm = before;
+        for (int pass = 0; pass < 2 && k > 0; pass++) {
             for (size_t r = 0; r < k; r++) axpy(q, Q + r * rows, -dot(Q + r * rows, q, rows), rows);
-        double norm = sqrt(dot(q, q, rows));
+            before = norm;
+            norm = sqrt(dot(q, q, rows));
+            if (norm > 0.5 * before) break;
+        }
         if (norm > 0)
             for (size_t i = 0; i < rows; i++) q[i] /= norm;
     }
@@ -452,9 +471,14 @@ static int low_rank_matrix(knob_rng *rng, double *X, size_t n, size_t p, double 
     orthonormalize(U, n, m);
     fill_normal(rng, V, p * m);
     orthonormalize(V, p, m);
-    for (size_t k = 0; k < m; k++) {
+    for (size_t k = 0; k < m; k++) { /* V <- V diag(s) */
         double i = (double)k, s = (1 - t) * exp(-(i / r) * (i / r)) + t * exp(-0.1 * i / r);
-        for (size_t j = 0; j < p; j++) axpy(X + j * n, U + k * n, s * V[k * p + j], n);
+        for (size_t j = 0; j < p; j++) V[k * p + j] *= s;
+    }
+    for (size_t i0 = 0; i0 < n; i0 += 256) { /* X += U V^T, in blocks of rows that stay in cache */
+        size_t b = n - i0 < 256 ? n - i0 : 256;
+        for (size_t j = 0; j < p; j++)
+            for (size_t k = 0; k < m; k++) axpy(X + j * n + i0, U + k * n + i0, V[k * p + j], b);
     }
     free(U);
     free(V);
