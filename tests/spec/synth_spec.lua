@@ -379,11 +379,16 @@ describe("knob.core.synth", function()
         s_i = (1 - t) exp(-(i/r)^2) + t exp(-0.1 i/r), i = 0..min(n, p)-1. scikit-learn 1.2.1:
         [np.sum(make_low_rank_matrix(n_samples=50, n_features=20, effective_rank=5, tail_strength=ts,
                 random_state=s)**2) for ts in (0.5, 0.1) for s in (0, 1)]
-        -> [6.766049336204684, 6.766049336204685, 3.928227453306875, 3.928227453306875] ]]
-      for _, case in ipairs{{0.5, 6.766049336204684}, {0.1, 3.928227453306875}} do
-        local v = values(synth.make_regression{n_samples = 50, n_features = 20, effective_rank = 5,
-                                               tail_strength = case[1], seed = 4})
-        assert.near(case[2], sum_squares(v), 1e-9)
+        -> [6.766049336204684, 6.766049336204685, 3.928227453306875, 3.928227453306875]
+        np.sum(make_low_rank_matrix(n_samples=30, n_features=30, effective_rank=5, tail_strength=0.5,
+               random_state=0)**2) -> 7.710531870233607   (square: the hardest case for Gram-Schmidt)
+        np.sum(make_low_rank_matrix(n_samples=20, n_features=60, effective_rank=3, tail_strength=0.9,
+               random_state=0)**2) -> 9.815872307042191   (wide) ]]
+      for _, case in ipairs{{50, 20, 5, 0.5, 6.766049336204684}, {50, 20, 5, 0.1, 3.928227453306875},
+                            {30, 30, 5, 0.5, 7.710531870233607}, {20, 60, 3, 0.9, 9.815872307042191}} do
+        local v = values(synth.make_regression{n_samples = case[1], n_features = case[2], effective_rank = case[3],
+                                               tail_strength = case[4], seed = 4})
+        assert.near(case[5], sum_squares(v), 1e-9)
       end
       -- tail_strength defaults to 0.5
       local v = values(synth.make_regression{n_samples = 50, n_features = 20, effective_rank = 5, seed = 5})
