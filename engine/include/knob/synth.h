@@ -74,7 +74,8 @@ int knob_synth_classification_check(const knob_synth_classification_opts *o, kno
  * covariance (standard normal points times a matrix of U(-1, 1) entries); then redundant features (random
  * linear combinations of the informative ones), repeated features, standard normal noise features, label
  * flipping, shift, scale and shuffling. Cluster k holds class k mod n_classes; samples are divided among
- * clusters in proportion to the class weights.
+ * clusters in proportion to the class weights, rounded down, the remainder dealt one per cluster in turn
+ * (scikit-learn's rule, so a class of weight 0 may still get a row or two).
  * @param o   options (validated first)
  * @param rng the source of randomness
  * @param err error record
