@@ -360,15 +360,6 @@ static int l_values(lua_State *L)
     return 1;
 }
 
-/* Until l_data.c registers the full knob.Dataset class, a minimal one (so datasets are collected).
- * l_push_dataset's userdata begins with the knob_dataset pointer. */
-static int dataset_gc(lua_State *L)
-{
-    knob_dataset **box = luaL_checkudata(L, 1, KNOB_DATASET_MT);
-    knob_dataset_free(box);
-    return 0;
-}
-
 int l_open_synth(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"make_classification", l_make_classification},
@@ -378,11 +369,6 @@ int l_open_synth(lua_State *L)
                                    {"make_blobs", l_make_blobs},
                                    {"_values", l_values},
                                    {NULL, NULL}};
-    if (luaL_getmetatable(L, KNOB_DATASET_MT) == LUA_TNIL) {
-        static const luaL_Reg meta[] = {{"__gc", dataset_gc}, {"__close", dataset_gc}, {NULL, NULL}};
-        l_new_class(L, KNOB_DATASET_MT, NULL, meta);
-    }
-    lua_pop(L, 1);
     luaL_newlib(L, fns);
     return 1;
 }
