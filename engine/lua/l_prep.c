@@ -360,11 +360,12 @@ static void test_set(lua_State *L, knob_dataset *ds, size_t j, const char *name,
         l_raise(L, &err);
 }
 
-/* _dataset{X = {{...}, ...}, names = {...}, categorical = {col = {levels...}}, y = {...}, target = "y"}:
- * categorical cells are level names (or NaN = missing); y makes a regression target. */
+/* _dataset{X = {{...}, ...}, names = {...}, categorical = {col = {levels...}}, y = {...}, target = "y",
+ * rows = {...}}: categorical cells are level names (or NaN = missing); y makes a regression target; rows
+ * (1-based) returns a view of those rows instead of the whole dataset. */
 static int l_make_test_dataset(lua_State *L)
 {
-    static const char *const valid[] = {"X", "names", "categorical", "y", "target", NULL};
+    static const char *const valid[] = {"X", "names", "categorical", "y", "target", "rows", NULL};
     l_check_options(L, 1, "_dataset", valid);
     luaL_checktype(L, 1, LUA_TTABLE);
     if (lua_getfield(L, 1, "X") != LUA_TTABLE) luaL_error(L, "_dataset: X must be a table of rows");
@@ -424,6 +425,17 @@ static int l_make_test_dataset(lua_State *L)
         if (lua_isstring(L, -1)) test_set(L, ds, (size_t)-1, lua_tostring(L, -1), NULL, 0);
     }
     knob_dataset_count_missing(ds);
+    lua_settop(L, di);
+    if (lua_getfield(L, 1, "rows") == LUA_TTABLE) { /* a view of these rows (1-based) */
+        size_t nr;
+        double *r = l_check_number_array(L, -1, "_dataset: rows", &nr, 0);
+        size_t *idx = l_alloc_anchored(L, (nr ? nr : 1) * sizeof *idx);
+        for (size_t i = 0; i < nr; i++) idx[i] = r[i] >= 1 ? (size_t)r[i] - 1 : (size_t)-1;
+        knob_dataset *v = knob_dataset_subset(ds, idx, nr, &err);
+        if (!v) return l_raise(L, &err);
+        l_push_dataset(L, v);
+        return 1;
+    }
     lua_settop(L, di);
     return 1;
 }
