@@ -216,26 +216,26 @@ static int m_fit(lua_State *L)
     return 1;
 }
 
-static int m_transform(lua_State *L)
+/* transform(ds), or fit_transform(ds) when refit: a new Dataset. */
+static int apply(lua_State *L, int refit)
 {
     knob_prep *p = check_prep(L, 1);
     knob_dataset *ds = l_check_dataset(L, 2);
     knob_err err = {0, ""};
-    knob_dataset *out = knob_prep_transform(p, ds, &err);
+    knob_dataset *out = refit ? knob_prep_fit_transform(p, ds, &err) : knob_prep_transform(p, ds, &err);
     if (!out) return l_raise(L, &err);
     l_push_dataset(L, out);
     return 1;
 }
 
+static int m_transform(lua_State *L)
+{
+    return apply(L, 0);
+}
+
 static int m_fit_transform(lua_State *L)
 {
-    knob_prep *p = check_prep(L, 1);
-    knob_dataset *ds = l_check_dataset(L, 2);
-    knob_err err = {0, ""};
-    knob_dataset *out = knob_prep_fit_transform(p, ds, &err);
-    if (!out) return l_raise(L, &err);
-    l_push_dataset(L, out);
-    return 1;
+    return apply(L, 1);
 }
 
 static int m_to_json(lua_State *L)
