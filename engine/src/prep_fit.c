@@ -5,6 +5,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +24,56 @@ static size_t compact_observed(double *v, size_t n)
     return m;
 }
 
-/* numpy.percentile(x, pct) with linear interpolation, on sorted x[0..m-1] (m >= 1); numpy's lerp. */
-static double sorted_quantile(const double *x, size_t m, double pct)
+static void swap_d(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Reorder a[0..n-1] (no NaN) so that a[k] holds the k-th smallest value, with nothing larger before it
+ * and nothing smaller after it. Quickselect with a median-of-three pivot; falls back to sorting the
+ * remaining range when the partitions keep coming out lopsided, so it is never quadratic. */
+static void select_kth(double *a, size_t n, size_t k)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+    int budget = 8;
+    for (size_t m = n; m > 1; m >>= 1) budget += 2;
+    while (hi > lo) {
+        if (budget-- == 0) {
+            qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
+            return;
+        }
+        ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+        if (a[mid] < a[lo]) swap_d(&a[mid], &a[lo]);
+        if (a[hi] < a[lo]) swap_d(&a[hi], &a[lo]);
+        if (a[hi] < a[mid]) swap_d(&a[hi], &a[mid]);
+        double pivot = a[mid];
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) swap_d(&a[i++], &a[j--]);
+        }
+        if (kk <= j) hi = j;
+        else if (kk >= i) lo = i;
+        else return; /* j < k < i: a[k] equals the pivot */
+    }
+}
+
+/* numpy.percentile(x, pct) with linear interpolation (numpy's lerp), on x[0..m-1] (m >= 1, no NaN;
+ * reordered). */
+static double quantile(double *x, size_t m, double pct)
 {
     double pos = pct / 100.0 * (double)(m - 1);
     double fl = floor(pos);
     size_t lo = (size_t)fl;
-    if (lo >= m - 1) return x[m - 1];
-    double g = pos - fl, a = x[lo], b = x[lo + 1], d = b - a;
+    if (lo >= m - 1) lo = m - 1;
+    select_kth(x, m, lo);
+    if (lo == m - 1) return x[lo];
+    double a = x[lo], b = x[lo + 1], g = pos - fl;
+    for (size_t i = lo + 2; i < m; i++)
+        if (x[i] < b) b = x[i];
+    double d = b - a;
     return g >= 0.5 ? b - d * (1 - g) : a + d * g;
 }
 
@@ -90,9 +133,8 @@ static int fit_numeric(const knob_prep *p, prep_col *c, double *v, size_t n, kno
         break;
     case KNOB_PREP_ROBUST:
         if (m == 0) break;
-        qsort(v, m, sizeof *v, cmp_double);
-        c->stat[0] = sorted_quantile(v, m, 50);
-        c->stat[1] = sorted_quantile(v, m, par->q_high) - sorted_quantile(v, m, par->q_low);
+        c->stat[0] = quantile(v, m, 50);
+        c->stat[1] = quantile(v, m, par->q_high) - quantile(v, m, par->q_low);
         if (c->stat[1] < 10 * DBL_EPSILON) c->stat[1] = 1;
         break;
     case KNOB_PREP_IMPUTE:
@@ -105,9 +147,11 @@ static int fit_numeric(const knob_prep *p, prep_col *c, double *v, size_t n, kno
             double s = 0;
             for (size_t i = 0; i < m; i++) s += v[i];
             c->stat[0] = s / (double)m;
+        } else if (par->strategy == KNOB_IMPUTE_MEDIAN) {
+            c->stat[0] = quantile(v, m, 50);
         } else {
             qsort(v, m, sizeof *v, cmp_double);
-            c->stat[0] = par->strategy == KNOB_IMPUTE_MEDIAN ? sorted_quantile(v, m, 50) : sorted_mode(v, m);
+            c->stat[0] = sorted_mode(v, m);
         }
         return KNOB_OK;
     case KNOB_PREP_VARIANCE:
@@ -205,9 +249,13 @@ typedef struct {
 static double pearson(const corr_col *a, const corr_col *b, size_t n)
 {
     double r;
-    if (a->z && b->z) {
-        r = 0;
-        for (size_t i = 0; i < n; i++) r += a->z[i] * b->z[i];
+    if (a->z && b->z) { /* four partial sums in a fixed order: vectorizable and deterministic */
+        double s[4] = {0, 0, 0, 0};
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4)
+            for (int u = 0; u < 4; u++) s[u] += a->z[i + u] * b->z[i + u];
+        for (; i < n; i++) s[0] += a->z[i] * b->z[i];
+        r = (s[0] + s[1]) + (s[2] + s[3]);
     } else {
         size_t c = 0;
         double ma = 0, mb = 0;

@@ -138,6 +138,12 @@ describe("knob.prep scalers", function()
     same({12.0, 29.0, 1.0}, t:state().scale)
     same({{-0.4583333333333333, -0.3448275862068966, 0.0}, {0.20833333333333334, nan, 1.0},
           {1.2083333333333333, 0.8620689655172413, -1.0}}, T._values(t:transform(test)).X)
+    -- ties and uneven positions [sklearn]: x = np.array([3,1,3,3,0,7,3,2.]).reshape(-1, 1);
+    -- RobustScaler(quantile_range=(10, 90)).fit(x) and (30, 40): center_ 3.0, scale_ 3.499999999999999 / 0.7000000000000002
+    local ties = T._dataset{X = {{3}, {1}, {3}, {3}, {0}, {7}, {3}, {2}}, names = {"v"}}
+    same({3.0}, prep.robust{quantile_range = {10, 90}}:fit(ties):state().center)
+    same({3.499999999999999}, prep.robust{quantile_range = {10, 90}}:fit(ties):state().scale)
+    same({0.7000000000000002}, prep.robust{quantile_range = {30, 40}}:fit(ties):state().scale)
     -- with_centering = false: x / IQR (hand: 8 / 7.5)
     same(8 / 7.5, T._values(prep.robust{with_centering = false}:fit(train):transform(test)).X[2][1])
   end)
