@@ -51,6 +51,20 @@ static int check_codes(const char *fn, const char *what, const double *y, size_t
     return KNOB_OK;
 }
 
+/* An n x k row-major matrix of finite values, within [0, 1] when prob is set. */
+static int check_matrix(const char *fn, const char *what, const double *m, size_t n, size_t k, int prob,
+                        knob_err *err)
+{
+    if (!m) return knob_err_set(err, KNOB_EINVAL, "%s: %s is NULL", fn, what);
+    for (size_t i = 0; i < n * k; i++) {
+        double v = m[i];
+        if (isfinite(v) && (!prob || (v >= 0 && v <= 1))) continue;
+        return knob_err_set(err, KNOB_EINVAL, "%s: %s row %zu column %zu is %.17g, not %s", fn, what, i / k + 1,
+                            i % k + 1, v, prob ? "a probability in [0, 1]" : "a finite number");
+    }
+    return KNOB_OK;
+}
+
 /* Every entry 0 or 1. */
 static int check_y01(const char *fn, const double *y, size_t n, knob_err *err)
 {
@@ -503,7 +517,7 @@ static int rank_ovr(rank_kind kind, const double *y_true, const double *proba, c
     if (!rc && k < 2) rc = knob_err_set(err, KNOB_EINVAL, "%s: needs at least 2 classes (got %zu)", fn, k);
     if (!rc) rc = check_codes(fn, "y_true", y_true, n, k, err);
     if (!rc && n > SIZE_MAX / k) rc = knob_err_set(err, KNOB_EINVAL, "%s: input too large", fn);
-    if (!rc) rc = check_finite(fn, "y_score", proba, n * k, err);
+    if (!rc) rc = check_matrix(fn, "y_score", proba, n, k, 0, err);
     if (!rc) rc = check_weights(fn, w, n, err);
     if (!rc && average != KNOB_AVERAGE_MACRO && average != KNOB_AVERAGE_WEIGHTED && average != KNOB_AVERAGE_NONE)
         rc = knob_err_set(err, KNOB_EINVAL, "%s: average must be macro, weighted or none", fn);
@@ -581,7 +595,7 @@ int knob_metrics_log_loss(const double *y_true, const double *proba, const doubl
     if (!rc && k < 2) rc = knob_err_set(err, KNOB_EINVAL, "%s: needs at least 2 classes (got %zu)", fn, k);
     if (!rc) rc = check_codes(fn, "y_true", y_true, n, k, err);
     if (!rc && n > SIZE_MAX / k) rc = knob_err_set(err, KNOB_EINVAL, "%s: input too large", fn);
-    if (!rc) rc = check_prob(fn, "y_proba", proba, n * k, err);
+    if (!rc) rc = check_matrix(fn, "y_proba", proba, n, k, 1, err);
     if (!rc) rc = check_weights(fn, w, n, err);
     if (rc) return rc;
     double loss = 0, total = 0;

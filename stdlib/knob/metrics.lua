@@ -53,6 +53,7 @@ local function call(name, f, ...)
 end
 
 local function show(v)
+  if v ~= v then return "NaN" end
   return type(v) == "string" and ("'" .. v .. "'") or tostring(v)
 end
 
@@ -276,22 +277,24 @@ local function prf(name, which, y_true, y_pred, opts, valid)
     fail(name, "pos_label is only used with average 'binary' (got average '" .. average .. "')")
   end
   local zd = o.zero_division == 1 and 1 or 0
-  local p, r, f, support = call(name, C.prf, enc.codes[1], enc.codes[2], {n_classes = k,
+  local p, r, f = call(name, C.prf, enc.codes[1], enc.codes[2], {n_classes = k,
     sample_weight = o.sample_weight, average = average, pos = pos, beta = o.beta, zero_division = zd})
   local v = ({p, r, f})[which]
   if average == "none" then return v, enc.list end
-  return v, nil, support
+  return v
 end
 
 --- Precision; average = "binary" (default), "micro", "macro", "weighted" or "none" (returns per-class values
 --- and the labels).
 function M.precision(y_true, y_pred, opts)
-  return (prf("precision", 1, y_true, y_pred, opts, prf_options))
+  local v, labels = prf("precision", 1, y_true, y_pred, opts, prf_options)
+  return v, labels
 end
 
 --- Recall; options as precision.
 function M.recall(y_true, y_pred, opts)
-  return (prf("recall", 2, y_true, y_pred, opts, prf_options))
+  local v, labels = prf("recall", 2, y_true, y_pred, opts, prf_options)
+  return v, labels
 end
 
 --- F1 score; options as precision.
