@@ -77,7 +77,7 @@ local option_types = {
   weights = "string",
   normalize = "string",
   digits = function(v)
-    if math.type(v) ~= "integer" or v < 0 then return "must be an integer >= 0" end
+    if math.type(v) ~= "integer" or v < 0 or v > 17 then return "must be an integer in 0..17" end
   end,
   pos_label = function(v)
     local t = type(v)
@@ -348,9 +348,16 @@ end
 -- Classification report
 ---------------------------------------------------------------------------------------------------------------
 
+-- Python's str() of the support: an int when unweighted, else the shortest round-trip float ("4.5", "1.0").
 local function fmt_support(v, weighted)
   if not weighted then return tostring(math.tointeger(v)) end
-  return tostring(v + 0.0)
+  local s
+  for digits = 1, 17 do
+    s = ("%." .. digits .. "g"):format(v)
+    if tonumber(s) == v then break end
+  end
+  if not s:find("[%.eEn]") then s = s .. ".0" end
+  return s
 end
 
 --- Per-class precision, recall, f1-score and support plus accuracy, macro and weighted averages, as

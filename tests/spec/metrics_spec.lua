@@ -227,6 +227,22 @@ describe("metrics: multiclass labels", function()
       ""}, "\n"), text)
   end)
 
+  -- python3: print(M.classification_report([0, 1, 2, 2], [0, 2, 2, 1], sample_weight=[1, 2, 0.5, 1/3], digits=4))
+  it("weighted report text with digits = 4 prints supports like python floats", function()
+    local _, text = metrics.report({0, 1, 2, 2}, {0, 2, 2, 1}, {sample_weight = {1, 2, 0.5, 1 / 3}, digits = 4})
+    assert.equals(table.concat({
+      "              precision    recall  f1-score   support",
+      "",
+      "           0     1.0000    1.0000    1.0000       1.0",
+      "           1     0.0000    0.0000    0.0000       2.0",
+      "           2     0.2000    0.6000    0.3000 0.8333333333333333",
+      "",
+      "    accuracy                         0.3913 3.833333333333333",
+      "   macro avg     0.4000    0.5333    0.4333 3.833333333333333",
+      "weighted avg     0.3043    0.3913    0.3261 3.833333333333333",
+      ""}, "\n"), text)
+  end)
+
   it("labels with an absent class: zero_division and the micro avg row", function()
     local labels = {"ant", "bird", "cat", "dog", "fish"}
     close(0.4333333333333333, metrics.precision(yt, yp, {labels = labels, average = "macro"}))
@@ -686,7 +702,7 @@ describe("metrics: bad input", function()
       {average = "macro", pos_label = 1})
     fails("fbeta: option 'beta' is required", metrics.fbeta, {0, 1}, {0, 1})
     fails("fbeta: beta must be >= 0 (got -1)", metrics.fbeta, {0, 1}, {0, 1}, {beta = -1})
-    fails("report: option 'digits' must be an integer >= 0 (got 1.5)", metrics.report, {0, 1}, {0, 1}, {digits = 1.5})
+    fails("report: option 'digits' must be an integer in 0..17 (got 1.5)", metrics.report, {0, 1}, {0, 1}, {digits = 1.5})
   end)
 
   it("labels and positive class out of range", function()
