@@ -428,27 +428,56 @@ int knob_metrics_kappa(const double *y_true, const double *y_pred, const double 
  * ------------------------------------------------------------------------------------------------------ */
 
 typedef struct {
-    double score, weight;
-    int pos;
-} rank_item;
+    uint64_t key;  /* order-preserving image of the score, descending */
+    double weight; /* the sample's weight, negated (sign bit set, even for 0) for a negative sample */
+} rank_key;
 
-static int rank_desc(const void *a, const void *b)
+/* A key whose ascending order is the descending order of x (finite; -0.0 folded onto 0.0 so ties match). */
+static uint64_t desc_key(double x)
 {
-    double x = ((const rank_item *)a)->score, y = ((const rank_item *)b)->score;
-    return (x < y) - (x > y);
+    uint64_t b;
+    if (x == 0) x = 0.0;
+    memcpy(&b, &x, sizeof b);
+    b = (b & UINT64_C(0x8000000000000000)) ? ~b : b | UINT64_C(0x8000000000000000); /* ascending */
+    return ~b;
+}
+
+/* Stable LSD radix sort of a[0..n-1] by key, 11 bits per pass (passes where every key shares the digit are
+ * skipped). tmp has room for n keys. Returns whichever buffer holds the result. */
+static rank_key *radix_sort(rank_key *a, rank_key *tmp, size_t n)
+{
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    size_t count[BUCKETS];
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++) count[(a[i].key >> shift) & (BUCKETS - 1)]++;
+        if (count[(a[0].key >> shift) & (BUCKETS - 1)] == n) continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < BUCKETS; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) tmp[count[(a[i].key >> shift) & (BUCKETS - 1)]++] = a[i];
+        rank_key *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
 }
 
 typedef enum { RANK_ROC_AUC, RANK_AP } rank_kind;
 
-/* Area under the ROC curve, or average precision, of items sorted by descending score. Tied scores form
- * one threshold. Returns KNOB_EUNDEF (message by caller) when one class has no weight. */
-static int rank_metric(const rank_item *it, size_t n, rank_kind kind, double *out)
+/* Area under the ROC curve, or average precision, of samples sorted by descending score. Tied scores form
+ * one threshold. Returns KNOB_EUNDEF (message by the caller) when one class has no weight. */
+static int rank_metric(const rank_key *sorted, size_t n, rank_kind kind, double *out)
 {
     double tp = 0, fp = 0, tp_prev = 0, fp_prev = 0, area = 0;
     for (size_t i = 0; i < n; i++) {
-        if (it[i].pos) tp += it[i].weight;
-        else fp += it[i].weight;
-        if (i + 1 < n && it[i + 1].score == it[i].score) continue; /* inside a group of ties */
+        double wi = sorted[i].weight;
+        if (signbit(wi)) fp -= wi;
+        else tp += wi;
+        if (i + 1 < n && sorted[i + 1].key == sorted[i].key) continue; /* inside a group of ties */
         if (kind == RANK_ROC_AUC) {
             area += (fp - fp_prev) * (tp + tp_prev) * 0.5;
         } else if (tp != tp_prev) {
@@ -463,38 +492,52 @@ static int rank_metric(const rank_item *it, size_t n, rank_kind kind, double *ou
     return KNOB_OK;
 }
 
-static const char *rank_name(rank_kind kind)
+static const char *rank_title(rank_kind kind)
 {
-    return kind == RANK_ROC_AUC ? "roc_auc" : "average_precision";
+    return kind == RANK_ROC_AUC ? "ROC AUC" : "average precision";
 }
 
-static int rank_undefined(rank_kind kind, knob_err *err)
+/* Key buffer for n samples (and its radix scratch). */
+static rank_key *rank_alloc(const char *fn, size_t n, knob_err *err)
 {
-    return knob_err_set(err, KNOB_EUNDEF, "%s: %s is undefined when y_true has only one class", rank_name(kind),
-                        kind == RANK_ROC_AUC ? "ROC AUC" : "average precision");
+    if (n > SIZE_MAX / (2 * sizeof(rank_key))) {
+        knob_err_set(err, KNOB_EINVAL, "%s: input too large", fn);
+        return NULL;
+    }
+    rank_key *keys = malloc(2 * n * sizeof *keys);
+    if (!keys) no_memory(fn, err);
+    return keys;
+}
+
+/* Sort samples by the scores score[i * stride] (descending); sample i is positive when y[i] == cls. */
+static const rank_key *rank_sort(rank_key *keys, const double *score, size_t stride, const double *y, double cls,
+                                 const double *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        keys[i].key = desc_key(score[i * stride]);
+        keys[i].weight = y[i] == cls ? wi : -wi; /* -wi is -0.0 for a zero weight: still negative */
+    }
+    return radix_sort(keys, keys + n, n);
 }
 
 static int rank_binary(rank_kind kind, const double *y01, const double *score, const double *w, size_t n,
                        double *out, knob_err *err)
 {
-    const char *fn = rank_name(kind);
+    const char *fn = kind == RANK_ROC_AUC ? "roc_auc" : "average_precision";
     int rc = check_n(fn, n, err);
     if (!rc) rc = check_y01(fn, y01, n, err);
     if (!rc) rc = check_finite(fn, "y_score", score, n, err);
     if (!rc) rc = check_weights(fn, w, n, err);
     if (rc) return rc;
-    if (n > SIZE_MAX / sizeof(rank_item)) return knob_err_set(err, KNOB_EINVAL, "%s: input too large", fn);
-    rank_item *it = malloc(n * sizeof *it);
-    if (!it) return no_memory(fn, err);
-    for (size_t i = 0; i < n; i++) {
-        it[i].score = score[i];
-        it[i].weight = w ? w[i] : 1.0;
-        it[i].pos = y01[i] == 1;
-    }
-    qsort(it, n, sizeof *it, rank_desc);
-    rc = rank_metric(it, n, kind, out);
-    free(it);
-    return rc ? rank_undefined(kind, err) : KNOB_OK;
+    rank_key *keys = rank_alloc(fn, n, err);
+    if (!keys) return err ? err->code : KNOB_ENOMEM;
+    rc = rank_metric(rank_sort(keys, score, 1, y01, 1.0, w, n), n, kind, out);
+    free(keys);
+    if (rc)
+        return knob_err_set(err, KNOB_EUNDEF, "%s: %s is undefined when y_true has only one class", fn,
+                            rank_title(kind));
+    return KNOB_OK;
 }
 
 int knob_metrics_roc_auc(const double *y01, const double *score, const double *w, size_t n, double *out,
@@ -533,32 +576,25 @@ static int rank_ovr(rank_kind kind, const double *y_true, const double *proba, c
                                     fn, i + 1, s);
         }
     }
-    if (n > SIZE_MAX / sizeof(rank_item)) return knob_err_set(err, KNOB_EINVAL, "%s: input too large", fn);
-    rank_item *it = malloc(n * sizeof *it);
-    if (!it) return no_memory(fn, err);
+    rank_key *keys = rank_alloc(fn, n, err);
+    if (!keys) return err ? err->code : KNOB_ENOMEM;
     double sum = 0, sum_w = 0;
-    for (size_t c = 0; c < k && !rc; c++) {
+    for (size_t c = 0; c < k; c++) {
         double support = 0, v = 0;
-        for (size_t i = 0; i < n; i++) {
-            it[i].score = proba[i * k + c];
-            it[i].weight = w ? w[i] : 1.0;
-            it[i].pos = (size_t)y_true[i] == c;
-            if (it[i].pos) support += it[i].weight;
-        }
-        qsort(it, n, sizeof *it, rank_desc);
-        if (rank_metric(it, n, kind, &v)) {
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)y_true[i] == c) support += w ? w[i] : 1.0;
+        if (rank_metric(rank_sort(keys, proba + c, k, y_true, (double)c, w, n), n, kind, &v)) {
             rc = knob_err_set(err, KNOB_EUNDEF,
                               "%s: %s is undefined for class code %zu: it is %s in y_true (one-vs-rest needs "
                               "every class present and absent)",
-                              fn, kind == RANK_ROC_AUC ? "ROC AUC" : "average precision", c,
-                              support > 0 ? "the only class" : "absent");
+                              fn, rank_title(kind), c, support > 0 ? "the only class" : "absent");
             break;
         }
         if (average == KNOB_AVERAGE_NONE) out[c] = v;
         sum += average == KNOB_AVERAGE_WEIGHTED ? v * support : v;
         sum_w += support;
     }
-    free(it);
+    free(keys);
     if (rc) return rc;
     if (average == KNOB_AVERAGE_MACRO) *out = sum / (double)k;
     else if (average == KNOB_AVERAGE_WEIGHTED) *out = sum / sum_w;
