@@ -83,26 +83,33 @@ static void push_array(lua_State *L, const double *v, size_t n)
     }
 }
 
-/* ---- (a, b, w, n) -> number: regression, binary ranking and probability metrics ---- */
+/* ---- two arrays (+ weights) -> number ---- */
 
+/* (a, b, w, n): regression, binary ranking and probability metrics. */
 typedef int (*pair_metric)(const double *, const double *, const double *, size_t, double *, knob_err *);
+/* (y_true, y_pred, w, n, k): label metrics. */
+typedef int (*label_metric)(const double *, const double *, const double *, size_t, size_t, double *,
+                            knob_err *);
 
 typedef struct {
     const char *name, *a_name, *b_name;
-    pair_metric fn;
-} pair_desc;
+    pair_metric pair;   /* one of pair / label is set */
+    label_metric label; /* takes the option n_classes */
+} metric_desc;
 
-static int l_pair(lua_State *L)
+static int l_metric(lua_State *L)
 {
     lua_settop(L, 3); /* options at 3; scratch anchors go above */
-    const pair_desc *d = lua_touserdata(L, lua_upvalueindex(1));
-    l_check_options(L, 3, d->name, opts_weight);
+    const metric_desc *d = lua_touserdata(L, lua_upvalueindex(1));
+    l_check_options(L, 3, d->name, d->label ? opts_labels : opts_weight);
     const double *a, *b;
     size_t n = check_pair(L, d->name, d->a_name, d->b_name, &a, &b);
+    size_t k = d->label ? opt_classes(L, 3, d->name) : 0;
     const double *w = opt_weights(L, 3, d->name, n);
     knob_err err;
     double v = 0;
-    return push_result(L, d->fn(a, b, w, n, &v, &err), &err, &v);
+    int rc = d->label ? d->label(a, b, w, n, k, &v, &err) : d->pair(a, b, w, n, &v, &err);
+    return push_result(L, rc, &err, &v);
 }
 
 static int l_max_error(lua_State *L)
@@ -115,30 +122,6 @@ static int l_max_error(lua_State *L)
     knob_err err;
     double v = 0;
     return push_result(L, knob_metrics_max_error(a, b, n, &v, &err), &err, &v);
-}
-
-/* ---- (y_true, y_pred, w, n, k) -> number: label metrics ---- */
-
-typedef int (*label_metric)(const double *, const double *, const double *, size_t, size_t, double *,
-                            knob_err *);
-
-typedef struct {
-    const char *name;
-    label_metric fn;
-} label_desc;
-
-static int l_label(lua_State *L)
-{
-    lua_settop(L, 3); /* options at 3; scratch anchors go above */
-    const label_desc *d = lua_touserdata(L, lua_upvalueindex(1));
-    l_check_options(L, 3, d->name, opts_labels);
-    const double *a, *b;
-    size_t n = check_pair(L, d->name, "y_true", "y_pred", &a, &b);
-    size_t k = opt_classes(L, 3, d->name);
-    const double *w = opt_weights(L, 3, d->name, n);
-    knob_err err;
-    double v = 0;
-    return push_result(L, d->fn(a, b, w, n, k, &v, &err), &err, &v);
 }
 
 static int l_kappa(lua_State *L)
@@ -290,24 +273,21 @@ static int l_ovr(lua_State *L)
 
 /* ---- registration ---- */
 
-static const pair_desc pairs[] = {
-    {"mse", "y_true", "y_pred", knob_metrics_mse},
-    {"rmse", "y_true", "y_pred", knob_metrics_rmse},
-    {"mae", "y_true", "y_pred", knob_metrics_mae},
-    {"r2", "y_true", "y_pred", knob_metrics_r2},
-    {"mape", "y_true", "y_pred", knob_metrics_mape},
-    {"explained_variance", "y_true", "y_pred", knob_metrics_explained_variance},
-    {"median_absolute_error", "y_true", "y_pred", knob_metrics_median_absolute_error},
-    {"roc_auc", "y_true", "y_score", knob_metrics_roc_auc},
-    {"average_precision", "y_true", "y_score", knob_metrics_average_precision},
-    {"log_loss_binary", "y_true", "y_proba", knob_metrics_log_loss_binary},
-    {"brier", "y_true", "y_proba", knob_metrics_brier},
-};
-
-static const label_desc labels[] = {
-    {"accuracy", knob_metrics_accuracy},
-    {"balanced_accuracy", knob_metrics_balanced_accuracy},
-    {"mcc", knob_metrics_mcc},
+static const metric_desc two_arrays[] = {
+    {"mse", "y_true", "y_pred", knob_metrics_mse, NULL},
+    {"rmse", "y_true", "y_pred", knob_metrics_rmse, NULL},
+    {"mae", "y_true", "y_pred", knob_metrics_mae, NULL},
+    {"r2", "y_true", "y_pred", knob_metrics_r2, NULL},
+    {"mape", "y_true", "y_pred", knob_metrics_mape, NULL},
+    {"explained_variance", "y_true", "y_pred", knob_metrics_explained_variance, NULL},
+    {"median_absolute_error", "y_true", "y_pred", knob_metrics_median_absolute_error, NULL},
+    {"roc_auc", "y_true", "y_score", knob_metrics_roc_auc, NULL},
+    {"average_precision", "y_true", "y_score", knob_metrics_average_precision, NULL},
+    {"log_loss_binary", "y_true", "y_proba", knob_metrics_log_loss_binary, NULL},
+    {"brier", "y_true", "y_proba", knob_metrics_brier, NULL},
+    {"accuracy", "y_true", "y_pred", NULL, knob_metrics_accuracy},
+    {"balanced_accuracy", "y_true", "y_pred", NULL, knob_metrics_balanced_accuracy},
+    {"mcc", "y_true", "y_pred", NULL, knob_metrics_mcc},
 };
 
 static const ovr_desc ovrs[] = {
@@ -329,9 +309,8 @@ int l_open_metrics(lua_State *L)
                                    {"prf", l_prf},         {"max_error", l_max_error},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) set_closure(L, pairs[i].name, l_pair, &pairs[i]);
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-        set_closure(L, labels[i].name, l_label, &labels[i]);
+    for (size_t i = 0; i < sizeof two_arrays / sizeof two_arrays[0]; i++)
+        set_closure(L, two_arrays[i].name, l_metric, &two_arrays[i]);
     for (size_t i = 0; i < sizeof ovrs / sizeof ovrs[0]; i++) set_closure(L, ovrs[i].name, l_ovr, &ovrs[i]);
     return 1;
 }

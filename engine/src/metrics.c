@@ -718,36 +718,39 @@ static double mean_residual(const double *y_true, const double *y_pred, const do
     return s / total;
 }
 
+/* Validate, then the weighted mean residual. */
+static int residual_metric(const char *fn, residual_kind kind, const double *y_true, const double *y_pred,
+                           const double *w, size_t n, double *out, knob_err *err)
+{
+    int rc = check_regression(fn, y_true, y_pred, w, n, err);
+    if (!rc) *out = mean_residual(y_true, y_pred, w, n, kind);
+    return rc;
+}
+
 int knob_metrics_mse(const double *y_true, const double *y_pred, const double *w, size_t n, double *out,
                      knob_err *err)
 {
-    int rc = check_regression("mse", y_true, y_pred, w, n, err);
-    if (!rc) *out = mean_residual(y_true, y_pred, w, n, RES_SQUARED);
-    return rc;
+    return residual_metric("mse", RES_SQUARED, y_true, y_pred, w, n, out, err);
 }
 
 int knob_metrics_rmse(const double *y_true, const double *y_pred, const double *w, size_t n, double *out,
                       knob_err *err)
 {
-    int rc = check_regression("rmse", y_true, y_pred, w, n, err);
-    if (!rc) *out = sqrt(mean_residual(y_true, y_pred, w, n, RES_SQUARED));
+    int rc = residual_metric("rmse", RES_SQUARED, y_true, y_pred, w, n, out, err);
+    if (!rc) *out = sqrt(*out);
     return rc;
 }
 
 int knob_metrics_mae(const double *y_true, const double *y_pred, const double *w, size_t n, double *out,
                      knob_err *err)
 {
-    int rc = check_regression("mae", y_true, y_pred, w, n, err);
-    if (!rc) *out = mean_residual(y_true, y_pred, w, n, RES_ABSOLUTE);
-    return rc;
+    return residual_metric("mae", RES_ABSOLUTE, y_true, y_pred, w, n, out, err);
 }
 
 int knob_metrics_mape(const double *y_true, const double *y_pred, const double *w, size_t n, double *out,
                       knob_err *err)
 {
-    int rc = check_regression("mape", y_true, y_pred, w, n, err);
-    if (!rc) *out = mean_residual(y_true, y_pred, w, n, RES_PERCENTAGE);
-    return rc;
+    return residual_metric("mape", RES_PERCENTAGE, y_true, y_pred, w, n, out, err);
 }
 
 /* scikit-learn's _assemble_r2_explained_variance with force_finite=True. */

@@ -284,30 +284,26 @@ local function prf(name, which, y_true, y_pred, opts, valid)
   return v
 end
 
+local function prf_metric(name, which, valid)
+  return function(y_true, y_pred, opts)
+    local v, labels = prf(name, which, y_true, y_pred, opts, valid)
+    return v, labels
+  end
+end
+
 --- Precision; average = "binary" (default), "micro", "macro", "weighted" or "none" (returns per-class values
 --- and the labels).
-function M.precision(y_true, y_pred, opts)
-  local v, labels = prf("precision", 1, y_true, y_pred, opts, prf_options)
-  return v, labels
-end
-
+M.precision = prf_metric("precision", 1, prf_options)
 --- Recall; options as precision.
-function M.recall(y_true, y_pred, opts)
-  local v, labels = prf("recall", 2, y_true, y_pred, opts, prf_options)
-  return v, labels
-end
-
+M.recall = prf_metric("recall", 2, prf_options)
 --- F1 score; options as precision.
-function M.f1(y_true, y_pred, opts)
-  local v, labels = prf("f1", 3, y_true, y_pred, opts, prf_options)
-  return v, labels
-end
+M.f1 = prf_metric("f1", 3, prf_options)
+local fbeta = prf_metric("fbeta", 3, fbeta_options)
 
 --- F-beta score: opts.beta is required (>= 0; math.huge gives recall).
 function M.fbeta(y_true, y_pred, opts)
   if type(opts) ~= "table" or opts.beta == nil then fail("fbeta", "option 'beta' is required") end
-  local v, labels = prf("fbeta", 3, y_true, y_pred, opts, fbeta_options)
-  return v, labels
+  return fbeta(y_true, y_pred, opts)
 end
 
 --- Confusion matrix (rows = true class, columns = predicted class) and the class labels.
@@ -461,13 +457,19 @@ local function n_cols(rows)
   return #rows[1]
 end
 
+-- Common start of the score / probability metrics: options, y_true vs scores, classes of y_true.
+local function prep_scores(name, y_true, scores, what, opts, valid)
+  local o = check_opts(name, opts, valid)
+  local n = check_array(name, "y_true", y_true)
+  local shape, m = score_shape(name, what, scores)
+  check_lengths(name, "y_true", n, what, m)
+  return o, encode(name, {{"y_true", y_true, n}}, o.labels), shape
+end
+
 -- Shared by roc_auc and average_precision.
 local function ranking(name, title, binary_fn, ovr_fn, y_true, y_score, opts)
-  local o = check_opts(name, opts, {"average", "labels", "pos_label", "sample_weight"})
-  local n = check_array(name, "y_true", y_true)
-  local shape, m = score_shape(name, "y_score", y_score)
-  check_lengths(name, "y_true", n, "y_score", m)
-  local enc = encode(name, {{"y_true", y_true, n}}, o.labels)
+  local o, enc, shape = prep_scores(name, y_true, y_score, "y_score", opts,
+    {"average", "labels", "pos_label", "sample_weight"})
   local k = enc.k
   if shape == "matrix" then
     local cols = n_cols(y_score)
@@ -503,18 +505,15 @@ end
 
 --- Average precision (step integral of the precision-recall curve), with the same inputs as roc_auc.
 function M.average_precision(y_true, y_score, opts)
-  return ranking("average_precision", "average precision", C.average_precision, C.average_precision_ovr, y_true, y_score, opts)
+  return ranking("average_precision", "average precision", C.average_precision, C.average_precision_ovr, y_true,
+    y_score, opts)
 end
 
 --- Log loss from an n x k probability matrix (columns = classes in order) or, for two classes, the
 --- probability of the second class.
 function M.log_loss(y_true, y_proba, opts)
   local name = "log_loss"
-  local o = check_opts(name, opts, {"labels", "sample_weight"})
-  local n = check_array(name, "y_true", y_true)
-  local shape, m = score_shape(name, "y_proba", y_proba)
-  check_lengths(name, "y_true", n, "y_proba", m)
-  local enc = encode(name, {{"y_true", y_true, n}}, o.labels)
+  local o, enc, shape = prep_scores(name, y_true, y_proba, "y_proba", opts, {"labels", "sample_weight"})
   if enc.k == 1 then
     fail(name, ("y_true contains only one label (%s); pass the labels option"):format(show(enc.list[1])))
   end
@@ -536,11 +535,7 @@ end
 --- Brier score of the positive-class probability (or of the positive column of an n x 2 matrix).
 function M.brier(y_true, y_prob, opts)
   local name = "brier"
-  local o = check_opts(name, opts, {"pos_label", "sample_weight"})
-  local n = check_array(name, "y_true", y_true)
-  local shape, m = score_shape(name, "y_prob", y_prob)
-  check_lengths(name, "y_true", n, "y_prob", m)
-  local enc = encode(name, {{"y_true", y_true, n}})
+  local o, enc, shape = prep_scores(name, y_true, y_prob, "y_prob", opts, {"pos_label", "sample_weight"})
   if enc.k > 2 then
     fail(name, ("only binary y_true is supported (got %d classes: %s)"):format(enc.k, show_list(enc.list)))
   end

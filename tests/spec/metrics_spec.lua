@@ -675,7 +675,8 @@ describe("metrics: bad input", function()
     fails("log_loss: y_score row 1 entry 2 is NaN", metrics.log_loss, {0, 1}, {{0.5, 0 / 0}, {0.5, 0.5}})
     fails("r2: y_true: entry 1 is NaN", metrics.r2, {0 / 0, 1}, {1, 1})
     fails("mae: sample_weight: entry 1 is NaN", metrics.mae, {1, 1}, {1, 1}, {sample_weight = {0 / 0, 1}})
-    fails("f1: option 'pos_label' must be a number or a string (got NaN)", metrics.f1, {0, 1}, {0, 1}, {pos_label = 0 / 0})
+    fails("f1: option 'pos_label' must be a number or a string (got NaN)", metrics.f1, {0, 1}, {0, 1},
+      {pos_label = 0 / 0})
     fails("mse: y_pred entry 2 is infinite", metrics.mse, {1, 2}, {1, math.huge})
   end)
 
@@ -702,7 +703,8 @@ describe("metrics: bad input", function()
       {average = "macro", pos_label = 1})
     fails("fbeta: option 'beta' is required", metrics.fbeta, {0, 1}, {0, 1})
     fails("fbeta: beta must be >= 0 (got -1)", metrics.fbeta, {0, 1}, {0, 1}, {beta = -1})
-    fails("report: option 'digits' must be an integer in 0..17 (got 1.5)", metrics.report, {0, 1}, {0, 1}, {digits = 1.5})
+    fails("report: option 'digits' must be an integer in 0..17 (got 1.5)", metrics.report, {0, 1}, {0, 1},
+      {digits = 1.5})
   end)
 
   it("labels and positive class out of range", function()
