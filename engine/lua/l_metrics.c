@@ -284,7 +284,7 @@ static const metric_desc two_arrays[] = {
     {"roc_auc", "y_true", "y_score", knob_metrics_roc_auc, NULL},
     {"average_precision", "y_true", "y_score", knob_metrics_average_precision, NULL},
     {"log_loss_binary", "y_true", "y_proba", knob_metrics_log_loss_binary, NULL},
-    {"brier", "y_true", "y_proba", knob_metrics_brier, NULL},
+    {"brier", "y_true", "y_prob", knob_metrics_brier, NULL},
     {"accuracy", "y_true", "y_pred", NULL, knob_metrics_accuracy},
     {"balanced_accuracy", "y_true", "y_pred", NULL, knob_metrics_balanced_accuracy},
     {"mcc", "y_true", "y_pred", NULL, knob_metrics_mcc},

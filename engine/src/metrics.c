@@ -654,12 +654,12 @@ int knob_metrics_log_loss(const double *y_true, const double *proba, const doubl
 }
 
 /* Binary probability inputs shared by the binary log loss and the Brier score. */
-static int check_binary_prob(const char *fn, const double *y01, const double *p, const double *w, size_t n,
-                             knob_err *err)
+static int check_binary_prob(const char *fn, const char *what, const double *y01, const double *p,
+                             const double *w, size_t n, knob_err *err)
 {
     int rc = check_n(fn, n, err);
     if (!rc) rc = check_y01(fn, y01, n, err);
-    if (!rc) rc = check_prob(fn, "y_proba", p, n, err);
+    if (!rc) rc = check_prob(fn, what, p, n, err);
     if (!rc) rc = check_weights(fn, w, n, err);
     return rc;
 }
@@ -667,7 +667,7 @@ static int check_binary_prob(const char *fn, const double *y01, const double *p,
 int knob_metrics_log_loss_binary(const double *y01, const double *p, const double *w, size_t n, double *out,
                                  knob_err *err)
 {
-    int rc = check_binary_prob("log_loss", y01, p, w, n, err);
+    int rc = check_binary_prob("log_loss", "y_proba", y01, p, w, n, err);
     if (rc) return rc;
     double loss = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -683,7 +683,7 @@ int knob_metrics_log_loss_binary(const double *y01, const double *p, const doubl
 int knob_metrics_brier(const double *y01, const double *p, const double *w, size_t n, double *out,
                        knob_err *err)
 {
-    int rc = check_binary_prob("brier", y01, p, w, n, err);
+    int rc = check_binary_prob("brier", "y_prob", y01, p, w, n, err);
     if (rc) return rc;
     double s = 0, total = 0;
     for (size_t i = 0; i < n; i++) {

@@ -715,7 +715,7 @@ describe("metrics: bad input", function()
     fails("kappa: option 'labels' repeats 1", metrics.kappa, {0, 1}, {0, 1}, {labels = {0, 1, 1}})
     fails("brier: only binary y_true is supported (got 3 classes: 0, 1, 2)", metrics.brier, {0, 1, 2},
       {0.1, 0.2, 0.3})
-    fails("brier: y_proba entry 1 is 1.5, not a probability in [0, 1]", metrics.brier, {0, 1}, {1.5, 0.2})
+    fails("brier: y_prob entry 1 is 1.5, not a probability in [0, 1]", metrics.brier, {0, 1}, {1.5, 0.2})
     fails("log_loss: y_proba entry 2 is 1.25, not a probability in [0, 1]", metrics.log_loss, {0, 1}, {0.5, 1.25})
     fails("accuracy: sample_weight entry 2 is negative (-1)", metrics.accuracy, {0, 1}, {0, 1},
       {sample_weight = {1, -1}})
@@ -725,6 +725,32 @@ describe("metrics: bad input", function()
   it("undefined values", function()
     fails("kappa: Cohen's kappa is undefined when the expected disagreement is 0", metrics.kappa, {1, 1}, {1, 1})
     close(0.0, metrics.mcc({1, 1, 0}, {1, 1, 1})) -- python3: M.matthews_corrcoef([1,1,0],[1,1,1]) -> 0.0
+  end)
+
+  it("every metric rejects a wrong type, empty input, NaN, a length mismatch and an unknown option", function()
+    local labels = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "mcc", "kappa", "confusion_matrix",
+      "report"}
+    local scores = {"roc_auc", "average_precision", "log_loss", "brier"}
+    local regression = {"mse", "rmse", "mae", "r2", "mape", "explained_variance", "median_absolute_error",
+      "max_error"}
+    local function each(names, second, nan_second, nan_text)
+      for _, name in ipairs(names) do
+        local f = metrics[name]
+        fails(name .. ": y_true must be an array (got number)", f, 1, second)
+        fails(name .. ": y_true is empty", f, {}, second)
+        fails(name .. ": y_true and ", f, {0, 1, 0}, second)
+        local ok, err = pcall(f, {0, 1}, nan_second)
+        assert.is_false(ok)
+        assert.equals(name .. ": ", err:sub(1, #name + 2))
+        assert.is_truthy(err:find(nan_text, 1, true), err)
+        fails(name .. ": unknown option 'sample_weights'", f, {0, 1}, second, {sample_weights = {1, 1}})
+      end
+    end
+    each(labels, {0, 1}, {0, 0 / 0}, "y_pred entry 2 is NaN")
+    each(scores, {0.25, 0.75}, {0.25, 0 / 0}, "entry 2 is NaN")
+    each(regression, {0.25, 0.75}, {0.25, 0 / 0}, "y_pred: entry 2 is NaN")
+    fails("fbeta: y_true must be an array (got number)", metrics.fbeta, 1, {0, 1}, {beta = 1})
+    fails("fbeta: unknown option 'bta'", metrics.fbeta, {0, 1}, {0, 1}, {beta = 1, bta = 2})
   end)
 
   it("the core rejects class codes out of range", function()
