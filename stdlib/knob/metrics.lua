@@ -2,10 +2,12 @@
 --
 -- Every function takes Lua arrays and an optional options table (an unknown option is an error):
 --   accuracy(y_true, y_pred, {sample_weight})                balanced_accuracy(y_true, y_pred, {sample_weight})
---   precision / recall / f1(y_true, y_pred, {average = "binary", pos_label, labels, sample_weight, zero_division})
+--   precision / recall / f1(y_true, y_pred,
+--                           {average = "binary", pos_label, labels, sample_weight, zero_division})
 --   fbeta(y_true, y_pred, {beta = b, ...same})               mcc(y_true, y_pred, {sample_weight})
 --   kappa(y_true, y_pred, {weights = "linear"|"quadratic", labels, sample_weight})
---   confusion_matrix(y_true, y_pred, {labels, sample_weight, normalize = "true"|"pred"|"all"}) -> matrix, labels
+--   confusion_matrix(y_true, y_pred, {labels, sample_weight, normalize = "true"|"pred"|"all"})
+--                                                                        -> matrix, labels
 --   report(y_true, y_pred, {labels, sample_weight, zero_division, digits = 2}) -> table, string
 --   roc_auc / average_precision(y_true, y_score, {average = "macro", labels, pos_label, sample_weight})
 --   log_loss(y_true, y_proba, {labels, sample_weight})        brier(y_true, y_prob, {pos_label, sample_weight})
@@ -20,13 +22,14 @@
 -- per class in that order; a score array of numbers is the score of the positive class.
 --
 -- Positive class (average = "binary", roc_auc / average_precision / log_loss on a score array, brier):
--- pos_label when given; otherwise the larger (last sorted) of the two classes, so 1 for {0, 1} and {-1, 1}
--- as scikit-learn's pos_label=1, and "yes" for {"no", "yes"} (where scikit-learn asks for pos_label). With a
--- single class present, a number label in {-1, 0, 1} uses pos_label = 1 like scikit-learn (so {0} has no
--- positives); any other single label needs pos_label. pos_label with average ~= "binary" is an error (not
+-- pos_label when given; otherwise the second of the two classes: the larger (last sorted) one, so 1 for {0, 1}
+-- and {-1, 1} as scikit-learn's pos_label=1 and "yes" for {"no", "yes"} (where scikit-learn asks for
+-- pos_label), or the second entry of the `labels` option when that is given. With a single class present,
+-- a number label in {-1, 0, 1} uses pos_label = 1 like scikit-learn (so {0} has no positives); any other
+-- single label needs pos_label. pos_label with average ~= "binary" is an error (not
 -- ignored with a warning as in scikit-learn).
 --
--- Deviations from scikit-learn, all documented in engine/include/knob/metrics.h: zero_division defaults to 0
+-- Deviations from scikit-learn (the numeric ones also in engine/include/knob/metrics.h): zero_division is 0
 -- without a warning ("warn" is accepted as 0); R^2 with one sample, Cohen's kappa 0/0, ROC AUC and average
 -- precision with one class in y_true are errors (scikit-learn: NaN / -0.0 / 1.0 with warnings); log_loss
 -- rejects probabilities outside [0, 1] or rows not summing to 1 (1.2.1 clips and renormalizes silently;
