@@ -333,26 +333,6 @@ static int m_tostring(lua_State *L)
  * Stand-ins until knob.data.from_table lands; the lead replaces them with knob.data in the specs and
  * removes them. Do not use them outside tests/spec. */
 
-/* Until l_data.c registers knob.Dataset, give Dataset userdata a metatable whose __gc frees the dataset
- * (l_aux.c boxes a dataset as a struct holding one knob_dataset pointer). */
-static int test_dataset_gc(lua_State *L)
-{
-    knob_dataset **box = lua_touserdata(L, 1);
-    if (box) knob_dataset_free(box);
-    return 0;
-}
-
-static void ensure_dataset_mt(lua_State *L)
-{
-    if (luaL_newmetatable(L, KNOB_DATASET_MT)) {
-        lua_pushcfunction(L, test_dataset_gc);
-        lua_setfield(L, -2, "__gc");
-        lua_pushliteral(L, KNOB_DATASET_MT);
-        lua_setfield(L, -2, "__name");
-    }
-    lua_pop(L, 1);
-}
-
 static void test_set(lua_State *L, knob_dataset *ds, size_t j, const char *name, const char *const *lv, size_t nl)
 {
     knob_err err = {0, ""};
@@ -517,7 +497,6 @@ int l_open_prep(lua_State *L)
         {NULL, NULL},
     };
     l_new_class(L, TRANSFORMER_MT, methods, meta);
-    ensure_dataset_mt(L); /* TEST-ONLY fallback, see above */
     luaL_newlib(L, fns);
     return 1;
 }
