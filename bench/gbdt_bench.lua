@@ -1,0 +1,137 @@
+-- gbdt_bench.lua — knob's gbdt against XGBoost (tree_method="hist") and scikit-learn's
+-- HistGradientBoostingClassifier on the same seeded synthetic binary task, in one run.
+--
+--   build/knob bench/gbdt_bench.lua [--rows N] [--threads T] [--repeat R] [--rounds K]
+--
+-- Data: knob.data.make_classification{n_samples = N * 1.25, n_features = 20, n_informative = 10,
+-- n_redundant = 4, flip_y = 0.03, seed = 42}, written once to bench/data/ as CSV (values printed with %.17g,
+-- so the peers read exactly knob's doubles); the first N rows train, the rest test (80/20).
+-- Models: 100 trees, 31 leaves (leaf-wise), 255 bins, learning rate 0.1, T threads on every side. knob runs
+-- twice: with XGBoost's regularisation (l2 = 1, min_child_weight = 1, min_samples_leaf = 1) and with
+-- scikit-learn's (l2 = 0, min_samples_leaf = 20), each compared with that peer.
+-- Each fit runs in its own process (so its peak RSS is its own), R times per process (the minimum fit time
+-- is kept), and the K rounds of {knob, xgboost, knob, sklearn} alternate, so a busy machine slows every side
+-- alike; the best of the K rounds is reported.
+local knob = require "knob"
+
+local opts = {rows = 100000, threads = 2, ["repeat"] = 2, rounds = 3}
+local worker
+do
+  local i = 1
+  while i <= #arg do
+    local a = arg[i]
+    if a == "--worker" then
+      worker = arg[i + 1]
+    elseif a:match("^%-%-") and opts[a:sub(3)] then
+      opts[a:sub(3)] = math.tointeger(tonumber(arg[i + 1])) or error("bench: " .. a .. " needs an integer")
+    else
+      error("bench: unknown argument '" .. a .. "' (valid: --rows, --threads, --repeat, --rounds)")
+    end
+    i = i + 2
+  end
+end
+
+local n_train = opts.rows
+local n_total = n_train + n_train // 4
+local csv = string.format("bench/data/gbdt_binary_%dx20.csv", n_total)
+
+local function dataset()
+  return knob.data.make_classification{n_samples = n_total, n_features = 20, n_informative = 10, n_redundant = 4,
+                                       flip_y = 0.03, seed = 42}
+end
+
+local function write_csv(ds, path)
+  os.execute("mkdir -p bench/data")
+  local f = assert(io.open(path .. ".tmp", "w"))
+  local names = ds:names()
+  names[#names + 1] = "target"
+  f:write(table.concat(names, ","), "\n")
+  local cols = {}
+  for j = 1, ds:features() do cols[j] = ds:column(j) end
+  local y = ds:target()
+  local line = {}
+  for i = 1, ds:rows() do
+    for j = 1, #cols do line[j] = string.format("%.17g", cols[j][i]) end
+    line[#cols + 1] = y[i]
+    f:write(table.concat(line, ","), "\n")
+  end
+  f:close()
+  assert(os.rename(path .. ".tmp", path))
+end
+
+local function range(a, b)
+  local t = {}
+  for i = a, b do t[#t + 1] = i end
+  return t
+end
+
+local PARAMS = {
+  ["knob-xgb"] = {n_estimators = 100, max_leaves = 31, max_bins = 255, learning_rate = 0.1, l2 = 1,
+                  min_child_weight = 1, min_samples_leaf = 1},
+  ["knob-sk"] = {n_estimators = 100, max_leaves = 31, max_bins = 255, learning_rate = 0.1, l2 = 0,
+                 min_child_weight = 1e-3, min_samples_leaf = 20},
+}
+
+-- Worker: fit knob R times, print the result line.
+if worker then
+  local ds = dataset()
+  local train, test = knob.split.view(ds, range(1, n_train)), knob.split.view(ds, range(n_train + 1, n_total))
+  local best, m = math.huge, nil
+  for _ = 1, opts["repeat"] do
+    m = knob.model.gbdt(PARAMS[worker])
+    local t = knob.sys.time(function() m:fit(train, {threads = opts.threads}) end)
+    best = math.min(best, t)
+  end
+  print(string.format("%s fit_seconds=%.4f accuracy=%.4f peak_rss_mb=%.1f", worker, best, m:score(test, "accuracy"),
+                      knob.sys.peak_rss() / 2 ^ 20))
+  os.exit(0)
+end
+
+local f = io.open(csv)
+if f then f:close() else
+  io.write("writing ", csv, " ... ")
+  io.flush()
+  write_csv(dataset(), csv)
+  print("done")
+end
+
+local exe = arg[-1] or "build/knob"
+local function run(cmd)
+  local p = assert(io.popen(cmd))
+  local out = p:read("a")
+  p:close()
+  local name, t, acc, rss = out:match("(%S+) fit_seconds=(%S+) accuracy=(%S+) peak_rss_mb=(%S+)")
+  if not name then error("bench: no result from: " .. cmd .. "\n" .. out) end
+  return {t = tonumber(t), acc = tonumber(acc), rss = tonumber(rss)}
+end
+
+local runs = {}
+local function keep(name, r)
+  local b = runs[name]
+  if not b or r.t < b.t then runs[name] = r end
+end
+local knob_cmd = string.format("%s bench/gbdt_bench.lua --rows %d --threads %d --repeat %d --worker ", exe, n_train,
+                               opts.threads, opts["repeat"])
+local peer_cmd = string.format("OMP_NUM_THREADS=%d /usr/bin/python3 bench/gbdt_peer.py %s %d %d ", opts.threads, csv,
+                               n_train, opts.threads)
+for round = 1, opts.rounds do
+  keep("knob-xgb", run(knob_cmd .. "knob-xgb"))
+  keep("xgboost", run(peer_cmd .. "xgboost " .. opts["repeat"]))
+  keep("knob-sk", run(knob_cmd .. "knob-sk"))
+  keep("sklearn", run(peer_cmd .. "sklearn " .. opts["repeat"]))
+  io.write(string.format("round %d/%d done\n", round, opts.rounds))
+end
+
+print(string.format("\ngbdt bench: %d train / %d test rows x 20 features, 100 trees, 31 leaves, 255 bins, lr 0.1, %d threads",
+                    n_train, n_total - n_train, opts.threads))
+print(string.format("%-10s %10s %10s %12s", "model", "fit (s)", "accuracy", "peak RSS MB"))
+for _, name in ipairs{"knob-xgb", "xgboost", "knob-sk", "sklearn"} do
+  local r = runs[name]
+  print(string.format("%-10s %10.3f %10.4f %12.1f", name, r.t, r.acc, r.rss))
+end
+local function ratio(a, b)
+  return string.format("fit time ratio knob/%s = %.2f, accuracy difference = %+.4f, memory ratio = %.2f", b,
+                       runs[a].t / runs[b].t, runs[a].acc - runs[b].acc, runs[a].rss / runs[b].rss)
+end
+print(ratio("knob-xgb", "xgboost"))
+print(ratio("knob-sk", "sklearn"))
