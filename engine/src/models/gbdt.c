@@ -216,6 +216,7 @@ typedef struct {
     uint32_t *in_rows, *out_rows;
     int *feats, *perm;
     knob_gbdt_grower *grower;
+    int weighted;   /* sample weights were given (medians are weighted only then, like numpy's otherwise) */
 } fit_work;
 
 static void work_free(fit_work *fw)
@@ -287,7 +288,7 @@ static void init_base(const knob_model *m, gbdt_state *s, const fit_work *fw, si
         for (size_t i = 0; i < n; i++) sy += fw->w[i] * fw->y[i];
         s->base[0] = sy / wsum;
     } else {
-        s->base[0] = knob_weighted_median(fw->y, fw->w, n);
+        s->base[0] = knob_weighted_median(fw->y, fw->weighted ? fw->w : NULL, n);
     }
 }
 
@@ -303,7 +304,7 @@ static void renew_leaves_median(knob_gbdt_grower *gr, knob_gbdt_tree *t, fit_wor
             fw->resid[i] = fw->y[rows[i]] - fw->score[(size_t)rows[i] * k + c];
             fw->rw[i] = fw->w[rows[i]];
         }
-        t->nodes[node].value = cnt ? lr * knob_weighted_median(fw->resid, fw->rw, cnt) : 0;
+        t->nodes[node].value = cnt ? lr * knob_weighted_median(fw->resid, fw->weighted ? fw->rw : NULL, cnt) : 0;
     }
 }
 
@@ -440,6 +441,7 @@ static int gbdt_fit(knob_model *m, const knob_dataset *train, const knob_fit_opt
     }
     knob_gbdt_bins_apply(&fw.bins, train, fw.binned, threads);
     knob_dataset_gather_y(train, fw.y);
+    fw.weighted = o->sample_weight != NULL;
     double wsum = 0;
     for (size_t i = 0; i < n; i++) {
         fw.w[i] = o->sample_weight ? o->sample_weight[i] : 1.0;

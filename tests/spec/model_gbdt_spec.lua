@@ -1,0 +1,405 @@
+-- model_gbdt_spec.lua — knob.model.gbdt: hand-checked stumps for every loss, missing-value direction,
+-- determinism across thread counts, early stopping, callbacks, persistence, importances, bad input, and
+-- held-out accuracy against scikit-learn / XGBoost on the bundled datasets.
+local knob = require "knob"
+
+local NaN = 0 / 0
+
+local function near(expected, actual, tol)
+  tol = tol or 1e-12
+  assert(math.abs(expected - actual) <= tol * math.max(1, math.abs(expected)),
+         string.format("expected %.17g, got %.17g", expected, actual))
+end
+
+local function sigmoid(z) return 1 / (1 + math.exp(-z)) end
+
+local function tmpname()
+  local n = os.tmpname()
+  os.remove(n)
+  return n
+end
+
+local function reg(xs, ys)
+  local X = {}
+  for i, x in ipairs(xs) do X[i] = {x} end
+  return knob.data.from_table{X = X, y = ys, names = {"x"}, task = "regression"}
+end
+
+-- A bundled CSV (numeric features, target last) split by row number: row i (0-based) is a test row when
+-- i % 5 == 4. The peers below use exactly this split.
+local function load_split(name, target, task)
+  local f = assert(io.open("examples/data/" .. name .. ".csv"))
+  local names = {}
+  for c in f:read("l"):gmatch("[^,]+") do names[#names + 1] = c end
+  table.remove(names)
+  local tr, te, ytr, yte, i = {}, {}, {}, {}, 0
+  for line in f:lines() do
+    local row = {}
+    for c in line:gmatch("[^,]+") do row[#row + 1] = c end
+    local y = table.remove(row)
+    for j = 1, #row do row[j] = tonumber(row[j]) end
+    y = tonumber(y) or y
+    if i % 5 == 4 then te[#te + 1], yte[#yte + 1] = row, y else tr[#tr + 1], ytr[#ytr + 1] = row, y end
+    i = i + 1
+  end
+  f:close()
+  return knob.data.from_table{X = tr, y = ytr, names = names, target = target, task = task},
+         knob.data.from_table{X = te, y = yte, names = names, target = target, task = task}
+end
+
+local function same_matrix(a, b)
+  assert.equals(#a, #b)
+  for i = 1, #a do
+    if type(a[i]) == "table" then
+      for c = 1, #a[i] do assert(a[i][c] == b[i][c], string.format("row %d col %d: %.17g vs %.17g", i, c, a[i][c], b[i][c])) end
+    else
+      assert(a[i] == b[i], string.format("row %d: %.17g vs %.17g", i, a[i], b[i]))
+    end
+  end
+end
+
+-- 300 rows, 5 features: y depends on x1, x2 (and an interaction with x3); x4, x5 are noise; x2 has gaps.
+local function synth(n, seed)
+  local rng = math.random
+  math.randomseed(seed or 7)
+  local X, y = {}, {}
+  for i = 1, n do
+    local r = {}
+    for j = 1, 5 do r[j] = rng() * 2 - 1 end
+    if i % 11 == 0 then r[2] = NaN end
+    X[i] = r
+    local z = 2 * r[1] - (r[2] == r[2] and 1.5 * r[2] or 1) + r[1] * r[3]
+    y[i] = (z + 0.3 * (rng() - 0.5)) > 0 and "yes" or "no"
+  end
+  return knob.data.from_table{X = X, y = y, names = {"a", "b", "c", "d", "e"}}
+end
+
+describe("knob.model.gbdt", function()
+  it("is registered with its hyperparameters", function()
+    local found
+    for _, k in ipairs(knob.model.kinds()) do
+      if k.kind == "gbdt" then found = k end
+    end
+    assert.is_truthy(found)
+    assert.is_true(found.classification and found.regression)
+    local names = {}
+    for _, p in ipairs(found.params) do names[p.name] = p end
+    for _, n in ipairs{"objective", "n_estimators", "learning_rate", "max_leaves", "max_depth", "min_samples_leaf",
+                       "min_child_weight", "l2", "l1", "min_split_gain", "subsample", "colsample", "max_bins",
+                       "early_stopping_rounds", "seed", "n_jobs", "base_score", "huber_delta"} do
+      assert.is_truthy(names[n], n)
+    end
+    assert.equals(255, names.max_bins.default)
+    assert.equals(31, names.max_leaves.default)
+  end)
+
+  -- x = 1..4, y = 1, 2, 10, 12; squared error, lr 0.5, l2 1. base = mean = 6.25, g = base - y =
+  -- 5.25, 4.25, -3.75, -5.75, h = 1. Candidates (G^2/(H+l2) summed): x<=1.5: 5.25^2/2 + 5.25^2/4 = 20.67;
+  -- x<=2.5: 9.5^2/3 * 2 = 60.17 (best); x<=3.5: 5.75^2/4 + 5.75^2/2 = 24.80. Leaves: 6.25 -+ 9.5/3 * 0.5.
+  -- The threshold is the midpoint 2.5 (values <= 2.5 go left). gain = 60.17 / 2.
+  it("fits a hand-computed regression stump", function()
+    local m = knob.model.gbdt{n_estimators = 1, max_leaves = 2, min_samples_leaf = 1, min_child_weight = 0,
+                              l2 = 1, learning_rate = 0.5}
+    m:fit(reg({1, 2, 3, 4}, {1, 2, 10, 12}))
+    local lo, hi = 6.25 - 9.5 / 3 * 0.5, 6.25 + 9.5 / 3 * 0.5
+    local p = m:predict(reg({1, 2, 3, 4, 2.5, 2.5000001, NaN}, {0, 0, 0, 0, 0, 0, 0}))
+    for i, want in ipairs{lo, lo, hi, hi, lo, hi, lo} do near(want, p[i]) end
+    assert.same({x = 1}, m:feature_importances())
+    assert.equals("n_estimators", m:history().status)
+    assert.matches("knob.Model<gbdt, 1 trees, squared_error, fitted>", tostring(m), 1, true)
+  end)
+
+  -- Binary log loss, x = 1..4, y = a, a, b, b, lr 1, l2 1: prior p = 0.5 so base = 0; g = p - y = +-0.5,
+  -- h = p(1-p) = 0.25. Split x <= 2.5: G = +-1, H = 0.5 each; leaves -+1/(0.5 + 1) = -+2/3.
+  it("fits a hand-computed log-loss stump", function()
+    local ds = knob.data.from_table{X = {{1}, {2}, {3}, {4}}, names = {"x"}, y = {"a", "a", "b", "b"}}
+    local m = knob.model.gbdt{n_estimators = 1, max_leaves = 2, min_samples_leaf = 1, min_child_weight = 0,
+                              l2 = 1, learning_rate = 1}:fit(ds)
+    local proba, classes = m:predict_proba(ds)
+    assert.same({"a", "b"}, classes)
+    near(1 - sigmoid(-2 / 3), proba[1][1])
+    near(sigmoid(-2 / 3), proba[2][2])
+    near(sigmoid(2 / 3), proba[3][2])
+    assert.same({"a", "a", "b", "b"}, m:predict(ds))
+    -- train loss after the round: mean of log(1 + exp(-2/3)) over the 4 rows (each is on its correct side)
+    near(math.log(1 + math.exp(-2 / 3)), m:history().iterations[1].train_loss)
+  end)
+
+  -- Absolute error, x = 1..6, y = 1, 2, 3, 10, 20, 100, lr 1: base = median = 6.5; g = sign(base - y) =
+  -- +1 x3, -1 x3 so the stump splits at 3.5; leaf values are then renewed to the median residual of their
+  -- rows (LightGBM's way): left residuals -5.5, -4.5, -3.5 -> -4.5; right 3.5, 13.5, 93.5 -> 13.5.
+  it("fits a hand-computed absolute-error stump (median leaves)", function()
+    local m = knob.model.gbdt{objective = "absolute_error", n_estimators = 1, max_leaves = 2, min_samples_leaf = 1,
+                              learning_rate = 1}
+    local ds = reg({1, 2, 3, 4, 5, 6}, {1, 2, 3, 10, 20, 100})
+    local p = m:fit(ds):predict(ds)
+    for i, want in ipairs{2, 2, 2, 20, 20, 20} do near(want, p[i]) end
+    -- mean absolute error after the round: (1+0+1+10+0+80)/6
+    near(92 / 6, m:history().iterations[1].train_loss)
+  end)
+
+  -- Huber (delta 1), same data: base = median 6.5; residuals s - y = 5.5, 4.5, 3.5, -3.5, -13.5, -93.5 are all
+  -- beyond delta, so g = +-1 and h = 1: split at 3.5, leaves -3/3 and +3/3 (lr 1, l2 0) -> 5.5 and 7.5.
+  it("fits a hand-computed huber stump", function()
+    local m = knob.model.gbdt{objective = "huber", huber_delta = 1, n_estimators = 1, max_leaves = 2,
+                              min_samples_leaf = 1, learning_rate = 1}
+    local ds = reg({1, 2, 3, 4, 5, 6}, {1, 2, 3, 10, 20, 100})
+    local p = m:fit(ds):predict(ds)
+    for i, want in ipairs{5.5, 5.5, 5.5, 7.5, 7.5, 7.5} do near(want, p[i]) end
+  end)
+
+  it("learns the direction of missing values per split", function()
+    -- NaN rows look like the high values: the split sends missing right, and new NaN rows follow.
+    local m = knob.model.gbdt{n_estimators = 1, max_leaves = 2, min_samples_leaf = 1, learning_rate = 1}
+    m:fit(reg({1, 2, NaN, NaN, 10, 11}, {0, 0, 5, 5, 5, 5}))
+    local p = m:predict(reg({1.5, 10.5, NaN}, {0, 0, 0}))
+    near(0, p[1]); near(5, p[2]); near(5, p[3])
+    -- ... and mirrored: NaN rows look like the low values.
+    m:fit(reg({1, 2, NaN, NaN, 10, 11}, {5, 5, 0, 0, 0, 0}))
+    p = m:predict(reg({1.5, 10.5, NaN}, {0, 0, 0}))
+    near(5, p[1]); near(0, p[2]); near(0, p[3])
+    -- missing values alone against every value: the split "x is missing" (threshold +inf), saved and loaded
+    m:fit(reg({1, 2, NaN, NaN, 3, 4}, {7, 7, -1, -1, 7, 7}))
+    p = m:predict(reg({-1e300, 1e300, NaN}, {0, 0, 0}))
+    near(7, p[1]); near(7, p[2]); near(-1, p[3])
+    local m2 = knob.model.from_json(m:to_json())
+    same_matrix(p, m2:predict(reg({-1e300, 1e300, NaN}, {0, 0, 0})))
+  end)
+
+  it("gives identical results for any number of threads", function()
+    local train, test = load_split("digits", "digit", "classification")
+    local params = {n_estimators = 8, subsample = 0.8, colsample = 0.6, seed = 5}
+    local a = knob.model.gbdt(params):fit(train, {threads = 1})
+    local b = knob.model.gbdt(params):fit(train, {threads = 2})
+    params.n_jobs = 2
+    local c = knob.model.gbdt(params):fit(train)
+    same_matrix(a:predict_proba(test), b:predict_proba(test))
+    same_matrix(a:predict_proba(test), c:predict_proba(test))
+    -- another seed samples other rows and features
+    params.seed = 6
+    local d = knob.model.gbdt(params):fit(train)
+    assert.are_not.same(a:predict_proba(test), d:predict_proba(test))
+  end)
+
+  it("records the history and stops early at the best eval round", function()
+    local train, test = load_split("breast_cancer", "diagnosis")
+    local m = knob.model.gbdt{n_estimators = 300, learning_rate = 0.5, early_stopping_rounds = 5}
+    m:fit(train, {eval_set = test})
+    local h = m:history()
+    local best = tonumber(h.status:match("^early_stopping %(best iteration (%d+)%)$"))
+    assert.is_truthy(best, h.status)
+    assert.equals(best + 5, #h.iterations)
+    local min_loss, arg = math.huge, nil
+    for i, it in ipairs(h.iterations) do
+      assert.equals(i, it.iteration)
+      assert.equals(0.5, it.learning_rate)
+      assert.is_true(it.train_loss > 0 and it.valid_loss > 0 and it.valid_metric > 0.8 and it.valid_metric <= 1)
+      if it.valid_loss < min_loss then min_loss, arg = it.valid_loss, i end
+    end
+    assert.equals(best, arg)
+    -- the model was truncated to the best round: the same as training that many rounds
+    local same = knob.model.gbdt{n_estimators = best, learning_rate = 0.5}:fit(train)
+    same_matrix(same:predict_proba(test), m:predict_proba(test))
+    -- valid_metric of the last kept round is the held-out accuracy
+    near(m:score(test, "accuracy"), h.iterations[best].valid_metric)
+  end)
+
+  it("truncates to the best round also when n_estimators runs out first", function()
+    local train, test = load_split("breast_cancer", "diagnosis")
+    local m = knob.model.gbdt{n_estimators = 40, learning_rate = 1, early_stopping_rounds = 100}
+    m:fit(train, {eval_set = test})
+    local best = tonumber(m:history().status:match("^n_estimators %(best iteration (%d+)%)$"))
+    assert.is_truthy(best, m:history().status)
+    assert.equals(40, #m:history().iterations)
+  end)
+
+  it("regression history: valid_metric is the RMSE", function()
+    local train, test = load_split("diabetes", "progression", "regression")
+    local m = knob.model.gbdt{n_estimators = 10}:fit(train, {eval_set = test})
+    local p, y, sse = m:predict(test), test:target(), 0
+    for i = 1, #p do sse = sse + (p[i] - y[i]) ^ 2 end
+    local last = m:history().iterations[10]
+    near(math.sqrt(sse / #p), last.valid_metric, 1e-9)
+    near(sse / #p, last.valid_loss, 1e-9) -- squared_error reports the mean squared error
+    assert.is_true(m:history().iterations[1].train_loss > last.train_loss)
+  end)
+
+  it("stops cleanly when the callback returns true, and raises its errors", function()
+    local train = load_split("breast_cancer", "diagnosis")
+    local seen = {}
+    local m = knob.model.gbdt{n_estimators = 50}
+    m:fit(train, {callback = function(info)
+      seen[#seen + 1] = info.iteration
+      return info.iteration == 3
+    end})
+    assert.same({1, 2, 3}, seen)
+    assert.equals("callback", m:history().status)
+    assert.equals(3, #m:history().iterations)
+    local three = knob.model.gbdt{n_estimators = 3}:fit(train)
+    same_matrix(three:predict_proba(train), m:predict_proba(train))
+    assert.has_error(function() m:fit(train, {callback = function() error("stop here") end}) end)
+    assert.is_false(m:info().fitted)
+  end)
+
+  it("saves and loads with identical predictions", function()
+    local train, test = load_split("digits", "digit", "classification")
+    local m = knob.model.gbdt{n_estimators = 5, max_leaves = 8}:fit(train)
+    local path = tmpname()
+    assert.is_true(m:save(path))
+    local m2 = assert(knob.model.load(path))
+    os.remove(path)
+    same_matrix(m:predict_proba(test), m2:predict_proba(test))
+    assert.same(m:predict(test), m2:predict(test))
+    assert.same(m:feature_importances(), m2:feature_importances())
+    assert.equals(m:history().status, m2:history().status)
+    local rtrain, rtest = load_split("diabetes", "progression", "regression")
+    local r = knob.model.gbdt{n_estimators = 7, objective = "huber", huber_delta = 30}:fit(rtrain)
+    same_matrix(r:predict(rtest), knob.model.from_json(r:to_json()):predict(rtest))
+  end)
+
+  it("rejects corrupt tree data in a model file", function()
+    local m = knob.model.gbdt{n_estimators = 2, max_leaves = 3, min_samples_leaf = 1}:fit(reg({1, 2, 3, 4}, {1, 2, 3, 4}))
+    local text = m:to_json()
+    local cases = {
+      {text:gsub('"objective":"squared_error"', '"objective":"binary"'), "does not fit the schema"},
+      {text:gsub('"trees_per_round":1', '"trees_per_round":2'), "trees_per_round must be 1"},
+      {text:gsub('"left":%[1', '"left":[0'), "is not a later node"},
+      {text:gsub('"feature":%[0', '"feature":[7'), "is not a feature index"},
+      {text:gsub('"value":%[', '"value":["x",'), "value has"},
+      {text:gsub('"trees":%[', '"trees":[1,'), "must be an object"},
+    }
+    for _, c in ipairs(cases) do
+      local bad, msg = knob.model.from_json(c[1])
+      assert.is_nil(bad)
+      assert.matches(c[2], msg, 1, true)
+    end
+  end)
+
+  it("ranks informative features by total gain (normalised)", function()
+    local m = knob.model.gbdt{n_estimators = 30}:fit(synth(400))
+    local imp, total = m:feature_importances(), 0
+    for _, v in pairs(imp) do total = total + v end
+    near(1, total, 1e-12)
+    assert.is_true(imp.a > imp.d and imp.a > imp.e and imp.b > imp.d and imp.b > imp.e)
+  end)
+
+  it("splits categorical features on their level codes, and honours sample weights", function()
+    local X, y = {}, {}
+    for i = 1, 60 do
+      local c = ({"red", "green", "blue"})[i % 3 + 1]
+      X[i] = {c, i}
+      y[i] = c == "green" and 10 or 0
+    end
+    local ds = knob.data.from_table{X = X, y = y, names = {"color", "i"}, task = "regression"}
+    local m = knob.model.gbdt{n_estimators = 50, learning_rate = 0.5, min_samples_leaf = 5}:fit(ds)
+    local p = m:predict(ds)
+    for i = 1, 60 do near(y[i], p[i], 1e-6) end
+    -- weight 2 on a row = that row twice (squared error, no row-count limits in play)
+    local xs, ys = {1, 2, 3, 4, 5}, {1, 4, 2, 8, 3}
+    local opts = {n_estimators = 3, max_leaves = 3, min_samples_leaf = 1, min_child_weight = 0}
+    local w = knob.model.gbdt(opts):fit(reg(xs, ys), {sample_weight = {1, 2, 1, 1, 1}})
+    local d = knob.model.gbdt(opts):fit(reg({1, 2, 2, 3, 4, 5}, {1, 4, 4, 2, 8, 3}))
+    local probe = reg(xs, ys)
+    local pw, pd = w:predict(probe), d:predict(probe)
+    for i = 1, 5 do near(pd[i], pw[i], 1e-12) end
+  end)
+
+  -- Reference values, produced once with scikit-learn 1.2.1 and XGBoost 1.7.4 (Debian bookworm) on the same
+  -- split (row i, 0-based, is a test row when i % 5 == 4):
+  --   import numpy as np, pandas as pd, xgboost as xgb
+  --   from sklearn.ensemble import HistGradientBoostingClassifier as HC, HistGradientBoostingRegressor as HR
+  --   df = pd.read_csv("examples/data/<name>.csv"); y = df.pop("<target>"); X = df.values.astype(float)
+  --   te = np.arange(len(df)) % 5 == 4                 # classes coded in sorted order for the classifiers
+  --   HC/HR(max_iter=100, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, l2_regularization=0,
+  --         max_bins=255, early_stopping=False).fit(X[~te], y[~te]).score(X[te], y[te])
+  --   xgb.XGBClassifier(n_estimators=100, learning_rate=0.1, tree_method="hist", grow_policy="lossguide",
+  --         max_leaves=31, max_depth=0, max_bin=255, reg_lambda=1, min_child_weight=1, n_jobs=1)
+  --   breast_cancer: sklearn accuracy 0.982301, xgboost 0.955752   (113 test rows)
+  --   digits:        sklearn accuracy 0.969359, xgboost 0.974930   (359 test rows)
+  --   diabetes:      sklearn R^2 0.368483                          (88 test rows)
+  -- knob must come within 1 point (0.01) of each with the same hyperparameters.
+  local SK = {n_estimators = 100, learning_rate = 0.1, max_leaves = 31, min_samples_leaf = 20, l2 = 0, max_bins = 255}
+  local XGB = {n_estimators = 100, learning_rate = 0.1, max_leaves = 31, min_samples_leaf = 1, l2 = 1,
+               min_child_weight = 1, max_bins = 255}
+
+  it("matches scikit-learn and XGBoost on breast_cancer (held out)", function()
+    local train, test = load_split("breast_cancer", "diagnosis")
+    assert.is_true(knob.model.gbdt(SK):fit(train):score(test, "accuracy") >= 0.982301 - 0.01)
+    assert.is_true(knob.model.gbdt(XGB):fit(train):score(test, "accuracy") >= 0.955752 - 0.01)
+  end)
+
+  it("matches scikit-learn and XGBoost on digits (10 classes, held out)", function()
+    local train, test = load_split("digits", "digit", "classification")
+    local m = knob.model.gbdt(SK):fit(train)
+    assert.is_true(m:score(test, "accuracy") >= 0.969359 - 0.01)
+    assert.is_true(knob.model.gbdt(XGB):fit(train):score(test, "accuracy") >= 0.974930 - 0.01)
+    for _, row in ipairs(m:predict_proba(test)) do
+      local s = 0
+      for _, v in ipairs(row) do s = s + v end
+      near(1, s, 1e-12)
+    end
+  end)
+
+  it("matches scikit-learn on diabetes (regression, held out)", function()
+    local train, test = load_split("diabetes", "progression", "regression")
+    assert.is_true(knob.model.gbdt(SK):fit(train):score(test, "r2") >= 0.368483 - 0.01)
+  end)
+
+  it("rejects bad hyperparameters with clear messages", function()
+    local cases = {
+      {{max_bins = 256}, "hyperparameter 'max_bins' must be <= 255 (got 256)"},
+      {{max_bins = 1}, "hyperparameter 'max_bins' must be >= 2 (got 1)"},
+      {{learning_rate = 0}, "hyperparameter 'learning_rate' must be > 0 (got 0)"},
+      {{learning_rate = -0.1}, "hyperparameter 'learning_rate' must be > 0"},
+      {{learning_rate = NaN}, "hyperparameter 'learning_rate' must be finite"},
+      {{subsample = 1.5}, "hyperparameter 'subsample' must be <= 1 (got 1.5)"},
+      {{subsample = 0}, "hyperparameter 'subsample' must be > 0 (got 0)"},
+      {{colsample = 2}, "hyperparameter 'colsample' must be <= 1"},
+      {{max_leaves = 1}, "hyperparameter 'max_leaves' must be >= 2"},
+      {{max_depth = 0}, "hyperparameter 'max_depth' must be >= 1"},
+      {{n_estimators = 2.5}, "hyperparameter 'n_estimators' must be an integer"},
+      {{objective = "poisson"}, "hyperparameter 'objective' must be one of auto, binary, multiclass"},
+      {{objective = 1}, "hyperparameter 'objective' must be a string (got number)"},
+      {{learning_rat = 0.1}, "gbdt: unknown hyperparameter 'learning_rat' (valid: objective, n_estimators"},
+      {{objective = "binary", base_score = 1.5}, "base_score must be a probability in (0, 1)"},
+      {{l2 = -1}, "hyperparameter 'l2' must be >= 0"},
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(knob.model.gbdt, c[1])
+      assert.is_false(ok)
+      assert.matches(c[2], err, 1, true)
+    end
+  end)
+
+  it("rejects an objective that does not fit the task, and early stopping without eval data", function()
+    local clf = synth(50)
+    local r = reg({1, 2, 3, 4}, {1, 2, 3, 4})
+    local three = knob.data.from_table{X = {{1}, {2}, {3}}, names = {"x"}, y = {"a", "b", "c"}}
+    local one = knob.data.from_table{X = {{1}, {2}}, names = {"x"}, y = {"a", "a"}}
+    local cases = {
+      {knob.model.gbdt{objective = "squared_error"}, clf, "gbdt: objective 'squared_error' is for regression, but the target is classification"},
+      {knob.model.gbdt{objective = "binary"}, r, "gbdt: objective 'binary' is for classification, but the target is regression"},
+      {knob.model.gbdt{objective = "binary"}, three, "objective 'binary' needs 2 classes (got 3); use 'multiclass'"},
+      {knob.model.gbdt{}, one, "classification needs at least 2 classes (got 1)"},
+      {knob.model.gbdt{early_stopping_rounds = 3}, r, "early_stopping_rounds needs an eval_set"},
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(c[1].fit, c[1], c[2])
+      assert.is_false(ok)
+      assert.matches(c[3], err, 1, true)
+    end
+    local ok, err = pcall(knob.model.gbdt{}.fit, knob.model.gbdt{}, clf, {threads = -1})
+    assert.is_false(ok)
+    assert.matches("threads", err, 1, true)
+    assert.has_error(function() knob.model.gbdt{}:predict(r) end, "gbdt: model is not fitted")
+  end)
+
+  it("fits multiclass with one tree per class per round, and binary on two classes", function()
+    local train, test = load_split("digits", "digit", "classification")
+    local m = knob.model.gbdt{n_estimators = 3, max_leaves = 4}:fit(train)
+    assert.matches("30 trees, multiclass", tostring(m), 1, true)
+    local b = knob.model.gbdt{n_estimators = 3, max_leaves = 4, objective = "multiclass"}:fit(synth(100))
+    assert.matches("6 trees, multiclass", tostring(b), 1, true)
+    assert.equals(#test:target(), #m:predict(test))
+  end)
+end)
