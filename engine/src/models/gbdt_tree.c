@@ -54,6 +54,7 @@ typedef struct {
     int open;              /* has a split worth making */
 } leaf_t;
 
+#define ROW_TASK 16384 /* rows per task when partitioning or gathering a big leaf */
 #define HIST_BUDGET ((size_t)512 << 20) /* bytes of histograms kept at most */
 
 struct knob_gbdt_grower {
@@ -61,7 +62,8 @@ struct knob_gbdt_grower {
     const uint8_t *binned;
     size_t n;
     knob_gbdt_tree_params tp;
-    uint32_t *part, *tmp;       /* row partition (n) and scratch (n) */
+    uint32_t *part, *tmp, *tmp2; /* row partition (n) and scratch (n each) */
+    size_t *block_nl, *block_off; /* parallel partition: left rows per row block, and where they go */
     double *ogh;                 /* gradient pairs in partition order (2n) */
     leaf_t *leaves;
     size_t n_leaves;
@@ -106,13 +108,16 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     if (g->max_alloc < 3) g->max_alloc = 3;
     g->part = malloc((n_rows ? n_rows : 1) * sizeof *g->part);
     g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
+    g->tmp2 = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp2);
+    g->block_nl = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_nl);
+    g->block_off = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_off);
     g->ogh = malloc(2 * (n_rows ? n_rows : 1) * sizeof *g->ogh);
     g->leaves = calloc(L, sizeof *g->leaves);
     g->nodes = calloc(2 * L, sizeof *g->nodes);
     g->free_hist = calloc(g->max_alloc, sizeof *g->free_hist);
     g->all_hist = calloc(g->max_alloc, sizeof *g->all_hist);
     g->fbest = calloc(2 * (p ? p : 1), sizeof *g->fbest);
-    if (!g->part || !g->tmp || !g->ogh || !g->leaves || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
+    if (!g->part || !g->tmp || !g->tmp2 || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
         goto oom;
     return g;
 oom:
@@ -131,6 +136,9 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->free_hist);
     free(g->part);
     free(g->tmp);
+    free(g->tmp2);
+    free(g->block_nl);
+    free(g->block_off);
     free(g->ogh);
     free(g->leaves);
     free(g->nodes);
@@ -308,16 +316,42 @@ static void step_task(void *vctx, size_t t, int worker)
 }
 
 /* Gradient pairs of leaf l's rows into ogh, in partition order. */
-static void gather(knob_gbdt_grower *g, const leaf_t *l)
+/* Row-block parallelism for the big leaves near the root (partition, gather); small leaves run serially. */
+
+static int row_threads(const knob_gbdt_grower *g, size_t rows)
 {
-    if (g->identity && l->begin == 0 && l->count == g->n) return;
-    const uint32_t *idx = g->part + l->begin;
-    double *o = g->ogh + 2 * l->begin;
-    const double *gh = g->gh;
-    for (size_t i = 0; i < l->count; i++) {
+    return rows >= 4 * ROW_TASK ? g->tp.threads : 1;
+}
+
+typedef struct {
+    knob_gbdt_grower *g;
+    const leaf_t *l;
+    int phase;   /* partition: 0 = split each block into tmp/tmp2, 1 = copy the blocks back */
+    size_t nl_total;
+} rows_ctx;
+
+static void gather_task(void *vctx, size_t task, int worker)
+{
+    (void)worker;
+    rows_ctx *c = vctx;
+    const leaf_t *l = c->l;
+    size_t lo = task * ROW_TASK, hi = lo + ROW_TASK;
+    if (hi > l->count) hi = l->count;
+    const uint32_t *idx = c->g->part + l->begin;
+    double *o = c->g->ogh + 2 * l->begin;
+    const double *gh = c->g->gh;
+    for (size_t i = lo; i < hi; i++) {
         o[2 * i] = gh[2 * (size_t)idx[i]];
         o[2 * i + 1] = gh[2 * (size_t)idx[i] + 1];
     }
+}
+
+/* Gradient pairs of leaf l's rows into ogh, in partition order. */
+static void gather(knob_gbdt_grower *g, const leaf_t *l)
+{
+    if (g->identity && l->begin == 0 && l->count == g->n) return;
+    rows_ctx c = {g, l, 0, 0};
+    knob_parallel_for((l->count + ROW_TASK - 1) / ROW_TASK, row_threads(g, l->count), gather_task, &c);
 }
 
 static void reduce_best(const knob_gbdt_grower *g, leaf_t *l, const split_t *fb, size_t nf)
@@ -342,20 +376,65 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     if (find_b) reduce_best(g, b, g->fbest + nf, nf);
 }
 
-/* Stable partition of leaf l's rows by its best split; returns the number going left. */
+/* Does a row with bin code b go left under split s? */
+#define GOES_LEFT(b, bin, miss, dl) ((size_t)(((b) <= (bin)) | ((dl) & ((b) == (miss)))))
+
+static void partition_task(void *vctx, size_t task, int worker)
+{
+    (void)worker;
+    rows_ctx *c = vctx;
+    knob_gbdt_grower *g = c->g;
+    const split_t *s = &c->l->best;
+    size_t lo = task * ROW_TASK, hi = lo + ROW_TASK;
+    if (hi > c->l->count) hi = c->l->count;
+    uint32_t *idx = g->part + c->l->begin, *L = g->tmp + lo, *R = g->tmp2 + lo;
+    if (c->phase == 0) {
+        const uint8_t *col = g->binned + (size_t)s->feature * g->n;
+        uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
+        int dl = s->default_left;
+        size_t nl = 0, nr = 0;
+        for (size_t i = lo; i < hi; i++) {
+            uint32_t r = idx[i];
+            size_t left = GOES_LEFT(col[r], bin, miss, dl);
+            L[nl] = r;
+            R[nr] = r;
+            nl += left;
+            nr += 1 - left;
+        }
+        g->block_nl[task] = nl;
+        return;
+    }
+    size_t nl = g->block_nl[task], nr = hi - lo - nl;
+    memcpy(idx + g->block_off[task], L, nl * sizeof *idx);
+    memcpy(idx + c->nl_total + (lo - g->block_off[task]), R, nr * sizeof *idx);
+}
+
+/* Stable partition of leaf l's rows by its best split (left rows first, each side in its old order);
+ * returns the number going left. The same result for any number of threads. */
 static size_t partition(knob_gbdt_grower *g, const leaf_t *l)
 {
+    size_t tasks = (l->count + ROW_TASK - 1) / ROW_TASK;
+    int threads = row_threads(g, l->count);
+    if (threads > 1) {
+        rows_ctx c = {g, l, 0, 0};
+        knob_parallel_for(tasks, threads, partition_task, &c);
+        for (size_t t = 0; t < tasks; t++) { /* block t's left rows start at block_off[t] */
+            g->block_off[t] = c.nl_total;
+            c.nl_total += g->block_nl[t];
+        }
+        c.phase = 1;
+        knob_parallel_for(tasks, threads, partition_task, &c);
+        return c.nl_total;
+    }
     const split_t *s = &l->best;
     const uint8_t *col = g->binned + (size_t)s->feature * g->n;
     uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
     int dl = s->default_left;
-    uint32_t *idx = g->part + l->begin;
+    uint32_t *idx = g->part + l->begin, *tmp = g->tmp;
     size_t nl = 0, nr = 0;
-    uint32_t *tmp = g->tmp;
     for (size_t i = 0; i < l->count; i++) { /* branch-free: write to both sides, advance one */
         uint32_t r = idx[i];
-        uint8_t b = col[r];
-        size_t left = (size_t)((b <= bin) | (dl & (b == miss)));
+        size_t left = GOES_LEFT(col[r], bin, miss, dl);
         idx[nl] = r;
         tmp[nr] = r;
         nl += left;
