@@ -181,6 +181,16 @@ describe("knob.model.gbdt", function()
     assert.are_not.same(a:predict_proba(test), d:predict_proba(test))
   end)
 
+  it("gives identical results for any number of threads on data big enough to split rows across threads", function()
+    local ds = knob.data.make_classification{n_samples = 80000, n_features = 6, n_informative = 4, seed = 3}
+    local params = {n_estimators = 3, subsample = 0.9, max_leaves = 15}
+    local a = knob.model.gbdt(params):fit(ds, {threads = 1})
+    local b = knob.model.gbdt(params):fit(ds, {threads = 2})
+    local test = knob.split.view(ds, {1, 2, 3, 100, 1000, 10000, 79999})
+    same_matrix(a:predict_proba(test), b:predict_proba(test))
+    assert.equals(a:to_json():gsub('"fit_seconds":[^,]*', ""), b:to_json():gsub('"fit_seconds":[^,]*', ""))
+  end)
+
   it("records the history and stops early at the best eval round", function()
     local train, test = load_split("breast_cancer", "diagnosis")
     local m = knob.model.gbdt{n_estimators = 300, learning_rate = 0.5, early_stopping_rounds = 5}
@@ -283,17 +293,34 @@ describe("knob.model.gbdt", function()
     assert.is_true(imp.a > imp.d and imp.a > imp.e and imp.b > imp.d and imp.b > imp.e)
   end)
 
-  it("splits categorical features on their level codes, and honours sample weights", function()
+  -- y = 10 for "green", 0 for "red" and "blue" (level codes in order of appearance: red 0, green 1, blue 2). One
+  -- stump (lr 1, l2 0) isolates green with a set split, which no threshold on the codes can do: leaves are the
+  -- group means 10 and 0.
+  it("splits categorical features by sets of levels", function()
     local X, y = {}, {}
     for i = 1, 60 do
-      local c = ({"red", "green", "blue"})[i % 3 + 1]
+      local c = ({"red", "green", "blue"})[(i - 1) % 3 + 1]
       X[i] = {c, i}
       y[i] = c == "green" and 10 or 0
     end
     local ds = knob.data.from_table{X = X, y = y, names = {"color", "i"}, task = "regression"}
-    local m = knob.model.gbdt{n_estimators = 50, learning_rate = 0.5, min_samples_leaf = 5}:fit(ds)
+    assert.same({"red", "green", "blue"}, ds:levels("color"))
+    local m = knob.model.gbdt{n_estimators = 1, max_leaves = 2, learning_rate = 1, min_samples_leaf = 1}:fit(ds)
     local p = m:predict(ds)
-    for i = 1, 60 do near(y[i], p[i], 1e-6) end
+    for i = 1, 60 do near(y[i], p[i]) end
+    assert.same({color = 1, i = 0}, m:feature_importances())
+    local m2 = knob.model.from_json(m:to_json())
+    assert.matches('"categories":[[1]', m:to_json(), 1, true)
+    same_matrix(p, m2:predict(ds))
+    -- a level the model never saw is missing at prediction: no missing values in training, so it goes with
+    -- the larger side (blue and red, 40 rows)
+    local new = knob.data.from_table{X = {{"purple", 1}, {"green", 1}}, names = {"color", "i"}, y = {0, 0},
+                                     task = "regression"}
+    local q = m:predict(new)
+    near(0, q[1]); near(10, q[2])
+  end)
+
+  it("honours sample weights", function()
     -- weight 2 on a row = that row twice (squared error, no row-count limits in play)
     local xs, ys = {1, 2, 3, 4, 5}, {1, 4, 2, 8, 3}
     local opts = {n_estimators = 3, max_leaves = 3, min_samples_leaf = 1, min_child_weight = 0}

@@ -6,7 +6,9 @@
  * absolute error (leaf values renewed to the median residual, like LightGBM) and huber (gradient clipped at
  * huber_delta). History per round: train_loss and valid_loss are the objective's mean loss (log loss; mean
  * squared error; mean absolute error; mean huber loss), valid_metric is accuracy for classification and RMSE
- * for regression. Categorical features are split on their level codes as ordered numbers.
+ * for regression. Categorical features with at most max_bins levels are split by sets of levels (levels sorted
+ * by gradient/hessian, best prefix; a level not seen in a node's training rows goes right); with more levels
+ * they are split on their level codes as ordered numbers.
  */
 #include <cJSON.h>
 #include <math.h>
@@ -620,7 +622,52 @@ static cJSON *tree_to_json(const knob_gbdt_tree *t)
         cJSON_AddItemToArray(arr[5], exact_number(nd->value));
         cJSON_AddItemToArray(arr[6], exact_number(nd->gain));
     }
+    int any_cat = 0;
+    for (size_t i = 0; i < t->n_nodes; i++) any_cat |= t->nodes[i].categorical;
+    if (!any_cat) return o;
+    cJSON *cats = cJSON_AddArrayToObject(o, "categories"); /* the level codes a categorical split sends left */
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const knob_gbdt_node *nd = &t->nodes[i];
+        if (!nd->categorical) {
+            cJSON_AddItemToArray(cats, cJSON_CreateNull());
+            continue;
+        }
+        cJSON *set = cJSON_CreateArray();
+        for (unsigned c = 0; c < KNOB_GBDT_MAX_CATS; c++)
+            if (knob_gbdt_cat_left(nd, c)) cJSON_AddItemToArray(set, cJSON_CreateNumber(c));
+        cJSON_AddItemToArray(cats, set);
+    }
     return o;
+}
+
+/* The optional "categories" array of a tree: null, or the level codes a categorical node sends left. */
+static int cats_from_json(const cJSON *cats, size_t ti, knob_gbdt_tree *t, knob_err *err)
+{
+    if (!cats) return KNOB_OK;
+    if (!cJSON_IsArray(cats) || (size_t)cJSON_GetArraySize(cats) != t->n_nodes)
+        return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].categories must be an array of %zu entries",
+                            ti + 1, t->n_nodes);
+    size_t i = 0;
+    const cJSON *set;
+    cJSON_ArrayForEach(set, cats)
+    {
+        knob_gbdt_node *nd = &t->nodes[i++];
+        if (cJSON_IsNull(set)) continue;
+        if (!cJSON_IsArray(set) || nd->feature < 0)
+            return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].categories[%zu] must be null or a list "
+                                "of level codes of a split", ti + 1, i);
+        nd->categorical = 1;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, set)
+        {
+            double v = cJSON_IsNumber(c) ? c->valuedouble : -1;
+            if (!(v >= 0 && v < KNOB_GBDT_MAX_CATS && v == floor(v)))
+                return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].categories[%zu] has a bad level code",
+                                    ti + 1, i);
+            nd->cats[(unsigned)v >> 5] |= 1u << ((unsigned)v & 31);
+        }
+    }
+    return KNOB_OK;
 }
 
 static int gbdt_save(const knob_model *m, cJSON *obj, knob_err *err)
@@ -687,7 +734,7 @@ static int tree_from_json(const cJSON *o, size_t ti, size_t p, knob_gbdt_tree *t
         nd->value = v[5];
         nd->gain = v[6];
     }
-    return KNOB_OK;
+    return cats_from_json(cJSON_GetObjectItemCaseSensitive(o, "categories"), ti, t, err);
 }
 
 static int gbdt_load(knob_model *m, const cJSON *obj, knob_err *err)

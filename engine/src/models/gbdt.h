@@ -6,6 +6,8 @@
  *   gbdt.c       the model vtable, hyperparameters, losses, the boosting loop, persistence
  *
  * Binning: feature j has n_bins[j] value bins (1..255) and one more bin, code n_bins[j], for missing values.
+ * A categorical feature with at most max_bins levels gets one bin per level (bin = level code) and is split
+ * by sets of levels (LightGBM's sorted-gradient method); one with more levels is binned as ordered codes.
  * Value bin b holds the values x with upper[b-1] < x <= upper[b] (upper of the last value bin is +inf), so
  * "bin(x) <= t" is exactly "x <= upper[t]": a split learned on bins is stored with its real-valued threshold
  * and new data traversed by raw values goes the same way as binned training data.
@@ -26,13 +28,15 @@ typedef struct {
     size_t *offset;     /**< first slot of feature j in a histogram; feature j has n_bins[j] + 1 slots */
     size_t total;       /**< histogram slots over all features */
     double *upper;      /**< upper[offset[j] + b]: inclusive upper bound of value bin b of feature j */
+    uint8_t *categorical; /**< 1: feature j is split by sets of level codes (bin b = level b) */
 } knob_gbdt_bins;
 
 /**
  * Compute quantile bin boundaries for every feature of @p ds from at most @p sample_cap of its rows (a
  * seeded sample without replacement when the data has more rows). Distinct values get their own bin when
  * there are at most @p max_bins of them; otherwise bins of about equal counts. Thresholds are midpoints
- * between neighbouring distinct values.
+ * between neighbouring distinct values. A categorical column with at most @p max_bins levels gets one bin
+ * per level code.
  * @param b          receives the boundaries (free with knob_gbdt_bins_free)
  * @param ds         training data (numeric features and categorical level codes; NaN = missing)
  * @param max_bins   value bins per feature, 2..255
@@ -56,16 +60,27 @@ void knob_gbdt_bins_free(knob_gbdt_bins *b);
  */
 void knob_gbdt_bins_apply(const knob_gbdt_bins *b, const knob_dataset *ds, uint8_t *out, int threads);
 
+/** Level codes a categorical split can name (codes 0..255). */
+#define KNOB_GBDT_MAX_CATS 256
+
 /** One node of a tree. Children always have larger indices than their parent. */
 typedef struct {
     int32_t feature;       /**< split feature, or -1 for a leaf */
     int32_t left, right;   /**< child node indices (-1 for a leaf) */
-    int32_t bin;           /**< training only: rows with bin code <= bin go left */
+    int32_t bin;           /**< numeric split, training only: rows with bin code <= bin go left */
     int32_t default_left;  /**< 1: missing values go left */
-    double threshold;      /**< values <= threshold go left (may be +inf) */
+    int32_t categorical;   /**< 1: a set split: level codes in cats go left, every other code right */
+    double threshold;      /**< numeric split: values <= threshold go left (may be +inf) */
     double value;          /**< leaf output, learning rate applied (0 for internal nodes) */
     double gain;           /**< loss reduction of the split (0 for leaves) */
+    uint32_t cats[KNOB_GBDT_MAX_CATS / 32]; /**< categorical split: bit c set = level code c goes left */
 } knob_gbdt_node;
+
+/** Non-zero if a categorical node sends level code @p c (0 <= c < KNOB_GBDT_MAX_CATS) left. */
+static inline int knob_gbdt_cat_left(const knob_gbdt_node *nd, unsigned c)
+{
+    return (int)((nd->cats[c >> 5] >> (c & 31)) & 1u);
+}
 
 /** A tree: nodes[0] is the root. */
 typedef struct {
@@ -79,8 +94,10 @@ static inline const knob_gbdt_node *knob_gbdt_tree_leaf(const knob_gbdt_tree *t,
     const knob_gbdt_node *nd = t->nodes;
     while (nd->feature >= 0) {
         double v = x[nd->feature];
-        int32_t next = v <= nd->threshold ? nd->left : v > nd->threshold ? nd->right
-                                                     : nd->default_left ? nd->left : nd->right;
+        int32_t next;
+        if (v != v) next = nd->default_left ? nd->left : nd->right;
+        else if (nd->categorical) next = v >= 0 && v < KNOB_GBDT_MAX_CATS && knob_gbdt_cat_left(nd, (unsigned)v) ? nd->left : nd->right;
+        else next = v <= nd->threshold ? nd->left : nd->right;
         nd = t->nodes + next;
     }
     return nd;

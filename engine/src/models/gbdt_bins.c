@@ -12,6 +12,7 @@ void knob_gbdt_bins_free(knob_gbdt_bins *b)
     free(b->n_bins);
     free(b->offset);
     free(b->upper);
+    free(b->categorical);
     memset(b, 0, sizeof *b);
 }
 
@@ -108,6 +109,7 @@ typedef struct {
     uint64_t *keys;         /* threads * 2 * m scratch */
     double *upper;          /* n_features * max_bins */
     int *n_bins;
+    uint8_t *categorical;
 } fit_ctx;
 
 static void fit_task(void *vctx, size_t j, int worker)
@@ -115,6 +117,15 @@ static void fit_task(void *vctx, size_t j, int worker)
     fit_ctx *c = vctx;
     const knob_frame *f = c->ds->frame;
     const double *col = f->X + j * f->n_rows;
+    double *upper = c->upper + j * (size_t)c->max_bins;
+    size_t L = f->cols[j].n_levels;
+    if (f->cols[j].kind == KNOB_COL_CATEGORICAL && L >= 1 && L <= (size_t)c->max_bins) { /* a bin per level */
+        for (size_t b = 0; b + 1 < L; b++) upper[b] = (double)b + 0.5;
+        upper[L - 1] = INFINITY;
+        c->n_bins[j] = (int)L;
+        c->categorical[j] = 1;
+        return;
+    }
     uint64_t *k = c->keys + (size_t)worker * 2 * c->m, *tmp = k + c->m;
     size_t m = 0;
     for (size_t s = 0; s < c->m; s++) {
@@ -123,7 +134,7 @@ static void fit_task(void *vctx, size_t j, int worker)
         if (!isnan(x)) k[m++] = key_of(x);
     }
     radix_sort(k, tmp, m);
-    c->n_bins[j] = make_bins(k, m, c->max_bins, c->upper + j * (size_t)c->max_bins);
+    c->n_bins[j] = make_bins(k, m, c->max_bins, upper);
 }
 
 int knob_gbdt_bins_fit(knob_gbdt_bins *b, const knob_dataset *ds, int max_bins, size_t sample_cap,
@@ -151,16 +162,17 @@ int knob_gbdt_bins_fit(knob_gbdt_bins *b, const knob_dataset *ds, int max_bins, 
     b->n_features = p;
     b->n_bins = calloc(p ? p : 1, sizeof *b->n_bins);
     b->offset = calloc(p + 1, sizeof *b->offset);
+    b->categorical = calloc(p ? p : 1, sizeof *b->categorical);
     double *upper = malloc((p ? p : 1) * (size_t)max_bins * sizeof *upper);
     uint64_t *keys = malloc((size_t)threads * 2 * (m ? m : 1) * sizeof *keys);
-    if (!b->n_bins || !b->offset || !upper || !keys) {
+    if (!b->n_bins || !b->offset || !b->categorical || !upper || !keys) {
         free(sample);
         free(upper);
         free(keys);
         knob_gbdt_bins_free(b);
         return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory binning %zu features", p);
     }
-    fit_ctx c = {ds, sample, m, max_bins, keys, upper, b->n_bins};
+    fit_ctx c = {ds, sample, m, max_bins, keys, upper, b->n_bins, b->categorical};
     knob_parallel_for(p, threads, fit_task, &c);
     free(sample);
     free(keys);

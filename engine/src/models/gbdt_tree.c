@@ -40,8 +40,9 @@ static inline void add_pair(double *dst, const double *src)
 
 typedef struct {
     double gain;                      /* 0.5 * loss reduction; -inf when no valid split */
-    int32_t feature, bin, default_left;
+    int32_t feature, bin, default_left, categorical;
     double lg, lh, ln;                /* left child's sums */
+    uint32_t cats[KNOB_GBDT_MAX_CATS / 32]; /* categorical: the level codes going left */
 } split_t;
 
 typedef struct {
@@ -195,20 +196,89 @@ static int can_split(const knob_gbdt_grower *g, const leaf_t *l)
            l->h >= 2 * tp->min_child_weight;
 }
 
+/* Consider sending left the sums (lg, lh, ln) against the rest of leaf l; keeps the best as the fraction
+ * bnum / bden of a^2/b + c^2/d (no division in the scan). Returns 1 if it became the best. */
+static inline int consider(const knob_gbdt_grower *g, const leaf_t *l, double lg, double lh, double ln,
+                           double *bnum, double *bden)
+{
+    const knob_gbdt_tree_params *tp = &g->tp;
+    double msl = (double)tp->min_samples_leaf, l1 = tp->l1, l2 = tp->l2;
+    double rg = l->g - lg, rh = l->h - lh, rn = (double)l->count - ln;
+    if (!((ln >= msl) & (rn >= msl) & (lh >= g->hmin) & (rh >= g->hmin))) return 0;
+    double a = l1 > 0 ? soft(lg, l1) : lg, c = l1 > 0 ? soft(rg, l1) : rg, b = lh + l2, d = rh + l2;
+    double num = a * a * d + c * c * b, den = b * d;
+    if (!(num * *bden > *bnum * den)) return 0;
+    *bnum = num;
+    *bden = den;
+    return 1;
+}
+
+/* Categorical feature f: order the levels present in the leaf by gradient / hessian and scan the prefixes of
+ * that order as the left set (optimal for a second-order loss, Fisher 1958; LightGBM does the same). */
+static void find_split_cat(const knob_gbdt_grower *g, const leaf_t *l, int f, split_t *best)
+{
+    int nb = g->bins->n_bins[f];
+    size_t off = g->bins->offset[f];
+    const double *gh = l->hist + 2 * off;
+    const uint32_t *cnt = hist_counts(g->bins, l->hist) + off;
+    double mg = gh[2 * nb], mh = gh[2 * nb + 1], mn = cnt[nb], l2 = g->tp.l2;
+    double key[KNOB_GBDT_MAX_CATS];
+    int order[KNOB_GBDT_MAX_CATS], m = 0;
+    for (int t = 0; t < nb; t++) { /* insertion sort by key, ties by level code (stable) */
+        if (cnt[t] == 0) continue;
+        double k = gh[2 * t] / (gh[2 * t + 1] + l2 + 1e-300);
+        int i = m++;
+        while (i > 0 && key[i - 1] > k) {
+            key[i] = key[i - 1];
+            order[i] = order[i - 1];
+            i--;
+        }
+        key[i] = k;
+        order[i] = t;
+    }
+    double bnum = -1, bden = 1, GL = 0, HL = 0, NL = 0;
+    int best_k = -1;
+    for (int k = 0; k < m; k++) {
+        int t = order[k];
+        GL += gh[2 * t];
+        HL += gh[2 * t + 1];
+        NL += cnt[t];
+        if ((double)l->count - NL < (double)g->tp.min_samples_leaf) break;
+        for (int opt = 0; opt <= (mn > 0); opt++) {
+            double ln = opt ? NL + mn : NL;
+            if (consider(g, l, opt ? GL + mg : GL, opt ? HL + mh : HL, ln, &bnum, &bden)) {
+                best_k = k;
+                best->default_left = mn > 0 ? opt : ln >= (double)l->count - ln;
+                best->lg = opt ? GL + mg : GL;
+                best->lh = opt ? HL + mh : HL;
+                best->ln = ln;
+            }
+        }
+    }
+    if (best_k < 0) return;
+    best->feature = f;
+    best->categorical = 1;
+    best->bin = best_k;
+    for (int k = 0; k <= best_k; k++) best->cats[order[k] >> 5] |= 1u << (order[k] & 31);
+    best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
+}
+
 /* The best split of leaf l on feature f (its histogram must be built). Candidates are compared as fractions
  * (a^2/b + c^2/d as (a^2 d + c^2 b) / (b d)) so the scan needs no division. */
 static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_t *best)
 {
-    const knob_gbdt_tree_params *tp = &g->tp;
+    split_none(best);
+    if (g->bins->categorical[f]) {
+        find_split_cat(g, l, f, best);
+        return;
+    }
     int nb = g->bins->n_bins[f];
     size_t off = g->bins->offset[f];
     const double *gh = l->hist + 2 * off;
     const uint32_t *cnt = hist_counts(g->bins, l->hist) + off;
     double mg = gh[2 * nb], mh = gh[2 * nb + 1], mn = cnt[nb];
-    double G = l->g, H = l->h, N = (double)l->count, msl = (double)tp->min_samples_leaf, hmin = g->hmin;
-    double l1 = tp->l1, l2 = tp->l2, bnum = -1, bden = 1;
-    split_none(best);
-    double GL = 0, HL = 0, NL = 0;
+    double N = (double)l->count, msl = (double)g->tp.min_samples_leaf;
+    double bnum = -1, bden = 1, GL = 0, HL = 0, NL = 0;
     for (int t = 0; t < nb; t++) {
         GL += gh[2 * t];
         HL += gh[2 * t + 1];
@@ -216,25 +286,19 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
         if (cnt[t] == 0 || NL + mn < msl) continue; /* an empty bin repeats the previous candidate */
         if (N - NL < msl) break;                     /* the right side only shrinks from here */
         for (int opt = 0; opt <= (mn > 0); opt++) {  /* 0: missing values go right, 1: they go left */
-            double lg = opt ? GL + mg : GL, lh = opt ? HL + mh : HL, ln = opt ? NL + mn : NL;
-            double rg = G - lg, rh = H - lh, rn = N - ln;
-            if (!((ln >= msl) & (rn >= msl) & (lh >= hmin) & (rh >= hmin))) continue;
-            double a = l1 > 0 ? soft(lg, l1) : lg, c = l1 > 0 ? soft(rg, l1) : rg, b = lh + l2, d = rh + l2;
-            double num = a * a * d + c * c * b, den = b * d;
-            if (num * bden > bnum * den) {
-                bnum = num;
-                bden = den;
+            double ln = opt ? NL + mn : NL;
+            if (consider(g, l, opt ? GL + mg : GL, opt ? HL + mh : HL, ln, &bnum, &bden)) {
                 best->feature = f;
                 best->bin = t;
                 /* without missing values in training, send them with the larger side */
-                best->default_left = mn > 0 ? opt : ln >= rn;
-                best->lg = lg;
-                best->lh = lh;
+                best->default_left = mn > 0 ? opt : ln >= N - ln;
+                best->lg = opt ? GL + mg : GL;
+                best->lh = opt ? HL + mh : HL;
                 best->ln = ln;
             }
         }
     }
-    if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(G, H, tp));
+    if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
 }
 
 /* ---- histogram building ------------------------------------------------------------------------- */
@@ -376,8 +440,10 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     if (find_b) reduce_best(g, b, g->fbest + nf, nf);
 }
 
-/* Does a row with bin code b go left under split s? */
+/* Does a row with bin code b go left under a numeric split at bin / a categorical split (cats)? */
 #define GOES_LEFT(b, bin, miss, dl) ((size_t)(((b) <= (bin)) | ((dl) & ((b) == (miss)))))
+#define GOES_LEFT_CAT(b, cats, miss, dl) \
+    ((size_t)((b) == (miss) ? (unsigned)(dl) : ((cats)[(b) >> 5] >> ((b) & 31)) & 1u))
 
 static void partition_task(void *vctx, size_t task, int worker)
 {
@@ -391,11 +457,11 @@ static void partition_task(void *vctx, size_t task, int worker)
     if (c->phase == 0) {
         const uint8_t *col = g->binned + (size_t)s->feature * g->n;
         uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
-        int dl = s->default_left;
+        int dl = s->default_left, cat = s->categorical;
         size_t nl = 0, nr = 0;
         for (size_t i = lo; i < hi; i++) {
             uint32_t r = idx[i];
-            size_t left = GOES_LEFT(col[r], bin, miss, dl);
+            size_t left = cat ? GOES_LEFT_CAT(col[r], s->cats, miss, dl) : GOES_LEFT(col[r], bin, miss, dl);
             L[nl] = r;
             R[nr] = r;
             nl += left;
@@ -429,12 +495,12 @@ static size_t partition(knob_gbdt_grower *g, const leaf_t *l)
     const split_t *s = &l->best;
     const uint8_t *col = g->binned + (size_t)s->feature * g->n;
     uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
-    int dl = s->default_left;
+    int dl = s->default_left, cat = s->categorical;
     uint32_t *idx = g->part + l->begin, *tmp = g->tmp;
     size_t nl = 0, nr = 0;
     for (size_t i = 0; i < l->count; i++) { /* branch-free: write to both sides, advance one */
         uint32_t r = idx[i];
-        size_t left = GOES_LEFT(col[r], bin, miss, dl);
+        size_t left = cat ? GOES_LEFT_CAT(col[r], s->cats, miss, dl) : GOES_LEFT(col[r], bin, miss, dl);
         idx[nl] = r;
         tmp[nr] = r;
         nl += left;
@@ -466,7 +532,9 @@ static int split_leaf(knob_gbdt_grower *g, size_t k, const int *feats, size_t nf
     nd->feature = s.feature;
     nd->bin = s.bin;
     nd->default_left = s.default_left;
-    nd->threshold = g->bins->upper[g->bins->offset[s.feature] + (size_t)s.bin];
+    nd->categorical = s.categorical;
+    if (s.categorical) memcpy(nd->cats, s.cats, sizeof nd->cats);
+    else nd->threshold = g->bins->upper[g->bins->offset[s.feature] + (size_t)s.bin];
     nd->gain = s.gain;
     nd->left = li;
     nd->right = ri;
@@ -578,8 +646,10 @@ void knob_gbdt_tree_add_binned(const knob_gbdt_tree *t, const knob_gbdt_bins *bi
         size_t i = rows ? rows[r] : r;
         const knob_gbdt_node *nd = nodes;
         while (nd->feature >= 0) {
-            uint8_t b = binned[(size_t)nd->feature * n + i];
-            int left = b == bins->n_bins[nd->feature] ? nd->default_left : b <= nd->bin;
+            unsigned b = binned[(size_t)nd->feature * n + i];
+            int left = b == (unsigned)bins->n_bins[nd->feature] ? nd->default_left
+                       : nd->categorical                       ? knob_gbdt_cat_left(nd, b)
+                                                               : (int)b <= nd->bin;
             nd = nodes + (left ? nd->left : nd->right);
         }
         out[i * stride] += nd->value;
