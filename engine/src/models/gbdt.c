@@ -390,34 +390,44 @@ static void truncate_trees(gbdt_state *s, size_t n_trees)
     if (n_trees < s->n_trees) s->n_trees = n_trees;
 }
 
-static int gbdt_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
+/* Everything one fit needs besides the buffers. */
+typedef struct {
+    int obj, threads, early;
+    size_t n, p, k, ne, n_est, patience;
+    uint64_t seed;
+    double subsample, colsample, lr, wsum;
+    knob_gbdt_tree_params tp;
+} fit_cfg;
+
+static int fit_config(const knob_model *m, const knob_dataset *train, const knob_fit_opts *o, fit_cfg *c,
+                      knob_err *err)
 {
     const knob_params *P = &m->params;
-    size_t n = train->n_rows, p = train->frame->n_features, n_classes = m->schema.n_classes;
-    int obj = OBJ_AUTO;
-    int rc = resolve_objective(m, n_classes, &obj, err);
+    memset(c, 0, sizeof *c);
+    c->n = train->n_rows;
+    c->p = train->frame->n_features;
+    int rc = resolve_objective(m, m->schema.n_classes, &c->obj, err);
     if (rc) return rc;
-    if (n > UINT32_MAX) return knob_err_set(err, KNOB_EINVAL, "gbdt: at most %u training rows", UINT32_MAX);
-    int early = knob_params_is_set(P, "early_stopping_rounds");
-    size_t patience = early ? (size_t)knob_params_num(P, "early_stopping_rounds") : 0;
+    if (c->n > UINT32_MAX) return knob_err_set(err, KNOB_EINVAL, "gbdt: at most %u training rows", UINT32_MAX);
+    c->early = knob_params_is_set(P, "early_stopping_rounds");
+    c->patience = c->early ? (size_t)knob_params_num(P, "early_stopping_rounds") : 0;
     const knob_dataset *ev = o->eval_set;
-    if (early && !ev) return knob_err_set(err, KNOB_EINVAL, "gbdt: early_stopping_rounds needs an eval_set");
+    if (c->early && !ev) return knob_err_set(err, KNOB_EINVAL, "gbdt: early_stopping_rounds needs an eval_set");
     if (ev && !ev->frame->y) return knob_err_set(err, KNOB_EINVAL, "gbdt: the eval_set has no target");
-    size_t ne = ev ? ev->n_rows : 0;
-    for (size_t i = 0; i < ne; i++)
+    c->ne = ev ? ev->n_rows : 0;
+    for (size_t i = 0; i < c->ne; i++)
         if (isnan(knob_dataset_target(ev, i)))
             return knob_err_set(err, KNOB_EINVAL, "gbdt: the eval_set target is missing or an unknown class at row %zu",
                                 i + 1);
-    size_t k = obj == OBJ_MULTICLASS ? n_classes : 1;
-    gbdt_state *s = state_new(m, obj, k, err);
-    if (!s) return KNOB_ENOMEM;
-    int threads = o->threads > 0 ? o->threads : (int)knob_params_num(P, "n_jobs");
-    if (threads <= 0) threads = knob_parallel_default_threads();
-    uint64_t seed = (uint64_t)knob_params_num(P, "seed");
-    size_t n_est = (size_t)knob_params_num(P, "n_estimators");
-    double subsample = knob_params_num(P, "subsample"), colsample = knob_params_num(P, "colsample");
-    double lr = knob_params_num(P, "learning_rate");
-    knob_gbdt_tree_params tp = {
+    c->k = c->obj == OBJ_MULTICLASS ? m->schema.n_classes : 1;
+    c->threads = o->threads > 0 ? o->threads : (int)knob_params_num(P, "n_jobs");
+    if (c->threads <= 0) c->threads = knob_parallel_default_threads();
+    c->seed = (uint64_t)knob_params_num(P, "seed");
+    c->n_est = (size_t)knob_params_num(P, "n_estimators");
+    c->subsample = knob_params_num(P, "subsample");
+    c->colsample = knob_params_num(P, "colsample");
+    c->lr = knob_params_num(P, "learning_rate");
+    c->tp = (knob_gbdt_tree_params){
         .max_leaves = (int)knob_params_num(P, "max_leaves"),
         .max_depth = knob_params_is_set(P, "max_depth") ? (int)knob_params_num(P, "max_depth") : 0,
         .min_samples_leaf = (size_t)knob_params_num(P, "min_samples_leaf"),
@@ -425,110 +435,131 @@ static int gbdt_fit(knob_model *m, const knob_dataset *train, const knob_fit_opt
         .l2 = knob_params_num(P, "l2"),
         .l1 = knob_params_num(P, "l1"),
         .min_split_gain = knob_params_num(P, "min_split_gain"),
-        .learning_rate = lr,
-        .threads = threads,
+        .learning_rate = c->lr,
+        .threads = c->threads,
     };
+    return KNOB_OK;
+}
 
+/* Bins, binned data, targets, weights, initial scores and the grower. */
+static int fit_prepare(knob_model *m, gbdt_state *s, const knob_dataset *train, const knob_fit_opts *o, fit_cfg *c,
+                       fit_work *fw, knob_err *err)
+{
+    size_t n = c->n, k = c->k;
+    if (!fit_alloc(fw, n, c->p, k, c->ne, c->obj))
+        return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory for %zu rows x %zu features", n, c->p);
+    int rc = knob_gbdt_bins_fit(&fw->bins, train, (int)knob_params_num(&m->params, "max_bins"), BIN_SAMPLE,
+                                c->seed ^ 0x9e3779b97f4a7c15ull, c->threads, err);
+    if (rc) return rc;
+    knob_gbdt_bins_apply(&fw->bins, train, fw->binned, c->threads);
+    knob_dataset_gather_y(train, fw->y);
+    fw->weighted = o->sample_weight != NULL;
+    c->wsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        fw->w[i] = o->sample_weight ? o->sample_weight[i] : 1.0;
+        c->wsum += fw->w[i];
+    }
+    if (!(c->wsum > 0)) return knob_err_set(err, KNOB_EINVAL, "gbdt: the sample weights sum to zero");
+    init_base(m, s, fw, n, c->wsum);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++) fw->score[i * k + j] = s->base[j];
+    if (o->eval_set) {
+        knob_gbdt_bins_apply(&fw->bins, o->eval_set, fw->eval_binned, c->threads);
+        knob_dataset_gather_y(o->eval_set, fw->eval_y);
+        for (size_t i = 0; i < c->ne; i++)
+            for (size_t j = 0; j < k; j++) fw->eval_score[i * k + j] = s->base[j];
+    }
+    fw->grower = knob_gbdt_grower_new(&fw->bins, fw->binned, n, &c->tp, err);
+    return fw->grower ? KNOB_OK : KNOB_ENOMEM;
+}
+
+/* Add the tree just grown for class cl to the training scores (in-bag rows by the grower's partition,
+ * out-of-bag rows by traversal) and to the eval scores. */
+static void add_tree_scores(const fit_cfg *c, fit_work *fw, const knob_gbdt_tree *tree, size_t cl, size_t n_out)
+{
+    size_t nl = knob_gbdt_grower_n_leaves(fw->grower), k = c->k;
+    for (size_t l = 0; l < nl; l++) {
+        int32_t node;
+        size_t cnt;
+        const uint32_t *rows = knob_gbdt_grower_leaf(fw->grower, l, &node, &cnt);
+        double v = tree->nodes[node].value;
+        for (size_t i = 0; i < cnt; i++) fw->score[(size_t)rows[i] * k + cl] += v;
+    }
+    if (n_out) knob_gbdt_tree_add_binned(tree, &fw->bins, fw->binned, c->n, fw->out_rows, n_out, fw->score + cl, k);
+    if (c->ne) knob_gbdt_tree_add_binned(tree, &fw->bins, fw->eval_binned, c->ne, NULL, c->ne, fw->eval_score + cl, k);
+}
+
+/* One boosting round: k trees on the current gradients. */
+static int boost_round(gbdt_state *s, const fit_cfg *c, fit_work *fw, knob_rng *rng, knob_err *err)
+{
+    size_t n_in = c->n, n_out = 0;
+    if (c->subsample < 1) n_in = sample_rows(fw, c->n, c->subsample, rng, &n_out);
+    for (size_t cl = 0; cl < c->k; cl++) {
+        size_t nf = sample_features(fw, c->p, c->colsample, rng);
+        knob_gbdt_tree tree;
+        int rc = knob_gbdt_grow(fw->grower, fw->gh + cl * 2 * c->n, c->subsample < 1 ? fw->in_rows : NULL, n_in,
+                                fw->feats, nf, &tree, err);
+        if (rc) return rc;
+        if (c->obj == OBJ_ABSOLUTE) renew_leaves_median(fw->grower, &tree, fw, c->k, cl, c->lr);
+        if ((rc = push_tree(s, &tree, err))) {
+            free(tree.nodes);
+            return rc;
+        }
+        add_tree_scores(c, fw, &tree, cl, n_out);
+    }
+    return KNOB_OK;
+}
+
+static int gbdt_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
+{
+    fit_cfg c;
+    int rc = fit_config(m, train, o, &c, err);
+    if (rc) return rc;
+    gbdt_state *s = state_new(m, c.obj, c.k, err);
+    if (!s) return KNOB_ENOMEM;
     fit_work fw;
     memset(&fw, 0, sizeof fw);
-    if (!fit_alloc(&fw, n, p, k, ne, obj)) {
-        work_free(&fw);
-        return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory for %zu rows x %zu features", n, p);
-    }
-    rc = knob_gbdt_bins_fit(&fw.bins, train, (int)knob_params_num(P, "max_bins"), BIN_SAMPLE,
-                            seed ^ 0x9e3779b97f4a7c15ull, threads, err);
-    if (rc) {
+    if ((rc = fit_prepare(m, s, train, o, &c, &fw, err))) {
         work_free(&fw);
         return rc;
     }
-    knob_gbdt_bins_apply(&fw.bins, train, fw.binned, threads);
-    knob_dataset_gather_y(train, fw.y);
-    fw.weighted = o->sample_weight != NULL;
-    double wsum = 0;
-    for (size_t i = 0; i < n; i++) {
-        fw.w[i] = o->sample_weight ? o->sample_weight[i] : 1.0;
-        wsum += fw.w[i];
-    }
-    if (!(wsum > 0)) {
-        work_free(&fw);
-        return knob_err_set(err, KNOB_EINVAL, "gbdt: the sample weights sum to zero");
-    }
-    init_base(m, s, &fw, n, wsum);
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < k; c++) fw.score[i * k + c] = s->base[c];
-    if (ev) {
-        knob_gbdt_bins_apply(&fw.bins, ev, fw.eval_binned, threads);
-        knob_dataset_gather_y(ev, fw.eval_y);
-        for (size_t i = 0; i < ne; i++)
-            for (size_t c = 0; c < k; c++) fw.eval_score[i * k + c] = s->base[c];
-    }
-    if (!(fw.grower = knob_gbdt_grower_new(&fw.bins, fw.binned, n, &tp, err))) {
-        work_free(&fw);
-        return KNOB_ENOMEM;
-    }
-    pass_ctx train_pass = {obj, n, k, fw.score, fw.y, fw.w, fw.gh, s->huber_delta, fw.part_loss, fw.part_metric};
-    pass_ctx eval_pass = {obj, ne, k, fw.eval_score, fw.eval_y, NULL, NULL, s->huber_delta, fw.part_loss,
+    pass_ctx train_pass = {c.obj, c.n, c.k, fw.score, fw.y, fw.w, fw.gh, s->huber_delta, fw.part_loss, fw.part_metric};
+    pass_ctx eval_pass = {c.obj, c.ne, c.k, fw.eval_score, fw.eval_y, NULL, NULL, s->huber_delta, fw.part_loss,
                           fw.part_metric};
     double train_loss, train_metric, eval_loss = NAN, eval_metric = NAN, best_loss = INFINITY;
-    run_pass(&train_pass, wsum, threads, &train_loss, &train_metric);
+    run_pass(&train_pass, c.wsum, c.threads, &train_loss, &train_metric); /* the first gradients */
     knob_rng rng;
-    knob_rng_seed(&rng, seed);
-    size_t best_round = 0, round = 0;
+    knob_rng_seed(&rng, c.seed);
+    size_t best_round = 0, round;
     snprintf(m->history.status, sizeof m->history.status, "n_estimators");
-    for (round = 1; round <= n_est && rc == KNOB_OK; round++) {
-        size_t n_in = n, n_out = 0;
-        if (subsample < 1) n_in = sample_rows(&fw, n, subsample, &rng, &n_out);
-        for (size_t c = 0; c < k && rc == KNOB_OK; c++) {
-            size_t nf = sample_features(&fw, p, colsample, &rng);
-            knob_gbdt_tree tree;
-            rc = knob_gbdt_grow(fw.grower, fw.gh + c * 2 * n, subsample < 1 ? fw.in_rows : NULL, n_in, fw.feats, nf,
-                                &tree, err);
-            if (rc) break;
-            if (obj == OBJ_ABSOLUTE) renew_leaves_median(fw.grower, &tree, &fw, k, c, lr);
-            if ((rc = push_tree(s, &tree, err))) {
-                free(tree.nodes);
-                break;
-            }
-            size_t nl = knob_gbdt_grower_n_leaves(fw.grower);
-            for (size_t l = 0; l < nl; l++) { /* in-bag rows: by the partition */
-                int32_t node;
-                size_t cnt;
-                const uint32_t *rows = knob_gbdt_grower_leaf(fw.grower, l, &node, &cnt);
-                double v = tree.nodes[node].value;
-                for (size_t i = 0; i < cnt; i++) fw.score[(size_t)rows[i] * k + c] += v;
-            }
-            if (n_out) knob_gbdt_tree_add_binned(&tree, &fw.bins, fw.binned, n, fw.out_rows, n_out, fw.score + c, k);
-            if (ev) knob_gbdt_tree_add_binned(&tree, &fw.bins, fw.eval_binned, ne, NULL, ne, fw.eval_score + c, k);
-        }
-        if (rc) break;
-        train_pass.gh = round < n_est ? fw.gh : NULL; /* the next round's gradients come with this loss */
-        run_pass(&train_pass, wsum, threads, &train_loss, &train_metric);
-        if (ev) run_pass(&eval_pass, (double)ne, threads, &eval_loss, &eval_metric);
-        knob_iter_info info = {round, train_loss, eval_loss, eval_metric, lr};
+    for (round = 1; round <= c.n_est; round++) {
+        if ((rc = boost_round(s, &c, &fw, &rng, err))) break;
+        train_pass.gh = round < c.n_est ? fw.gh : NULL; /* the next round's gradients come with this loss */
+        run_pass(&train_pass, c.wsum, c.threads, &train_loss, &train_metric);
+        if (c.ne) run_pass(&eval_pass, (double)c.ne, c.threads, &eval_loss, &eval_metric);
+        knob_iter_info info = {round, train_loss, eval_loss, eval_metric, c.lr};
         if ((rc = knob_history_push(&m->history, &info, err))) break;
-        if (ev && eval_loss < best_loss) {
+        if (c.ne && eval_loss < best_loss) {
             best_loss = eval_loss;
             best_round = round;
         }
-        if (o->callback) {
-            int r = o->callback(o->callback_ud, &info, err);
-            if (r < 0) {
-                rc = r;
-                break;
-            }
-            if (r == 1) {
-                snprintf(m->history.status, sizeof m->history.status, "callback");
-                break;
-            }
+        int r = o->callback ? o->callback(o->callback_ud, &info, err) : 0;
+        if (r < 0) {
+            rc = r;
+            break;
         }
-        if (early && round - best_round >= patience) {
-            truncate_trees(s, best_round * k);
+        if (r == 1) {
+            snprintf(m->history.status, sizeof m->history.status, "callback");
+            break;
+        }
+        if (c.early && round - best_round >= c.patience) {
+            truncate_trees(s, best_round * c.k);
             snprintf(m->history.status, sizeof m->history.status, "early_stopping (best iteration %zu)", best_round);
             break;
         }
     }
-    if (rc == KNOB_OK && early && round > n_est && best_round < n_est) {
-        truncate_trees(s, best_round * k);
+    if (rc == KNOB_OK && c.early && round > c.n_est && best_round < c.n_est) {
+        truncate_trees(s, best_round * c.k);
         snprintf(m->history.status, sizeof m->history.status, "n_estimators (best iteration %zu)", best_round);
     }
     work_free(&fw);
