@@ -303,6 +303,13 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
 
 /* ---- histogram building ------------------------------------------------------------------------- */
 
+/* A leaf holding at least a quarter of the rows reads gradients in place; smaller ones gather them first
+ * (the partition keeps each leaf's rows ascending, so a big leaf's reads are nearly sequential). */
+static int dense_leaf(const knob_gbdt_grower *g, const leaf_t *l)
+{
+    return 4 * l->count >= g->n;
+}
+
 static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, int f)
 {
     int nb = g->bins->n_bins[f];
@@ -329,7 +336,24 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, int f)
         return;
     }
     const uint32_t *idx = g->part + l->begin;
-    const double *o = g->ogh + 2 * l->begin;
+    if (dense_leaf(g, l)) { /* read the gradients in place: the rows ascend and sit close together */
+        const double *o = g->gh;
+        for (; i + 4 <= m; i += 4) {
+            size_t r0 = idx[i], r1 = idx[i + 1], r2 = idx[i + 2], r3 = idx[i + 3];
+            unsigned a = col[r0], b = col[r1], c = col[r2], d = col[r3];
+            add_pair(h + 2 * a, o + 2 * r0), cnt[a]++;
+            add_pair(h + 2 * b, o + 2 * r1), cnt[b]++;
+            add_pair(h + 2 * c, o + 2 * r2), cnt[c]++;
+            add_pair(h + 2 * d, o + 2 * r3), cnt[d]++;
+        }
+        for (; i < m; i++) {
+            size_t r0 = idx[i];
+            unsigned a = col[r0];
+            add_pair(h + 2 * a, o + 2 * r0), cnt[a]++;
+        }
+        return;
+    }
+    const double *o = g->ogh + 2 * l->begin; /* gathered in partition order */
     for (; i + 4 <= m; i += 4) {
         unsigned a = col[idx[i]], b = col[idx[i + 1]], c = col[idx[i + 2]], d = col[idx[i + 3]];
         add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
@@ -413,7 +437,7 @@ static void gather_task(void *vctx, size_t task, int worker)
 /* Gradient pairs of leaf l's rows into ogh, in partition order. */
 static void gather(knob_gbdt_grower *g, const leaf_t *l)
 {
-    if (g->identity && l->begin == 0 && l->count == g->n) return;
+    if (dense_leaf(g, l)) return;
     rows_ctx c = {g, l, 0, 0};
     knob_parallel_for((l->count + ROW_TASK - 1) / ROW_TASK, row_threads(g, l->count), gather_task, &c);
 }
