@@ -17,7 +17,8 @@ static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static int n_workers;                 /* started worker threads */
 static unsigned long generation;      /* bumped for each job */
 static int job_workers;               /* workers taking part in the current job */
-static int active;                    /* workers still running the current job */
+static int active;                    /* workers that joined the current job and are still running it */
+static int job_open;                  /* workers may still join the current job */
 static knob_task_fn job_fn;
 static void *job_ctx;
 static size_t job_n;
@@ -44,6 +45,8 @@ static void *worker_main(void *arg)
     for (;;) {
         while (generation == seen || slot > job_workers) pthread_cond_wait(&wake, &lock);
         seen = generation;
+        if (!job_open) continue; /* the caller already ran every task: nothing to join */
+        active++;
         pthread_mutex_unlock(&lock);
         run_tasks(slot);
         pthread_mutex_lock(&lock);
@@ -92,12 +95,16 @@ void knob_parallel_for(size_t n_tasks, int threads, knob_task_fn fn, void *ctx)
     job_n = n_tasks;
     atomic_store(&next_task, 0);
     job_workers = threads - 1;
-    active = threads - 1;
+    active = 0;
+    job_open = 1;
     generation++;
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
     run_tasks(0);
+    /* Every task is taken once run_tasks returns; wait only for the workers that joined (a worker the
+     * scheduler has not run yet must not hold up the caller: under load that can take milliseconds). */
     pthread_mutex_lock(&lock);
+    job_open = 0;
     while (active > 0) pthread_cond_wait(&done, &lock);
     pthread_mutex_unlock(&lock);
     pthread_mutex_unlock(&call_lock);
