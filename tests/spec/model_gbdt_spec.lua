@@ -410,12 +410,21 @@ describe("knob.model.gbdt", function()
       {knob.model.gbdt{}, one, "classification needs at least 2 classes (got 1)"},
       {knob.model.gbdt{early_stopping_rounds = 3}, r, "early_stopping_rounds needs an eval_set"},
     }
+    local ok, err
     for _, c in ipairs(cases) do
-      local ok, err = pcall(c[1].fit, c[1], c[2])
+      ok, err = pcall(c[1].fit, c[1], c[2])
       assert.is_false(ok)
       assert.matches(c[3], err, 1, true)
     end
-    local ok, err = pcall(knob.model.gbdt{}.fit, knob.model.gbdt{}, clf, {threads = -1})
+    local m = knob.model.gbdt{n_estimators = 2}
+    local no_target = knob.data.from_table{X = {{1}, {2}}, names = {"x"}}
+    ok, err = pcall(m.fit, m, r, {eval_set = no_target})
+    assert.matches("gbdt: the eval_set has no target", err, 1, true)
+    ok, err = pcall(m.fit, m, r, {eval_set = knob.split.view(r, {})})
+    assert.matches("gbdt: the eval_set has no rows", err, 1, true)
+    ok, err = pcall(m.fit, m, r, {eval_set = "r"})
+    assert.matches("eval_set", err, 1, true)
+    ok, err = pcall(knob.model.gbdt{}.fit, knob.model.gbdt{}, clf, {threads = -1})
     assert.is_false(ok)
     assert.matches("threads", err, 1, true)
     assert.has_error(function() knob.model.gbdt{}:predict(r) end, "gbdt: model is not fitted")

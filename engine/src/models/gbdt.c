@@ -414,6 +414,7 @@ static int fit_config(const knob_model *m, const knob_dataset *train, const knob
     const knob_dataset *ev = o->eval_set;
     if (c->early && !ev) return knob_err_set(err, KNOB_EINVAL, "gbdt: early_stopping_rounds needs an eval_set");
     if (ev && !ev->frame->y) return knob_err_set(err, KNOB_EINVAL, "gbdt: the eval_set has no target");
+    if (ev && ev->n_rows == 0) return knob_err_set(err, KNOB_EINVAL, "gbdt: the eval_set has no rows");
     c->ne = ev ? ev->n_rows : 0;
     for (size_t i = 0; i < c->ne; i++)
         if (isnan(knob_dataset_target(ev, i)))

@@ -101,8 +101,9 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->binned = binned;
     g->n = n_rows;
     g->tp = *tp;
+    if ((size_t)g->tp.max_leaves > n_rows && n_rows >= 2) g->tp.max_leaves = (int)n_rows; /* at most a row a leaf */
     g->hmin = tp->min_child_weight > 0 ? tp->min_child_weight : tp->l2 > 0 ? 0 : DBL_MIN;
-    size_t L = (size_t)tp->max_leaves, p = bins->n_features;
+    size_t L = (size_t)g->tp.max_leaves, p = bins->n_features;
     size_t hist_bytes = hist_size(bins) * sizeof(hist_t);
     g->max_alloc = HIST_BUDGET / hist_bytes;
     if (g->max_alloc > L + 1) g->max_alloc = L + 1;
