@@ -159,8 +159,15 @@ size_t knob_gbdt_grower_n_leaves(const knob_gbdt_grower *g);
 const uint32_t *knob_gbdt_grower_leaf(const knob_gbdt_grower *g, size_t k, int32_t *node, size_t *n);
 
 /**
- * Add the leaf value of @p t to out[i * stride] for every row i of a binned matrix (column-major, @p n rows),
- * traversing by bin codes; @p bins gives each feature's missing-bin code.
+ * Add the leaf value of @p t to out[i * stride] for the rows i of a binned matrix, traversing by bin codes.
+ * @param t      the tree (its nodes' bin fields must be set: a tree grown on these bins)
+ * @param bins   the bins (each feature's missing-bin code)
+ * @param binned codes, column-major, @p n rows
+ * @param n      rows of @p binned
+ * @param rows   the rows to visit, or NULL for rows 0..m-1
+ * @param m      number of rows to visit
+ * @param out    receives the additions
+ * @param stride distance between consecutive rows' entries in @p out
  */
 void knob_gbdt_tree_add_binned(const knob_gbdt_tree *t, const knob_gbdt_bins *bins, const uint8_t *binned,
                                size_t n, const uint32_t *rows, size_t m, double *out, size_t stride);
