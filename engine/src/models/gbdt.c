@@ -130,68 +130,122 @@ typedef struct {
     size_t n, k;
     const double *score;     /* n * k */
     const double *y;
-    const double *w;         /* NULL = 1 */
+    const double *w;         /* NULL = all 1 (and the log-losses take one log per 16 rows) */
     double *gh;              /* k * 2n, or NULL */
     double delta;
     double *loss, *metric;   /* per block */
 } pass_ctx;
 
+/* Sums of log(x_i) for x_i in [1, 2^60): one log per 16 factors (their product cannot overflow), so the
+ * log-losses cost about an exp per row instead of an exp and a log. */
+typedef struct {
+    double prod, sum;
+    int n;
+} log_acc;
+
+static inline void log_add(log_acc *a, double x)
+{
+    a->prod *= x;
+    if (++a->n == 16) {
+        a->sum += log(a->prod);
+        a->prod = 1;
+        a->n = 0;
+    }
+}
+
+static inline double log_total(const log_acc *a)
+{
+    return a->sum + log(a->prod);
+}
+
+static void pass_binary(pass_ctx *c, size_t lo, size_t hi, double *loss, double *metric)
+{
+    log_acc acc = {1, 0, 0};
+    double lin = 0, wlog = 0, met = 0;
+    for (size_t i = lo; i < hi; i++) {
+        double y = c->y[i], s = c->score[i], e = exp(-fabs(s)), p = s >= 0 ? 1 / (1 + e) : e / (1 + e);
+        double w = c->w ? c->w[i] : 1.0;
+        /* -log(p) or -log(1-p) = log(1 + e) + max(s, 0) - y s */
+        if (c->w) wlog += w * log1p(e);
+        else log_add(&acc, 1 + e);
+        lin += w * ((s > 0 ? s : 0) - y * s);
+        met += (s > 0) == (y > 0.5);
+        if (c->gh) {
+            double h = p * (1 - p);
+            c->gh[2 * i] = w * (p - y);
+            c->gh[2 * i + 1] = w * (h > 1e-16 ? h : 1e-16);
+        }
+    }
+    *loss = lin + (c->w ? wlog : log_total(&acc));
+    *metric = met;
+}
+
+static void pass_multiclass(pass_ctx *c, size_t lo, size_t hi, double *loss, double *metric)
+{
+    log_acc acc = {1, 0, 0};
+    size_t k = c->k, n = c->n;
+    double lin = 0, wlog = 0, met = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const double *s = c->score + i * k;
+        size_t yc = (size_t)c->y[i], arg = 0;
+        double w = c->w ? c->w[i] : 1.0, mx = s[0], sum = 0;
+        for (size_t j = 1; j < k; j++)
+            if (s[j] > mx) mx = s[j], arg = j;
+        if (c->gh) { /* exp(s_j - max) parked in the gradient slots, then normalised */
+            for (size_t j = 0; j < k; j++) sum += (c->gh[j * 2 * n + 2 * i] = exp(s[j] - mx));
+            for (size_t j = 0; j < k; j++) {
+                double p = c->gh[j * 2 * n + 2 * i] / sum, h = p * (1 - p);
+                c->gh[j * 2 * n + 2 * i] = w * (p - (j == yc));
+                c->gh[j * 2 * n + 2 * i + 1] = w * (h > 1e-16 ? h : 1e-16);
+            }
+        } else {
+            for (size_t j = 0; j < k; j++) sum += exp(s[j] - mx);
+        }
+        /* -log p_y = log(sum) + max - s_y, with sum in [1, k] */
+        if (c->w) wlog += w * log(sum);
+        else log_add(&acc, sum);
+        lin += w * (mx - s[yc]);
+        met += arg == yc;
+    }
+    *loss = lin + (c->w ? wlog : log_total(&acc));
+    *metric = met;
+}
+
+static void pass_regression(pass_ctx *c, size_t lo, size_t hi, double *loss, double *metric)
+{
+    double l = 0, met = 0, d = c->delta;
+    for (size_t i = lo; i < hi; i++) {
+        double w = c->w ? c->w[i] : 1.0, r = c->score[i] - c->y[i], a = fabs(r), li, g;
+        if (c->obj == OBJ_SQUARED) {
+            li = r * r;
+            g = r;
+        } else if (c->obj == OBJ_ABSOLUTE) {
+            li = a;
+            g = (r > 0) - (r < 0);
+        } else {
+            li = a <= d ? 0.5 * r * r : d * (a - 0.5 * d);
+            g = a <= d ? r : r > 0 ? d : -d;
+        }
+        l += w * li;
+        met += r * r;
+        if (c->gh) {
+            c->gh[2 * i] = w * g;
+            c->gh[2 * i + 1] = w;
+        }
+    }
+    *loss = l;
+    *metric = met;
+}
+
 static void pass_task(void *vctx, size_t blk, int worker)
 {
     (void)worker;
     pass_ctx *c = vctx;
-    size_t lo = blk * ROW_BLOCK, hi = lo + ROW_BLOCK, k = c->k, n = c->n;
-    if (hi > n) hi = n;
-    double loss = 0, metric = 0;
-    for (size_t i = lo; i < hi; i++) {
-        double w = c->w ? c->w[i] : 1.0, y = c->y[i], l, met;
-        const double *s = c->score + i * k;
-        if (c->obj == OBJ_BINARY) {
-            double e = exp(-fabs(s[0])), p = s[0] >= 0 ? 1 / (1 + e) : e / (1 + e);
-            l = log1p(e) + (s[0] > 0 ? s[0] : 0) - y * s[0];
-            met = (s[0] > 0) == (y > 0.5);
-            if (c->gh) {
-                double h = p * (1 - p);
-                c->gh[2 * i] = (w * (p - y));
-                c->gh[2 * i + 1] = (w * (h > 1e-16 ? h : 1e-16));
-            }
-        } else if (c->obj == OBJ_MULTICLASS) {
-            size_t yc = (size_t)y, arg = 0;
-            double mx = s[0], sum = 0;
-            for (size_t j = 1; j < k; j++)
-                if (s[j] > mx) mx = s[j], arg = j;
-            for (size_t j = 0; j < k; j++) sum += exp(s[j] - mx);
-            l = log(sum) + mx - s[yc];
-            met = arg == yc;
-            if (c->gh)
-                for (size_t j = 0; j < k; j++) {
-                    double p = exp(s[j] - mx) / sum, h = p * (1 - p);
-                    c->gh[j * 2 * n + 2 * i] = (w * (p - (j == yc)));
-                    c->gh[j * 2 * n + 2 * i + 1] = (w * (h > 1e-16 ? h : 1e-16));
-                }
-        } else {
-            double r = s[0] - y, a = fabs(r), g;
-            met = r * r;
-            if (c->obj == OBJ_SQUARED) {
-                l = r * r;
-                g = r;
-            } else if (c->obj == OBJ_ABSOLUTE) {
-                l = a;
-                g = (r > 0) - (r < 0);
-            } else {
-                l = a <= c->delta ? 0.5 * r * r : c->delta * (a - 0.5 * c->delta);
-                g = a <= c->delta ? r : r > 0 ? c->delta : -c->delta;
-            }
-            if (c->gh) {
-                c->gh[2 * i] = (w * g);
-                c->gh[2 * i + 1] = w;
-            }
-        }
-        loss += w * l;
-        metric += met;
-    }
-    c->loss[blk] = loss;
-    c->metric[blk] = metric;
+    size_t lo = blk * ROW_BLOCK, hi = lo + ROW_BLOCK;
+    if (hi > c->n) hi = c->n;
+    if (c->obj == OBJ_BINARY) pass_binary(c, lo, hi, &c->loss[blk], &c->metric[blk]);
+    else if (c->obj == OBJ_MULTICLASS) pass_multiclass(c, lo, hi, &c->loss[blk], &c->metric[blk]);
+    else pass_regression(c, lo, hi, &c->loss[blk], &c->metric[blk]);
 }
 
 /* Run a pass; *loss = weighted mean loss, *metric = accuracy or RMSE. */
@@ -524,7 +578,8 @@ static int gbdt_fit(knob_model *m, const knob_dataset *train, const knob_fit_opt
         work_free(&fw);
         return rc;
     }
-    pass_ctx train_pass = {c.obj, c.n, c.k, fw.score, fw.y, fw.w, fw.gh, s->huber_delta, fw.part_loss, fw.part_metric};
+    pass_ctx train_pass = {c.obj, c.n, c.k, fw.score, fw.y, fw.weighted ? fw.w : NULL, fw.gh, s->huber_delta,
+                           fw.part_loss, fw.part_metric};
     pass_ctx eval_pass = {c.obj, c.ne, c.k, fw.eval_score, fw.eval_y, NULL, NULL, s->huber_delta, fw.part_loss,
                           fw.part_metric};
     double train_loss, train_metric, eval_loss = NAN, eval_metric = NAN, best_loss = INFINITY;
