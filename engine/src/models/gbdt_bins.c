@@ -218,7 +218,7 @@ static void apply_task(void *vctx, size_t j, int worker)
         size_t len = nb;
         while (len > 1) {
             size_t half = len / 2;
-            first = first[half - 1] < x ? first + half : first;
+            first += half & -(size_t)(first[half - 1] < x); /* branch-free: the outcome is unpredictable */
             len -= half;
         }
         o[i] = (uint8_t)(first - u);
