@@ -311,61 +311,72 @@ static int dense_leaf(const knob_gbdt_grower *g, const leaf_t *l)
     return 4 * l->count >= g->n;
 }
 
-static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, int f)
+/* Where feature f's histogram of leaf l lives; zeroes it. */
+static void hist_slot(const knob_gbdt_grower *g, const leaf_t *l, int f, double **h, uint32_t **cnt)
 {
-    int nb = g->bins->n_bins[f];
-    size_t off = g->bins->offset[f];
-    double *h = l->hist + 2 * off;
-    uint32_t *cnt = hist_counts(g->bins, l->hist) + off;
-    memset(h, 0, 2 * ((size_t)nb + 1) * sizeof *h);
-    memset(cnt, 0, ((size_t)nb + 1) * sizeof *cnt);
-    const uint8_t *col = g->binned + (size_t)f * g->n;
+    size_t off = g->bins->offset[f], nb = (size_t)g->bins->n_bins[f] + 1;
+    *h = l->hist + 2 * off;
+    *cnt = hist_counts(g->bins, l->hist) + off;
+    memset(*h, 0, 2 * nb * sizeof **h);
+    memset(*cnt, 0, nb * sizeof **cnt);
+}
+
+/* One row into the histograms of two features (codes a, b) with its gradient pair o. */
+#define ADD2(a, b, o) (add_pair(h1 + 2 * (a), (o)), cnt1[a]++, add_pair(h2 + 2 * (b), (o)), cnt2[b]++)
+
+/* Histograms of leaf l for features f1 and f2 (f2 < 0: f1 only, through a dummy second histogram) in one
+ * pass over the rows: each row's index and gradient pair are loaded once for both. A feature's histogram
+ * is the same whatever it is paired with (per bin, rows are added in partition order). */
+static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, int f1, int f2, double *dummy_h,
+                       uint32_t *dummy_cnt)
+{
+    double *h1, *h2 = dummy_h;
+    uint32_t *cnt1, *cnt2 = dummy_cnt;
+    hist_slot(g, l, f1, &h1, &cnt1);
+    if (f2 >= 0) hist_slot(g, l, f2, &h2, &cnt2);
+    static const uint8_t zero_col[1] = {0};
+    const uint8_t *c1 = g->binned + (size_t)f1 * g->n, *c2 = f2 >= 0 ? g->binned + (size_t)f2 * g->n : NULL;
     size_t m = l->count, i = 0;
-    if (g->identity && l->begin == 0 && m == g->n) { /* the root over all rows: sequential access */
-        const double *o = g->gh;
-        for (; i + 4 <= m; i += 4) {
-            unsigned a = col[i], b = col[i + 1], c = col[i + 2], d = col[i + 3];
-            add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
-            add_pair(h + 2 * b, o + 2 * i + 2), cnt[b]++;
-            add_pair(h + 2 * c, o + 2 * i + 4), cnt[c]++;
-            add_pair(h + 2 * d, o + 2 * i + 6), cnt[d]++;
-        }
+    const uint32_t *idx = g->part + l->begin;
+    int root = g->identity && l->begin == 0 && m == g->n;
+    if (!c2) { /* a lone feature: the second "column" is code 0 of every row, into the dummy */
         for (; i < m; i++) {
-            unsigned a = col[i];
-            add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
+            size_t r = root ? i : idx[i];
+            const double *o = dense_leaf(g, l) ? g->gh + 2 * r : g->ogh + 2 * (l->begin + i);
+            unsigned a = c1[r];
+            ADD2(a, zero_col[0], o);
         }
         return;
     }
-    const uint32_t *idx = g->part + l->begin;
+    if (root) { /* the root over all rows: sequential access */
+        const double *o = g->gh;
+        for (; i + 2 <= m; i += 2) {
+            unsigned a0 = c1[i], b0 = c2[i], a1 = c1[i + 1], b1 = c2[i + 1];
+            ADD2(a0, b0, o + 2 * i);
+            ADD2(a1, b1, o + 2 * i + 2);
+        }
+        for (; i < m; i++) ADD2(c1[i], c2[i], o + 2 * i);
+        return;
+    }
     if (dense_leaf(g, l)) { /* read the gradients in place: the rows ascend and sit close together */
         const double *o = g->gh;
-        for (; i + 4 <= m; i += 4) {
-            size_t r0 = idx[i], r1 = idx[i + 1], r2 = idx[i + 2], r3 = idx[i + 3];
-            unsigned a = col[r0], b = col[r1], c = col[r2], d = col[r3];
-            add_pair(h + 2 * a, o + 2 * r0), cnt[a]++;
-            add_pair(h + 2 * b, o + 2 * r1), cnt[b]++;
-            add_pair(h + 2 * c, o + 2 * r2), cnt[c]++;
-            add_pair(h + 2 * d, o + 2 * r3), cnt[d]++;
+        for (; i + 2 <= m; i += 2) {
+            size_t r0 = idx[i], r1 = idx[i + 1];
+            unsigned a0 = c1[r0], b0 = c2[r0], a1 = c1[r1], b1 = c2[r1];
+            ADD2(a0, b0, o + 2 * r0);
+            ADD2(a1, b1, o + 2 * r1);
         }
-        for (; i < m; i++) {
-            size_t r0 = idx[i];
-            unsigned a = col[r0];
-            add_pair(h + 2 * a, o + 2 * r0), cnt[a]++;
-        }
+        for (; i < m; i++) ADD2(c1[idx[i]], c2[idx[i]], o + 2 * (size_t)idx[i]);
         return;
     }
     const double *o = g->ogh + 2 * l->begin; /* gathered in partition order */
-    for (; i + 4 <= m; i += 4) {
-        unsigned a = col[idx[i]], b = col[idx[i + 1]], c = col[idx[i + 2]], d = col[idx[i + 3]];
-        add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
-        add_pair(h + 2 * b, o + 2 * i + 2), cnt[b]++;
-        add_pair(h + 2 * c, o + 2 * i + 4), cnt[c]++;
-        add_pair(h + 2 * d, o + 2 * i + 6), cnt[d]++;
+    for (; i + 2 <= m; i += 2) {
+        size_t r0 = idx[i], r1 = idx[i + 1];
+        unsigned a0 = c1[r0], b0 = c2[r0], a1 = c1[r1], b1 = c2[r1];
+        ADD2(a0, b0, o + 2 * i);
+        ADD2(a1, b1, o + 2 * i + 2);
     }
-    for (; i < m; i++) {
-        unsigned a = col[idx[i]];
-        add_pair(h + 2 * a, o + 2 * i), cnt[a]++;
-    }
+    for (; i < m; i++) ADD2(c1[idx[i]], c2[idx[i]], o + 2 * i);
 }
 
 /* dst (the parent's histogram) -= src on feature f. */
@@ -389,19 +400,23 @@ typedef struct {
     int find_a, find_b;
 } step_ctx;
 
-static void step_task(void *vctx, size_t t, int worker)
+static void step_task(void *vctx, size_t task, int worker)
 {
     (void)worker;
     step_ctx *c = vctx;
     knob_gbdt_grower *g = c->g;
-    int f = c->feats[t];
-    if (c->a && c->a->hist) build_hist(g, c->a, f);
-    if (c->b && c->b->hist) {
-        if (c->b_subtract) subtract_hist(g, c->b->hist, c->a->hist, f);
-        else build_hist(g, c->b, f);
+    size_t t0 = 2 * task, t1 = t0 + 2 < c->nf ? t0 + 2 : c->nf; /* a pair of features */
+    int f1 = c->feats[t0], f2 = t1 - t0 == 2 ? c->feats[t0 + 1] : -1;
+    double dummy_h[2];
+    uint32_t dummy_cnt[1];
+    if (c->a && c->a->hist) build_hist(g, c->a, f1, f2, dummy_h, dummy_cnt);
+    if (c->b && c->b->hist && !c->b_subtract) build_hist(g, c->b, f1, f2, dummy_h, dummy_cnt);
+    for (size_t t = t0; t < t1; t++) {
+        int f = c->feats[t];
+        if (c->b && c->b->hist && c->b_subtract) subtract_hist(g, c->b->hist, c->a->hist, f);
+        if (c->find_a) find_split(g, c->a, f, &g->fbest[t]);
+        if (c->find_b) find_split(g, c->b, f, &g->fbest[c->nf + t]);
     }
-    if (c->find_a) find_split(g, c->a, f, &g->fbest[t]);
-    if (c->find_b) find_split(g, c->b, f, &g->fbest[c->nf + t]);
 }
 
 /* Gradient pairs of leaf l's rows into ogh, in partition order. */
@@ -462,7 +477,7 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     if (a && a->hist) gather(g, a);
     if (b && b->hist && !b_subtract) gather(g, b);
     step_ctx c = {g, feats, nf, a, b, b_subtract, find_a, find_b};
-    knob_parallel_for(nf, threads, step_task, &c);
+    knob_parallel_for((nf + 1) / 2, threads, step_task, &c);
     if (find_a) reduce_best(g, a, g->fbest, nf);
     if (find_b) reduce_best(g, b, g->fbest + nf, nf);
 }
