@@ -148,6 +148,36 @@ describe("knob.model.gbdt", function()
     for i, want in ipairs{5.5, 5.5, 5.5, 7.5, 7.5, 7.5} do near(want, p[i]) end
   end)
 
+  it("honours max_depth, max_leaves, min_split_gain and l1", function()
+    local train = load_split("diabetes", "progression", "regression")
+    local function nodes_per_tree(m)
+      local counts = {}
+      for feats in m:to_json():gmatch('"feature":%[([^%]]*)%]') do
+        local n = 0
+        for _ in feats:gmatch("[^,]+") do n = n + 1 end
+        counts[#counts + 1] = n
+      end
+      return counts
+    end
+    for _, n in ipairs(nodes_per_tree(knob.model.gbdt{n_estimators = 5, max_depth = 1}:fit(train))) do
+      assert.equals(3, n) -- a stump: root and two leaves
+    end
+    for _, n in ipairs(nodes_per_tree(knob.model.gbdt{n_estimators = 5, max_depth = 2, max_leaves = 31}:fit(train))) do
+      assert.is_true(n <= 7)
+    end
+    for _, n in ipairs(nodes_per_tree(knob.model.gbdt{n_estimators = 5, max_leaves = 5}:fit(train))) do
+      assert.equals(9, n) -- 5 leaves, 4 splits
+    end
+    -- no split gains 1e12, so every tree is one leaf; with the mean as base its value is -G/H = 0
+    local y, mean = train:target(), 0
+    for _, v in ipairs(y) do mean = mean + v / #y end
+    local flat = knob.model.gbdt{n_estimators = 3, min_split_gain = 1e12}:fit(train)
+    for _, v in ipairs(flat:predict(train)) do near(mean, v, 1e-9) end
+    -- an l1 larger than any |G| zeroes every leaf: the prediction is the base score
+    local zero = knob.model.gbdt{n_estimators = 3, l1 = 1e12, base_score = 7}:fit(train)
+    for _, v in ipairs(zero:predict(train)) do assert.equals(7, v) end
+  end)
+
   it("learns the direction of missing values per split", function()
     -- NaN rows look like the high values: the split sends missing right, and new NaN rows follow.
     local m = knob.model.gbdt{n_estimators = 1, max_leaves = 2, min_samples_leaf = 1, learning_rate = 1}
