@@ -1,0 +1,136 @@
+/* linear_common.c — design matrix, column moments, importances and iteration reports shared by the linear
+ * model kinds. See linear_common.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linear_common.h"
+
+int knob_design_init(knob_design *d, const knob_schema *s, knob_err *err)
+{
+    memset(d, 0, sizeof *d);
+    d->n_in = s->n_features;
+    d->first = malloc((d->n_in + 1) * sizeof *d->first);
+    if (!d->first) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
+    d->all_numeric = 1;
+    size_t c = 0;
+    for (size_t j = 0; j < d->n_in; j++) {
+        d->first[j] = c;
+        if (s->kinds[j] == KNOB_COL_CATEGORICAL) {
+            c += s->n_levels[j];
+            d->all_numeric = 0;
+        } else {
+            c++;
+        }
+    }
+    d->first[d->n_in] = c;
+    d->p = c;
+    return KNOB_OK;
+}
+
+void knob_design_free(knob_design *d)
+{
+    free(d->first);
+    memset(d, 0, sizeof *d);
+}
+
+static int bad_value(const char *kind, const knob_schema *s, size_t j, size_t i, double v, knob_err *err)
+{
+    return knob_err_set(err, KNOB_EINVAL,
+                        "%s: feature '%s' has %s value at row %zu; linear models need complete numeric data "
+                        "(impute it first, e.g. with knob.prep.impute)",
+                        kind, s->names[j], isnan(v) ? "a missing" : "an infinite", i + 1);
+}
+
+int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_dataset *ds, int fitting, int copy,
+                       const char *kind, const double **X, double **owned, knob_err *err)
+{
+    const knob_frame *f = ds->frame;
+    size_t n = ds->n_rows;
+    *X = NULL;
+    *owned = NULL;
+    if (!copy && !ds->rows && n == f->n_rows && d->all_numeric) {
+        for (size_t j = 0; j < d->n_in; j++) {
+            const double *col = f->X + j * f->n_rows;
+            for (size_t i = 0; i < n; i++)
+                if (!isfinite(col[i])) return bad_value(kind, s, j, i, col[i], err);
+        }
+        *X = f->X;
+        return KNOB_OK;
+    }
+    double *M = malloc((n && d->p ? n * d->p : 1) * sizeof *M);
+    if (!M) return knob_err_set(err, KNOB_ENOMEM, "%s: out of memory for a %zu x %zu design matrix", kind, n, d->p);
+    for (size_t j = 0; j < d->n_in; j++) {
+        double *col = M + d->first[j] * n;
+        const double *src = f->X + j * f->n_rows;
+        if (s->kinds[j] != KNOB_COL_CATEGORICAL) {
+            for (size_t i = 0; i < n; i++) {
+                double v = src[knob_dataset_row(ds, i)];
+                if (!isfinite(v)) {
+                    free(M);
+                    return bad_value(kind, s, j, i, v, err);
+                }
+                col[i] = v;
+            }
+            continue;
+        }
+        size_t L = d->first[j + 1] - d->first[j];
+        memset(col, 0, L * n * sizeof *col);
+        for (size_t i = 0; i < n; i++) {
+            double v = src[knob_dataset_row(ds, i)];
+            if (isnan(v)) {
+                if (!fitting) continue; /* unknown or missing level: all indicators zero */
+                free(M);
+                return bad_value(kind, s, j, i, v, err);
+            }
+            size_t code = (size_t)v;
+            if (v >= 0 && code < L) col[code * n + i] = 1.0;
+        }
+    }
+    *X = *owned = M;
+    return KNOB_OK;
+}
+
+double knob_column_moments(const double *X, size_t n, size_t p, const double *w, double *mean, double *sd)
+{
+    double S = 0;
+    for (size_t i = 0; i < n; i++) S += w ? w[i] : 1.0;
+    for (size_t c = 0; c < p; c++) {
+        const double *col = X + c * n;
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) sum += (w ? w[i] : 1.0) * col[i];
+        double mu = S > 0 ? sum / S : 0, ss = 0;
+        for (size_t i = 0; i < n; i++) {
+            double dv = col[i] - mu;
+            ss += (w ? w[i] : 1.0) * dv * dv;
+        }
+        mean[c] = mu;
+        sd[c] = S > 0 ? sqrt(ss / S) : 0;
+    }
+    return S;
+}
+
+void knob_design_importances(const knob_design *d, const double *coef, size_t m, const double *sd, double *out)
+{
+    double total = 0;
+    for (size_t j = 0; j < d->n_in; j++) {
+        double v = 0;
+        for (size_t c = d->first[j]; c < d->first[j + 1]; c++)
+            for (size_t k = 0; k < m; k++) v += fabs(coef[k * d->p + c]) * sd[c];
+        out[j] = v;
+        total += v;
+    }
+    if (total > 0)
+        for (size_t j = 0; j < d->n_in; j++) out[j] /= total;
+}
+
+int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, double train_loss,
+                       double valid_loss, double valid_metric, knob_err *err)
+{
+    knob_iter_info info = {iteration, train_loss, valid_loss, valid_metric, NAN};
+    int rc = knob_history_push(&m->history, &info, err);
+    if (rc) return rc;
+    if (!o->callback) return 0;
+    rc = o->callback(o->callback_ud, &info, err);
+    return rc < 0 ? rc : rc ? 1 : 0;
+}

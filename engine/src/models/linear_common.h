@@ -1,0 +1,69 @@
+/*
+ * linear_common.h — what the linear model kinds (linear.c, logistic.c) share (internal, not public API):
+ * the design matrix (numeric features as they are, categorical features one-hot by level code), weighted
+ * column moments, standardized-coefficient importances and the per-iteration report (history + callback).
+ */
+#ifndef KNOB_LINEAR_COMMON_H
+#define KNOB_LINEAR_COMMON_H
+
+#include <stddef.h>
+
+#include "knob/err.h"
+#include "knob/model.h"
+
+/** How the schema's features expand into design-matrix columns. */
+typedef struct {
+    size_t n_in;     /**< features in the schema */
+    size_t p;        /**< design columns: 1 per numeric feature, n_levels per categorical feature */
+    size_t *first;   /**< n_in + 1 entries: feature j covers columns first[j] .. first[j+1]-1 */
+    int all_numeric; /**< non-zero when no feature is categorical (columns = features) */
+} knob_design;
+
+/**
+ * Lay out the design columns of schema @p s.
+ * @return KNOB_OK or KNOB_ENOMEM
+ */
+int knob_design_init(knob_design *d, const knob_schema *s, knob_err *err);
+
+/** Free the layout's arrays and zero it. Safe on a zeroed layout. */
+void knob_design_free(knob_design *d);
+
+/**
+ * The n x p column-major design matrix of @p ds (aligned to schema @p s): X[c * n + i].
+ * Numeric features are copied; categorical feature j with L levels gives L indicator columns (code k sets
+ * column first[j] + k). A missing or infinite numeric value is an error naming the feature and the row. A
+ * missing categorical value (NaN: missing, or a level not seen when fitting) is an error when @p fitting,
+ * and all-zero indicators otherwise (like scikit-learn's OneHotEncoder(handle_unknown="ignore")).
+ * @param fitting non-zero while fitting (stricter about missing values)
+ * @param copy    non-zero: always return a private copy (the caller may overwrite it)
+ * @param kind    model kind, for messages
+ * @param X       receives the matrix: the frame's own storage when the view covers its whole frame in
+ *                order, all features are numeric and @p copy is 0; else *@p owned
+ * @param owned   receives the malloc'd matrix the caller frees, or NULL when *@p X is the frame's storage
+ * @return KNOB_OK, KNOB_EINVAL (missing value) or KNOB_ENOMEM
+ */
+int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_dataset *ds, int fitting, int copy,
+                       const char *kind, const double **X, double **owned, knob_err *err);
+
+/**
+ * Weighted mean and standard deviation (population, divided by the weight sum) of each column of the
+ * n x p column-major matrix @p X; @p w may be NULL (all 1). Returns the weight sum.
+ */
+double knob_column_moments(const double *X, size_t n, size_t p, const double *w, double *mean, double *sd);
+
+/**
+ * Importances from coefficients: |coef| times the column's training standard deviation, summed over the
+ * @p m output columns of @p coef (p x m column-major) and over a categorical feature's indicator columns,
+ * normalised to sum 1 (all zero when every coefficient is zero).
+ * @param out n_in entries
+ */
+void knob_design_importances(const knob_design *d, const double *coef, size_t m, const double *sd, double *out);
+
+/**
+ * Record one iteration: append it to m->history and call the fit callback.
+ * @return 0 to continue, 1 when the callback asked to stop, or a negative knob_status
+ */
+int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, double train_loss,
+                       double valid_loss, double valid_metric, knob_err *err);
+
+#endif
