@@ -1,6 +1,10 @@
 /*
  * optim.h — numerical optimizers shared by the model kinds in engine/src/models/ (internal, not public API).
  *
+ * knob_newton_minimize minimizes a smooth f with Newton steps (Cholesky of a Hessian the caller supplies,
+ * Levenberg damping when it is not positive definite, Armijo backtracking): few iterations whatever the
+ * conditioning, for problems with up to a few thousand variables.
+ *
  * knob_lbfgs_minimize minimizes  F(x) = f(x) + sum_i l1[i] * |x_i|  where f is smooth (value and gradient
  * supplied by a callback) and l1 holds non-negative per-variable L1 weights. Without L1 weights it is plain
  * L-BFGS (two-loop recursion, Armijo backtracking); with them it is OWL-QN (Andrew & Gao 2007: the
@@ -40,25 +44,25 @@ typedef enum {
     KNOB_OPTIM_STALLED         /**< the line search found no decrease (at the limit of floating point) */
 } knob_optim_status;
 
-/** Options of knob_lbfgs_minimize. Zero-initialise, then set n, max_iter and gtol. */
+/** Options of the minimizers. Zero-initialise, then set n, max_iter and gtol. */
 typedef struct {
     size_t n;                   /**< number of variables (>= 1) */
-    const double *l1;           /**< n non-negative L1 weights (OWL-QN), or NULL for plain L-BFGS */
-    size_t memory;              /**< correction pairs kept (0 = 10, like scipy's L-BFGS-B) */
+    const double *l1;           /**< L-BFGS: n non-negative L1 weights (OWL-QN), or NULL; Newton: must be NULL */
+    size_t memory;              /**< L-BFGS: correction pairs kept (0 = 10, like scipy's L-BFGS-B) */
     size_t max_iter;            /**< iteration limit (0 = stop after checking the start point) */
     double gtol;                /**< stop when max_i |pseudo-gradient_i| <= gtol */
     knob_optim_iter_fn on_iter; /**< per-iteration callback, or NULL */
     void *ud;                   /**< passed to on_iter */
-} knob_lbfgs_opts;
+} knob_optim_opts;
 
-/** Outcome of knob_lbfgs_minimize. */
+/** Outcome of a minimization. */
 typedef struct {
     int status;                 /**< a knob_optim_status */
     size_t iterations;          /**< iterations run */
     size_t evaluations;         /**< calls of the smooth function */
     double value;               /**< F at the returned x */
     double grad_max;            /**< max |pseudo-gradient| at the returned x */
-} knob_lbfgs_result;
+} knob_optim_result;
 
 /**
  * Minimize f(x) + sum l1[i] |x_i| from the start point in @p x (overwritten with the minimizer).
@@ -71,7 +75,30 @@ typedef struct {
  * @return KNOB_OK (see res->status for how it ended), KNOB_ENOMEM, KNOB_EINVAL (bad options) or the
  *         negative status returned by @p f or @p o->on_iter
  */
-int knob_lbfgs_minimize(const knob_lbfgs_opts *o, knob_smooth_fn f, void *ctx, double *x, knob_lbfgs_result *res,
+int knob_lbfgs_minimize(const knob_optim_opts *o, knob_smooth_fn f, void *ctx, double *x, knob_optim_result *res,
                         knob_err *err);
+
+/**
+ * Hessian of the smooth part at @p x (the point of the latest knob_smooth_fn call): fill the upper triangle
+ * of the n x n column-major matrix @p H.
+ * @return KNOB_OK or a negative knob_status (aborts the minimization)
+ */
+typedef int (*knob_hessian_fn)(void *ctx, const double *x, double *H, knob_err *err);
+
+/**
+ * Minimize the smooth f by damped Newton steps from the start point in @p x (overwritten with the minimizer).
+ * Each iteration solves H d = -g by Cholesky (adding tau I, tau growing, when H is not numerically positive
+ * definite) and backtracks from step 1 until the Armijo condition holds. Needs o->l1 == NULL.
+ * @param o   options (n, max_iter, gtol, on_iter; l1 and memory unused)
+ * @param f   value and gradient
+ * @param h   Hessian (called right after f was evaluated at the same point)
+ * @param ctx passed to @p f and @p h
+ * @param x   in: start point; out: the last accepted point
+ * @param res receives the outcome (grad_max is max |gradient|)
+ * @param err error record
+ * @return KNOB_OK (see res->status), KNOB_ENOMEM, KNOB_EINVAL or the negative status of a callback
+ */
+int knob_newton_minimize(const knob_optim_opts *o, knob_smooth_fn f, knob_hessian_fn h, void *ctx, double *x,
+                         knob_optim_result *res, knob_err *err);
 
 #endif
