@@ -20,7 +20,7 @@ HOST_SRC  := engine/host/knob.c
 
 # One rule set, two build trees: build/ (release) and build-san/ (ASan + UBSan).
 define BUILD_TREE
-$(1)/obj/%.o: engine/%.c $$(wildcard engine/include/knob/*.h engine/lua/*.h) | deps
+$(1)/obj/%.o: engine/%.c $$(wildcard engine/include/knob/*.h engine/lua/*.h engine/src/*.h engine/src/*/*.h) | deps
 	@mkdir -p $$(dir $$@)
 	@echo "  CC $$<$(if $(2), (sanitize))"
 	@$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) $$(shell pkg-config --cflags $$(PKGCONFIG) 2>/dev/null) -c $$< -o $$@

@@ -187,7 +187,7 @@ void *l_alloc_anchored(lua_State *L, size_t n)
 {
     void **anchor = push_buffer_anchor(L);
     void *a = malloc(n ? n : 1);
-    if (!a) luaL_error(L, "out of memory (%zu bytes)", n);
+    if (!a) luaL_error(L, "out of memory (%I bytes)", (LUAI_UACINT)n);
     *anchor = a;
     return a;
 }

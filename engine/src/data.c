@@ -200,31 +200,122 @@ static int copy_column_meta(knob_column *dst, const knob_column *src)
     return 0;
 }
 
-knob_dataset *knob_dataset_copy(const knob_dataset *ds, knob_err *err)
+static void free_new(knob_dataset **c, knob_err *err)
+{
+    knob_dataset_free(c);
+    knob_err_set(err, KNOB_ENOMEM, "out of memory creating a dataset");
+}
+
+/* A new dataset of n rows (own frame, values zero) whose columns carry the metadata of ds's features
+ * cols[0..p-1] (all features when cols is NULL) and of its target. */
+static knob_dataset *new_like(const knob_dataset *ds, size_t n, const size_t *cols, size_t p, knob_err *err)
 {
     const knob_frame *f = ds->frame;
-    size_t n = ds->n_rows, p = f->n_features;
     knob_dataset *c = knob_dataset_new(n, p, KNOB_TASK_NONE, 0, err);
     if (!c) return NULL;
     knob_frame *g = c->frame;
     for (size_t j = 0; j < p; j++) {
         free(g->cols[j].name);
         g->cols[j].name = NULL;
-        if (copy_column_meta(&g->cols[j], &f->cols[j])) goto oom;
-        knob_dataset_gather_column(ds, j, g->X + j * n);
+        if (copy_column_meta(&g->cols[j], &f->cols[cols ? cols[j] : j])) goto oom;
     }
     g->task = f->task;
     if (f->y) {
         if (copy_column_meta(&g->target, &f->target)) goto oom;
-        if (!(g->y = malloc((n ? n : 1) * sizeof *g->y))) goto oom;
-        knob_dataset_gather_y(ds, g->y);
+        if (!(g->y = calloc(n ? n : 1, sizeof *g->y))) goto oom;
+    }
+    return c;
+oom:
+    free_new(&c, err);
+    return NULL;
+}
+
+knob_dataset *knob_dataset_copy(const knob_dataset *ds, knob_err *err)
+{
+    size_t n = ds->n_rows, p = ds->frame->n_features;
+    knob_dataset *c = new_like(ds, n, NULL, p, err);
+    if (!c) return NULL;
+    for (size_t j = 0; j < p; j++) knob_dataset_gather_column(ds, j, c->frame->X + j * n);
+    if (c->frame->y) knob_dataset_gather_y(ds, c->frame->y);
+    knob_dataset_count_missing(c);
+    return c;
+}
+
+knob_dataset *knob_dataset_select(const knob_dataset *ds, const size_t *cols, size_t n, knob_err *err)
+{
+    const knob_frame *f = ds->frame;
+    if (n == 0) {
+        knob_err_set(err, KNOB_EINVAL, "select: no columns given");
+        return NULL;
+    }
+    for (size_t a = 0; a < n; a++) {
+        if (cols[a] >= f->n_features) {
+            knob_err_set(err, KNOB_EINVAL, "select: column %zu out of range (dataset has %zu features)",
+                         cols[a] + 1, f->n_features);
+            return NULL;
+        }
+        for (size_t b = 0; b < a; b++)
+            if (cols[b] == cols[a]) {
+                knob_err_set(err, KNOB_EINVAL, "select: column '%s' selected twice", f->cols[cols[a]].name);
+                return NULL;
+            }
+    }
+    size_t rows = ds->n_rows;
+    knob_dataset *c = new_like(ds, rows, cols, n, err);
+    if (!c) return NULL;
+    for (size_t j = 0; j < n; j++) knob_dataset_gather_column(ds, cols[j], c->frame->X + j * rows);
+    if (c->frame->y) knob_dataset_gather_y(ds, c->frame->y);
+    knob_dataset_count_missing(c);
+    return c;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* 0 if the columns have the same name, kind and levels; otherwise 1 with err set. */
+static int column_differs(const knob_column *a, const knob_column *b, const char *what, knob_err *err)
+{
+    if (!same_str(a->name, b->name))
+        return knob_err_set(err, KNOB_EINVAL, "concat: %s is named '%s' in one dataset and '%s' in the other",
+                            what, a->name ? a->name : "", b->name ? b->name : ""), 1;
+    int same = a->kind == b->kind && a->n_levels == b->n_levels;
+    for (size_t k = 0; same && k < a->n_levels; k++) same = strcmp(a->levels[k], b->levels[k]) == 0;
+    if (!same)
+        return knob_err_set(err, KNOB_EINVAL, "concat: %s '%s' has different kinds or levels", what,
+                            a->name ? a->name : ""), 1;
+    return 0;
+}
+
+knob_dataset *knob_dataset_concat(const knob_dataset *a, const knob_dataset *b, knob_err *err)
+{
+    const knob_frame *fa = a->frame, *fb = b->frame;
+    size_t p = fa->n_features;
+    if (fb->n_features != p) {
+        knob_err_set(err, KNOB_EINVAL, "concat: datasets have %zu and %zu features", p, fb->n_features);
+        return NULL;
+    }
+    for (size_t j = 0; j < p; j++)
+        if (column_differs(&fa->cols[j], &fb->cols[j], "column", err)) return NULL;
+    if (fa->task != fb->task || !fa->y != !fb->y) {
+        knob_err_set(err, KNOB_EINVAL, "concat: datasets have different tasks");
+        return NULL;
+    }
+    if (fa->y && column_differs(&fa->target, &fb->target, "target", err)) return NULL;
+    size_t na = a->n_rows, n = na + b->n_rows;
+    knob_dataset *c = new_like(a, n, NULL, p, err);
+    if (!c) return NULL;
+    for (size_t j = 0; j < p; j++) {
+        knob_dataset_gather_column(a, j, c->frame->X + j * n);
+        knob_dataset_gather_column(b, j, c->frame->X + j * n + na);
+    }
+    if (c->frame->y) {
+        knob_dataset_gather_y(a, c->frame->y);
+        knob_dataset_gather_y(b, c->frame->y + na);
     }
     knob_dataset_count_missing(c);
     return c;
-oom:
-    knob_dataset_free(&c);
-    knob_err_set(err, KNOB_ENOMEM, "out of memory copying a dataset");
-    return NULL;
 }
 
 void knob_dataset_gather_column(const knob_dataset *ds, size_t j, double *out)
@@ -281,6 +372,128 @@ void knob_dataset_count_missing(knob_dataset *ds)
     }
 }
 
+void knob_dataset_missing_counts(const knob_dataset *ds, size_t *out)
+{
+    const knob_frame *f = ds->frame;
+    for (size_t j = 0; j < f->n_features; j++) {
+        const double *col = f->X + j * f->n_rows;
+        size_t m = 0;
+        if (f->cols[j].n_missing) /* the frame has none in this column: neither has any view */
+            for (size_t i = 0; i < ds->n_rows; i++) m += isnan(col[knob_dataset_row(ds, i)]) != 0;
+        out[j] = m;
+    }
+}
+
+void knob_dataset_level_counts(const knob_dataset *ds, size_t j, size_t *counts)
+{
+    const knob_frame *f = ds->frame;
+    const knob_column *c = j == (size_t)-1 ? &f->target : &f->cols[j];
+    const double *col = j == (size_t)-1 ? f->y : f->X + j * f->n_rows;
+    size_t k = c->n_levels;
+    memset(counts, 0, k * sizeof *counts);
+    for (size_t i = 0; i < ds->n_rows; i++) {
+        double v = col[knob_dataset_row(ds, i)];
+        if (v >= 0 && v < (double)k) counts[(size_t)v]++;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile q of sorted[0..n-1] (n >= 1) by linear interpolation at position q * (n - 1). */
+static double quantile_sorted(const double *sorted, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)pos;
+    double frac = pos - (double)lo;
+    if (lo + 1 >= n) return sorted[n - 1];
+    return sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac;
+}
+
+int knob_dataset_summarize(const knob_dataset *ds, size_t j, knob_col_summary *out, knob_err *err)
+{
+    const knob_frame *f = ds->frame;
+    const knob_column *c;
+    const double *col;
+    if (j == (size_t)-1) {
+        if (f->task != KNOB_TASK_REGRESSION)
+            return knob_err_set(err, KNOB_EINVAL, "summarize: the target is not a regression target");
+        c = &f->target;
+        col = f->y;
+    } else {
+        if (j >= f->n_features)
+            return knob_err_set(err, KNOB_EINVAL, "summarize: column %zu out of range (dataset has %zu features)",
+                                j + 1, f->n_features);
+        c = &f->cols[j];
+        col = f->X + j * f->n_rows;
+    }
+    if (c->kind != KNOB_COL_NUMERIC)
+        return knob_err_set(err, KNOB_EINVAL, "summarize: column '%s' is categorical", c->name);
+    double *v = malloc((ds->n_rows ? ds->n_rows : 1) * sizeof *v);
+    if (!v) return knob_err_set(err, KNOB_ENOMEM, "out of memory summarizing column '%s'", c->name);
+    size_t n = 0;
+    for (size_t i = 0; i < ds->n_rows; i++) {
+        double x = col[knob_dataset_row(ds, i)];
+        if (!isnan(x)) v[n++] = x;
+    }
+    out->count = n;
+    out->missing = ds->n_rows - n;
+    out->mean = out->std = out->min = out->q25 = out->q50 = out->q75 = out->max = NAN;
+    if (n > 0) {
+        double sum = 0, ss = 0;
+        for (size_t i = 0; i < n; i++) sum += v[i];
+        out->mean = sum / (double)n;
+        for (size_t i = 0; i < n; i++) ss += (v[i] - out->mean) * (v[i] - out->mean);
+        if (n > 1) out->std = sqrt(ss / (double)(n - 1));
+        qsort(v, n, sizeof *v, cmp_double);
+        out->min = v[0];
+        out->max = v[n - 1];
+        out->q25 = quantile_sorted(v, n, 0.25);
+        out->q50 = quantile_sorted(v, n, 0.5);
+        out->q75 = quantile_sorted(v, n, 0.75);
+    }
+    free(v);
+    return KNOB_OK;
+}
+
+int knob_dataset_find_column(const knob_dataset *ds, const char *name, size_t *j, knob_err *err)
+{
+    const knob_frame *f = ds->frame;
+    for (size_t k = 0; k < f->n_features; k++)
+        if (strcmp(f->cols[k].name, name) == 0) {
+            *j = k;
+            return KNOB_OK;
+        }
+    if (f->y && f->target.name && strcmp(f->target.name, name) == 0) {
+        *j = (size_t)-1;
+        return KNOB_OK;
+    }
+    char list[300];
+    size_t used = 0;
+    for (size_t k = 0; k < f->n_features; k++) {
+        const char *sep = k ? ", " : "";
+        size_t need = strlen(sep) + strlen(f->cols[k].name);
+        if (used + need + sizeof ", ..." > sizeof list) {
+            memcpy(list + used, ", ...", sizeof ", ...");
+            used += sizeof ", ..." - 1;
+            break;
+        }
+        memcpy(list + used, sep, strlen(sep));
+        memcpy(list + used + strlen(sep), f->cols[k].name, strlen(f->cols[k].name));
+        used += need;
+    }
+    list[used] = 0;
+    return knob_err_set(err, KNOB_EINVAL, "unknown column '%.100s' (columns: %s)", name, list);
+}
+
+size_t knob_dataset_view_bytes(const knob_dataset *ds)
+{
+    return sizeof *ds + (ds->rows ? ds->n_rows * sizeof(size_t) : 0);
+}
+
 static size_t column_meta_bytes(const knob_column *c)
 {
     size_t b = sizeof *c + (c->name ? strlen(c->name) + 1 : 0) + c->n_levels * sizeof(char *);
@@ -291,7 +504,7 @@ static size_t column_meta_bytes(const knob_column *c)
 size_t knob_dataset_bytes(const knob_dataset *ds)
 {
     const knob_frame *f = ds->frame;
-    size_t b = sizeof *ds + (ds->rows ? ds->n_rows * sizeof(size_t) : 0) + sizeof *f;
+    size_t b = knob_dataset_view_bytes(ds) + sizeof *f;
     b += f->n_rows * f->n_features * sizeof(double);
     if (f->y) b += f->n_rows * sizeof(double) + column_meta_bytes(&f->target);
     for (size_t j = 0; j < f->n_features; j++) b += column_meta_bytes(&f->cols[j]);

@@ -150,6 +150,81 @@ void knob_dataset_class_counts(const knob_dataset *ds, size_t *counts);
 void knob_dataset_count_missing(knob_dataset *ds);
 
 /**
+ * Count the view's missing (NaN) values per feature into @p out (n_features entries). Unlike the frame's
+ * knob_column.n_missing, this counts only the rows in the view (with repeats).
+ * @param ds  the dataset
+ * @param out n_features counts
+ */
+void knob_dataset_missing_counts(const knob_dataset *ds, size_t *out);
+
+/**
+ * Count the view's values per level of a categorical column (missing values are not counted).
+ * @param ds     the dataset
+ * @param j      feature index, or (size_t)-1 for a classification target
+ * @param counts n_levels counts (the column's knob_column.n_levels entries)
+ */
+void knob_dataset_level_counts(const knob_dataset *ds, size_t j, size_t *counts);
+
+/** Summary statistics of one numeric column over a view; missing values are left out. */
+typedef struct {
+    size_t count;   /**< non-missing values */
+    size_t missing; /**< missing (NaN) values */
+    double mean;    /**< arithmetic mean; NaN when count == 0 */
+    double std;     /**< sample standard deviation (divisor count - 1); NaN when count < 2 */
+    double min;     /**< smallest value; NaN when count == 0 */
+    double q25;     /**< quartiles by linear interpolation between order statistics at position */
+    double q50;     /**< q * (count - 1) (numpy's and pandas' default "linear" method); NaN when */
+    double q75;     /**< count == 0 */
+    double max;     /**< largest value; NaN when count == 0 */
+} knob_col_summary;
+
+/**
+ * Summary statistics of a numeric feature (or of a regression target) over the view.
+ * @param ds  the dataset
+ * @param j   feature index, or (size_t)-1 for the target
+ * @param out filled with the statistics
+ * @param err error record
+ * @return KNOB_OK; KNOB_EINVAL if the column is categorical (or a classification target) or out of
+ *         range; KNOB_ENOMEM
+ */
+int knob_dataset_summarize(const knob_dataset *ds, size_t j, knob_col_summary *out, knob_err *err);
+
+/**
+ * Find a column by name.
+ * @param ds   the dataset
+ * @param name column name
+ * @param j    set to the feature index, or to (size_t)-1 when @p name is the target's name
+ * @param err  error record
+ * @return KNOB_OK, or KNOB_EINVAL ("unknown column 'x' (columns: a, b, ...)")
+ */
+int knob_dataset_find_column(const knob_dataset *ds, const char *name, size_t *j, knob_err *err);
+
+/**
+ * A new dataset (own frame) with the view's rows and the features @p cols[0..n-1] in that order, plus the
+ * target. Column names must stay distinct, so a feature may not be selected twice.
+ * @param ds   the dataset
+ * @param cols feature indices (0-based)
+ * @param n    number of features to keep (>= 1)
+ * @param err  error record
+ * @return the new dataset, or NULL with @p err set (KNOB_EINVAL: empty, out of range or repeated column;
+ *         KNOB_ENOMEM)
+ */
+knob_dataset *knob_dataset_select(const knob_dataset *ds, const size_t *cols, size_t n, knob_err *err);
+
+/**
+ * A new dataset (own frame) with the rows of @p a followed by the rows of @p b. Both must have the same
+ * schema: feature names, kinds and levels, task, target name and classes.
+ * @return the new dataset, or NULL with @p err set (KNOB_EINVAL naming the first difference; KNOB_ENOMEM)
+ */
+knob_dataset *knob_dataset_concat(const knob_dataset *a, const knob_dataset *b, knob_err *err);
+
+/**
+ * Bytes held by the view alone (the struct and its row index list), not counting the shared frame.
+ * A row subset of a large dataset is small by this measure: it copies no values.
+ */
+size_t knob_dataset_view_bytes(const knob_dataset *ds);
+
+/**
  * Bytes of memory held by the view (its index list) plus its frame (values, metadata).
  */
 size_t knob_dataset_bytes(const knob_dataset *ds);
