@@ -343,11 +343,12 @@ static int linear_predict(const knob_model *m, const knob_dataset *ds, double *o
 static int linear_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     const linear_state *s = m->state;
-    cJSON_AddItemToObject(obj, "coef", cJSON_CreateDoubleArray(s->coef, (int)s->d.p));
-    cJSON_AddNumberToObject(obj, "intercept", s->intercept);
-    cJSON_AddItemToObject(obj, "scale", cJSON_CreateDoubleArray(s->scale, (int)s->d.p));
-    if (!cJSON_GetObjectItemCaseSensitive(obj, "scale")) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
-    return KNOB_OK;
+    cJSON *coef = knob_json_exact_array(s->coef, s->d.p), *b = knob_json_exact_number(s->intercept);
+    cJSON *scale = knob_json_exact_array(s->scale, s->d.p);
+    if (coef) cJSON_AddItemToObject(obj, "coef", coef);
+    if (b) cJSON_AddItemToObject(obj, "intercept", b);
+    if (scale) cJSON_AddItemToObject(obj, "scale", scale);
+    return coef && b && scale ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
 }
 
 static int linear_load(knob_model *m, const cJSON *obj, knob_err *err)

@@ -1,6 +1,8 @@
 /* linear_common.c — design matrix, column moments, importances and iteration reports shared by the linear
  * model kinds. See linear_common.h. */
+#include <cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +135,26 @@ int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, 
     if (!o->callback) return 0;
     rc = o->callback(o->callback_ud, &info, err);
     return rc < 0 ? rc : rc ? 1 : 0;
+}
+
+cJSON *knob_json_exact_number(double v)
+{
+    if (!isfinite(v)) return cJSON_CreateNull();
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
+
+cJSON *knob_json_exact_array(const double *v, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *e = knob_json_exact_number(v[i]);
+        if (!e) {
+            cJSON_Delete(arr);
+            return NULL;
+        }
+        cJSON_AddItemToArray(arr, e);
+    }
+    return arr;
 }

@@ -11,6 +11,8 @@
 #include "knob/err.h"
 #include "knob/model.h"
 
+struct cJSON;
+
 /** How the schema's features expand into design-matrix columns. */
 typedef struct {
     size_t n_in;     /**< features in the schema */
@@ -65,5 +67,14 @@ void knob_design_importances(const knob_design *d, const double *coef, size_t m,
  */
 int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, double train_loss,
                        double valid_loss, double valid_metric, knob_err *err);
+
+/**
+ * A JSON array of @p n numbers written with %.17g so they read back bit for bit (cJSON's own printer may
+ * drop the last bit); a non-finite entry is written as null. NULL when out of memory.
+ */
+struct cJSON *knob_json_exact_array(const double *v, size_t n);
+
+/** A JSON number written with %.17g (null if not finite). NULL when out of memory. */
+struct cJSON *knob_json_exact_number(double v);
 
 #endif

@@ -594,11 +594,12 @@ static int logistic_save(const knob_model *m, cJSON *obj, knob_err *err)
     const logistic_state *s = m->state;
     cJSON *cls = cJSON_AddArrayToObject(obj, "classes");
     for (size_t k = 0; cls && k < s->kf; k++) cJSON_AddItemToArray(cls, cJSON_CreateNumber((double)s->cls[k]));
-    cJSON_AddItemToObject(obj, "coef", cJSON_CreateDoubleArray(s->coef, (int)(s->d.p * s->m)));
-    cJSON_AddItemToObject(obj, "intercept", cJSON_CreateDoubleArray(s->intercept, (int)s->m));
-    cJSON_AddItemToObject(obj, "scale", cJSON_CreateDoubleArray(s->scale, (int)s->d.p));
-    if (!cls || !cJSON_GetObjectItemCaseSensitive(obj, "scale")) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
-    return KNOB_OK;
+    cJSON *coef = knob_json_exact_array(s->coef, s->d.p * s->m), *b = knob_json_exact_array(s->intercept, s->m);
+    cJSON *scale = knob_json_exact_array(s->scale, s->d.p);
+    if (coef) cJSON_AddItemToObject(obj, "coef", coef);
+    if (b) cJSON_AddItemToObject(obj, "intercept", b);
+    if (scale) cJSON_AddItemToObject(obj, "scale", scale);
+    return cls && coef && b && scale ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
 }
 
 /* Replace *dst with the JSON array field (exactly n numbers). */
