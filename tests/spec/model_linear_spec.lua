@@ -112,6 +112,15 @@ describe("knob.model.linear", function()
       assert.is_true(math.abs(knob.model.linear{}:fit(train):score(test) - r2_ols) < 1e-9)
     end)
 
+    it("predicts a window of consecutive rows in place exactly as a copy of those rows", function()
+      local rows = {}
+      for i = 51, 150 do rows[i - 50] = i end
+      local window = ds:subset(rows)
+      local m = fit{penalty = "l2"}
+      assert.same(m:predict(window:copy()), m:predict(window))
+      assert.same(H.state(knob.model.linear{}:fit(window), "coef"), H.state(knob.model.linear{}:fit(window:copy()), "coef"))
+    end)
+
     it("importances are |coef| x column std, normalised", function()
       local imp = fit{penalty = "l2", alpha = 1}:feature_importances()
       local names = ds:names()

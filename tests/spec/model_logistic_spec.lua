@@ -231,6 +231,16 @@ describe("knob.model.logistic", function()
       end)
     end)
 
+    it("fits a window of consecutive rows in place exactly as a copy of those rows", function()
+      local rows = {}
+      for i = 101, 400 do rows[i - 100] = i end
+      local window = bc_raw:subset(rows)
+      local a = knob.model.logistic{tol = 1e-8}:fit(window)
+      local b = knob.model.logistic{tol = 1e-8}:fit(window:copy())
+      assert.same(H.state(a, "coef"), H.state(b, "coef"))
+      assert.same(a:predict_proba(window), b:predict_proba(window:copy()))
+    end)
+
     it("gives identical results for any thread count", function()
       local ds = knob.data.make_classification{n_samples = 40000, n_features = 10, seed = 3}
       for _, solver in ipairs{"newton", "lbfgs"} do

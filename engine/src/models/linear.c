@@ -131,8 +131,8 @@ static int solve_ridge(double *X, const double *y, size_t n, size_t p, double al
 
 /* Evaluation data for the per-sweep validation curve. */
 typedef struct {
-    const double *X;
-    double *owned, *y, *pred;
+    knob_dmat A;
+    double *y, *pred;
     size_t n;
 } eval_data;
 
@@ -142,7 +142,7 @@ static void eval_scores(const eval_data *e, size_t p, const double *w, double b,
     *mse = *r2 = NAN;
     if (!e->n) return;
     for (size_t i = 0; i < e->n; i++) e->pred[i] = b;
-    if (p) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)e->n, (int)p, 1.0, e->X, (int)e->n, w, 1, 1.0, e->pred, 1);
+    if (p) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)e->n, (int)p, 1.0, e->A.X, (int)e->A.ld, w, 1, 1.0, e->pred, 1);
     double ym = 0, sse = 0, sst = 0;
     for (size_t i = 0; i < e->n; i++) ym += e->y[i];
     ym /= (double)e->n;
@@ -237,7 +237,7 @@ static int eval_init(knob_model *m, const linear_state *s, const knob_dataset *e
 {
     memset(e, 0, sizeof *e);
     if (!ev || !ev->frame->y || ev->frame->task != KNOB_TASK_REGRESSION || !ev->n_rows) return KNOB_OK;
-    int rc = knob_design_matrix(&s->d, &m->schema, ev, 0, 0, "linear: eval_set", &e->X, &e->owned, err);
+    int rc = knob_design_matrix(&s->d, &m->schema, ev, 0, 0, "linear: eval_set", &e->A, err);
     if (rc) return rc;
     e->y = malloc(2 * ev->n_rows * sizeof *e->y);
     if (!e->y) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
@@ -261,11 +261,12 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
     size_t n = train->n_rows, p = s->d.p;
     int rc = too_big(n, p, err);
     if (rc) return rc;
-    const double *Xc;
-    double *X = NULL, *y = NULL, *mean = NULL;
+    knob_dmat A;
+    double *X, *y = NULL, *mean = NULL;
     eval_data ev = {0};
-    rc = knob_design_matrix(&s->d, &m->schema, train, 1, 1, "linear", &Xc, &X, err);
+    rc = knob_design_matrix(&s->d, &m->schema, train, 1, 1, "linear", &A, err);
     if (rc) return rc;
+    X = A.owned; /* a private n x p copy (ld = n) */
     y = malloc(n * sizeof *y);
     mean = malloc((p ? p : 1) * sizeof *mean);
     s->coef = calloc(p ? p : 1, sizeof *s->coef);
@@ -276,7 +277,7 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
     }
     knob_dataset_gather_y(train, y);
     const double *sw = o->sample_weight;
-    double S = knob_column_moments(X, n, p, sw, mean, s->scale);
+    double S = knob_column_moments(&A, p, sw, mean, s->scale);
     if (!(S > 0)) {
         rc = knob_err_set(err, KNOB_EINVAL, "linear: the sample weights sum to zero");
         goto done;
@@ -316,10 +317,10 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
     }
     if (rc == KNOB_OK) s->intercept = fit_intercept ? ymean - (p ? cblas_ddot((int)p, mean, 1, s->coef, 1) : 0) : 0;
 done:
-    free(X);
+    knob_dmat_free(&A);
     free(y);
     free(mean);
-    free(ev.owned);
+    knob_dmat_free(&ev.A);
     free(ev.y);
     return rc;
 }
@@ -330,13 +331,12 @@ static int linear_predict(const knob_model *m, const knob_dataset *ds, double *o
     size_t n = ds->n_rows, p = s->d.p;
     int rc = too_big(n, p, err);
     if (rc) return rc;
-    const double *X;
-    double *owned;
-    rc = knob_design_matrix(&s->d, &m->schema, ds, 0, 0, "linear", &X, &owned, err);
+    knob_dmat A;
+    rc = knob_design_matrix(&s->d, &m->schema, ds, 0, 0, "linear", &A, err);
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) out[i] = s->intercept;
-    if (p && n) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, 1.0, X, (int)n, s->coef, 1, 1.0, out, 1);
-    free(owned);
+    if (p && n) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, 1.0, A.X, (int)A.ld, s->coef, 1, 1.0, out, 1);
+    knob_dmat_free(&A);
     return KNOB_OK;
 }
 

@@ -1,6 +1,7 @@
 /* linear_common.c — design matrix, column moments, importances and iteration reports shared by the linear
  * model kinds. See linear_common.h. */
 #include <cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,20 +45,37 @@ static int bad_value(const char *kind, const knob_schema *s, size_t j, size_t i,
                         kind, s->names[j], isnan(v) ? "a missing" : "an infinite", i + 1);
 }
 
+void knob_dmat_free(knob_dmat *a)
+{
+    free(a->owned);
+    memset(a, 0, sizeof *a);
+}
+
+/* Non-zero when the view's rows are the frame rows first, first + 1, ... (a window BLAS can use in place). */
+static int consecutive_rows(const knob_dataset *ds, size_t *first)
+{
+    *first = ds->rows && ds->n_rows ? ds->rows[0] : 0;
+    if (!ds->rows) return 1;
+    for (size_t i = 1; i < ds->n_rows; i++)
+        if (ds->rows[i] != *first + i) return 0;
+    return 1;
+}
+
 int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_dataset *ds, int fitting, int copy,
-                       const char *kind, const double **X, double **owned, knob_err *err)
+                       const char *kind, knob_dmat *out, knob_err *err)
 {
     const knob_frame *f = ds->frame;
-    size_t n = ds->n_rows;
-    *X = NULL;
-    *owned = NULL;
-    if (!copy && !ds->rows && n == f->n_rows && d->all_numeric) {
+    size_t n = ds->n_rows, first;
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    if (!copy && d->all_numeric && f->n_rows <= INT_MAX && consecutive_rows(ds, &first)) {
         for (size_t j = 0; j < d->n_in; j++) {
-            const double *col = f->X + j * f->n_rows;
+            const double *col = f->X + j * f->n_rows + first;
             for (size_t i = 0; i < n; i++)
                 if (!isfinite(col[i])) return bad_value(kind, s, j, i, col[i], err);
         }
-        *X = f->X;
+        out->X = f->X + first;
+        out->ld = f->n_rows;
         return KNOB_OK;
     }
     double *M = malloc((n && d->p ? n * d->p : 1) * sizeof *M);
@@ -89,16 +107,18 @@ int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_da
             if (v >= 0 && code < L) col[code * n + i] = 1.0;
         }
     }
-    *X = *owned = M;
+    out->X = out->owned = M;
+    out->ld = n;
     return KNOB_OK;
 }
 
-double knob_column_moments(const double *X, size_t n, size_t p, const double *w, double *mean, double *sd)
+double knob_column_moments(const knob_dmat *a, size_t p, const double *w, double *mean, double *sd)
 {
     double S = 0;
+    size_t n = a->n;
     for (size_t i = 0; i < n; i++) S += w ? w[i] : 1.0;
     for (size_t c = 0; c < p; c++) {
-        const double *col = X + c * n;
+        const double *col = a->X + c * a->ld;
         double sum = 0;
         for (size_t i = 0; i < n; i++) sum += (w ? w[i] : 1.0) * col[i];
         double mu = S > 0 ? sum / S : 0, ss = 0;

@@ -30,28 +30,37 @@ int knob_design_init(knob_design *d, const knob_schema *s, knob_err *err);
 /** Free the layout's arrays and zero it. Safe on a zeroed layout. */
 void knob_design_free(knob_design *d);
 
+/** A design matrix: n rows, column c of row i at X[c * ld + i] (ld >= n). */
+typedef struct {
+    const double *X;
+    size_t n, ld;
+    double *owned;   /**< the malloc'd storage behind X, or NULL when X points into a dataset's frame */
+} knob_dmat;
+
+/** Free the matrix's own storage (if any) and zero it. */
+void knob_dmat_free(knob_dmat *a);
+
 /**
- * The n x p column-major design matrix of @p ds (aligned to schema @p s): X[c * n + i].
+ * The n x p column-major design matrix of @p ds (aligned to schema @p s).
  * Numeric features are copied; categorical feature j with L levels gives L indicator columns (code k sets
  * column first[j] + k). A missing or infinite numeric value is an error naming the feature and the row. A
  * missing categorical value (NaN: missing, or a level not seen when fitting) is an error when @p fitting,
  * and all-zero indicators otherwise (like scikit-learn's OneHotEncoder(handle_unknown="ignore")).
  * @param fitting non-zero while fitting (stricter about missing values)
- * @param copy    non-zero: always return a private copy (the caller may overwrite it)
+ * @param copy    non-zero: always return a private copy with ld = n (the caller may overwrite out->owned)
  * @param kind    model kind, for messages
- * @param X       receives the matrix: the frame's own storage when the view covers its whole frame in
- *                order, all features are numeric and @p copy is 0; else *@p owned
- * @param owned   receives the malloc'd matrix the caller frees, or NULL when *@p X is the frame's storage
+ * @param out     receives the matrix: a window of the frame's own storage (no copy) when the view's rows are
+ *                consecutive frame rows in order, all features are numeric and @p copy is 0; else a copy
  * @return KNOB_OK, KNOB_EINVAL (missing value) or KNOB_ENOMEM
  */
 int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_dataset *ds, int fitting, int copy,
-                       const char *kind, const double **X, double **owned, knob_err *err);
+                       const char *kind, knob_dmat *out, knob_err *err);
 
 /**
- * Weighted mean and standard deviation (population, divided by the weight sum) of each column of the
- * n x p column-major matrix @p X; @p w may be NULL (all 1). Returns the weight sum.
+ * Weighted mean and standard deviation (population, divided by the weight sum) of each of the @p p columns
+ * of @p a; @p w may be NULL (all 1). Returns the weight sum.
  */
-double knob_column_moments(const double *X, size_t n, size_t p, const double *w, double *mean, double *sd);
+double knob_column_moments(const knob_dmat *a, size_t p, const double *w, double *mean, double *sd);
 
 /**
  * Importances from coefficients: |coef| times the column's training standard deviation, summed over the

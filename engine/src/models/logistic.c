@@ -25,6 +25,7 @@
 
 #define BLOCK 2048           /* rows per loss task */
 #define PARALLEL_ROWS 16384  /* below this the loss runs on the calling thread */
+#define HBLOCK 8192          /* rows per Hessian block */
 
 static const char *const penalties[] = {"l2", "none", "l1", "elasticnet", NULL};
 static const char *const class_weights[] = {"none", "balanced", NULL};
@@ -122,15 +123,16 @@ static int too_big(size_t n, size_t p, size_t m, knob_err *err)
     return KNOB_OK;
 }
 
-/* Z (n x m row-major) = X w + b for the n x p column-major X and p x m column-major w. */
-static void scores(const double *X, size_t n, size_t p, size_t m, const double *w, const double *b, double *Z)
+/* Z (n x m row-major) = A w + b for the n x p design matrix A and p x m column-major w. */
+static void scores(const knob_dmat *A, size_t p, size_t m, const double *w, const double *b, double *Z)
 {
+    size_t n = A->n;
     if (!n) return;
     if (!p) memset(Z, 0, n * m * sizeof *Z);
-    else if (m == 1) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, 1.0, X, (int)n, w, 1, 0.0, Z, 1);
-    else /* Z^T (m x n) = w^T X^T */
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)m, (int)n, (int)p, 1.0, w, (int)p, X, (int)n, 0.0, Z,
-                    (int)m);
+    else if (m == 1) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, 1.0, A->X, (int)A->ld, w, 1, 0.0, Z, 1);
+    else /* Z^T (m x n) = w^T A^T */
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)m, (int)n, (int)p, 1.0, w, (int)p, A->X, (int)A->ld,
+                    0.0, Z, (int)m);
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < m; k++) Z[i * m + k] += b[k];
 }
@@ -154,7 +156,7 @@ static void row_proba(const double *z, size_t m, double *pr)
 /* ---- the smooth objective ---------------------------------------------------------------------------- */
 
 typedef struct {
-    const double *X;
+    const knob_dmat *A;    /* the training design matrix */
     size_t n, p, m;
     size_t q;              /* variables per score column: p coefficients (+ 1 intercept) */
     const size_t *yk;      /* fitted class index per row */
@@ -167,7 +169,7 @@ typedef struct {
     double *Z;             /* n x m scores, then residuals */
     double *gb;            /* m: intercept gradient */
     double *part;          /* per block: loss, then m residual sums */
-    double *hbuf;          /* Newton: 2 BLOCK x q row blocks and BLOCK x m probabilities */
+    double *hbuf;          /* Newton: 2 HBLOCK x q row blocks, HBLOCK x max(m, 2) probabilities, HBLOCK weights */
     size_t nblocks;
     int threads;
 } logit_fit;
@@ -224,7 +226,7 @@ static int logit_eval(void *ctx, const double *theta, double *grad, double *valu
     logit_fit *F = ctx;
     size_t n = F->n, p = F->p, m = F->m;
     theta_to_raw(F, theta, F->w, F->b);
-    scores(F->X, n, p, m, F->w, F->b, F->Z);
+    scores(F->A, p, m, F->w, F->b, F->Z);
     knob_parallel_for(F->nblocks, n >= PARALLEL_ROWS ? F->threads : 1, loss_block, F);
     double loss = 0, *gb = F->gb;
     memset(gb, 0, m * sizeof *gb);
@@ -237,10 +239,11 @@ static int logit_eval(void *ctx, const double *theta, double *grad, double *valu
     for (size_t k = 0; k < m; k++) gb[k] /= F->S;
     if (p) {
         if (m == 1)
-            cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0 / F->S, F->X, (int)n, F->Z, 1, 0.0, grad, 1);
+            cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0 / F->S, F->A->X, (int)F->A->ld, F->Z, 1, 0.0, grad,
+                        1);
         else /* G (p x m) = X^T R, R n x m row-major */
-            cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)p, (int)m, (int)n, 1.0 / F->S, F->X, (int)n, F->Z,
-                        (int)m, 0.0, grad, (int)F->q);
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasTrans, (int)p, (int)m, (int)n, 1.0 / F->S, F->A->X,
+                        (int)F->A->ld, F->Z, (int)m, 0.0, grad, (int)F->q);
     }
     double pen = 0;
     for (size_t k = 0; k < m; k++)
@@ -267,30 +270,37 @@ static int logit_hess(void *ctx, const double *theta, double *H, knob_err *err)
     logit_fit *F = ctx;
     size_t n = F->n, p = F->p, m = F->m, q = F->q, N = q * m;
     theta_to_raw(F, theta, F->w, F->b);
-    scores(F->X, n, p, m, F->w, F->b, F->Z);
+    scores(F->A, p, m, F->w, F->b, F->Z);
     memset(H, 0, N * N * sizeof *H);
-    double *B = F->hbuf, *T = B + BLOCK * q, *P = T + BLOCK * q;
-    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        size_t r = i0 + BLOCK < n ? BLOCK : n - i0;
-        for (size_t j = 0; j < p; j++)
-            for (size_t i = 0; i < r; i++) B[j * r + i] = (F->X[j * n + i0 + i] - F->mu[j]) / F->sig[j];
-        if (F->intercept)
-            for (size_t i = 0; i < r; i++) B[p * r + i] = 1.0;
+    double *B = F->hbuf, *T = B + HBLOCK * q, *P = T + HBLOCK * q, *cw = P + HBLOCK * (m == 1 ? 2 : m);
+    for (size_t i0 = 0; i0 < n; i0 += HBLOCK) {
+        size_t r = i0 + HBLOCK < n ? HBLOCK : n - i0;
         for (size_t i = 0; i < r; i++) row_proba(F->Z + (i0 + i) * m, m, P + i * (m == 1 ? 2 : m));
+        if (m == 1) /* B = sqrt(s p (1 - p)) * standardized rows: H += B'B */
+            for (size_t i = 0; i < r; i++) cw[i] = sqrt((F->sw ? F->sw[i0 + i] : 1.0) * P[2 * i] * P[2 * i + 1]);
+        else
+            for (size_t i = 0; i < r; i++) cw[i] = 1.0;
+        for (size_t j = 0; j < p; j++) {
+            const double *x = F->A->X + j * F->A->ld + i0;
+            double mu = F->mu[j], inv = 1.0 / F->sig[j];
+            double *bj = B + j * r;
+            for (size_t i = 0; i < r; i++) bj[i] = (x[i] - mu) * inv * cw[i];
+        }
+        if (F->intercept) memcpy(B + p * r, cw, r * sizeof *cw);
         if (m == 1) {
-            for (size_t i = 0; i < r; i++) {
-                double s = F->sw ? F->sw[i0 + i] : 1.0, c = sqrt(s * P[2 * i] * P[2 * i + 1]);
-                for (size_t j = 0; j < q; j++) B[j * r + i] *= c;
-            }
             cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)q, (int)r, 1.0, B, (int)r, 1.0, H, (int)N);
             continue;
         }
         for (size_t k = 0; k < m; k++)
-            for (size_t l = k; l < m; l++) {
+            for (size_t l = k; l < m; l++) { /* block (k, l) += B' diag(s (p_k [k = l] - p_k p_l)) B */
                 for (size_t i = 0; i < r; i++) {
-                    double s = F->sw ? F->sw[i0 + i] : 1.0, pk = P[i * m + k];
-                    double c = s * (pk * (k == l) - pk * P[i * m + l]);
-                    for (size_t j = 0; j < q; j++) T[j * r + i] = c * B[j * r + i];
+                    double pk = P[i * m + k];
+                    cw[i] = (F->sw ? F->sw[i0 + i] : 1.0) * (pk * (k == l) - pk * P[i * m + l]);
+                }
+                for (size_t j = 0; j < q; j++) {
+                    const double *bj = B + j * r;
+                    double *tj = T + j * r;
+                    for (size_t i = 0; i < r; i++) tj[i] = cw[i] * bj[i];
                 }
                 cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)q, (int)q, (int)r, 1.0, B, (int)r, T, (int)r,
                             1.0, H + (l * q) * N + k * q, (int)N);
@@ -314,8 +324,8 @@ static int logit_hess(void *ctx, const double *theta, double *H, knob_err *err)
 
 /* The evaluation set for per-iteration validation scores (n = 0 without one). */
 typedef struct {
-    const double *X;
-    double *owned, *Z;
+    knob_dmat A;
+    double *Z;
     size_t *y;             /* schema class code per row */
     size_t n;
 } eval_data;
@@ -336,7 +346,7 @@ static void eval_scores(iter_ctx *c, double *loss, double *acc)
     const eval_data *e = &c->ev;
     const logit_fit *F = c->F;
     const logistic_state *s = c->s;
-    scores(e->X, e->n, F->p, F->m, F->w, F->b, e->Z);
+    scores(&e->A, F->p, F->m, F->w, F->b, e->Z);
     double ll = 0, hits = 0, *pr = c->pr;
     for (size_t i = 0; i < e->n; i++) {
         row_proba(e->Z + i * F->m, F->m, pr);
@@ -369,7 +379,7 @@ static int eval_init(iter_ctx *c, const knob_dataset *ev, knob_err *err)
     if (!ev || !ev->frame->y || ev->frame->task != KNOB_TASK_CLASSIFICATION || !ev->n_rows) return KNOB_OK;
     int rc = too_big(ev->n_rows, c->s->d.p, c->s->m, err);
     if (rc) return rc;
-    rc = knob_design_matrix(&c->s->d, &c->m->schema, ev, 0, 0, "logistic: eval_set", &e->X, &e->owned, err);
+    rc = knob_design_matrix(&c->s->d, &c->m->schema, ev, 0, 0, "logistic: eval_set", &e->A, err);
     if (rc) return rc;
     e->Z = malloc(ev->n_rows * c->s->m * sizeof *e->Z);
     e->y = malloc(ev->n_rows * sizeof *e->y);
@@ -403,9 +413,9 @@ static int logistic_fit(knob_model *m, const knob_dataset *train, const knob_fit
     size_t *count = calloc(K, sizeof *count), *yk = malloc(n * sizeof *yk);
     double *wsum = calloc(K, sizeof *wsum), *sw = NULL, *mean = NULL, *theta = NULL, *l1w = NULL, *work = NULL;
     long *fitted_of = malloc(K * sizeof *fitted_of);
-    double *owned = NULL;
+    knob_dmat A = {0};
     logit_fit F = {0};
-    iter_ctx ic = {m, o, &F, NULL, fitted_of, {0}, NULL};
+    iter_ctx ic = {.m = m, .o = o, .F = &F, .fitted_of = fitted_of};
     int rc = KNOB_OK;
     if (!count || !yk || !wsum || !fitted_of) {
         rc = knob_err_set(err, KNOB_ENOMEM, "out of memory");
@@ -447,8 +457,7 @@ static int logistic_fit(knob_model *m, const knob_dataset *train, const knob_fit
             sw[i] = (user_w ? user_w[i] : 1.0) * (balanced ? (double)n / ((double)kf * (double)count[c]) : 1.0);
         }
     }
-    const double *X;
-    if ((rc = knob_design_matrix(&s->d, &m->schema, train, 1, 0, "logistic", &X, &owned, err))) goto done;
+    if ((rc = knob_design_matrix(&s->d, &m->schema, train, 1, 0, "logistic", &A, err))) goto done;
 
     /* standardization: sig = sd (rms without an intercept), 1 for a constant column */
     size_t nvar = p * mm + (intercept ? mm : 0), nblocks = (n + BLOCK - 1) / BLOCK;
@@ -461,7 +470,7 @@ static int logistic_fit(knob_model *m, const knob_dataset *train, const knob_fit
         goto done;
     }
     double *sig = mean + p;
-    double S = knob_column_moments(X, n, p, sw, mean, s->scale);
+    double S = knob_column_moments(&A, p, sw, mean, s->scale);
     for (size_t j = 0; j < p; j++) {
         double sd = intercept ? s->scale[j] : sqrt(s->scale[j] * s->scale[j] + mean[j] * mean[j]);
         sig[j] = sd > 0 ? sd : 1.0;
@@ -471,7 +480,7 @@ static int logistic_fit(knob_model *m, const knob_dataset *train, const knob_fit
     double C = knob_params_num(&m->params, "C");
     double rho = !strcmp(penalty, "l1") ? 1.0 : !strcmp(penalty, "elasticnet") ? knob_params_num(&m->params, "l1_ratio") : 0;
     double lam = !strcmp(penalty, "none") ? 0.0 : 1.0 / (C * S);
-    F = (logit_fit){.X = X, .n = n, .p = p, .m = mm, .q = p + (size_t)intercept, .yk = yk, .sw = sw, .S = S, .intercept = intercept,
+    F = (logit_fit){.A = &A, .n = n, .p = p, .m = mm, .q = p + (size_t)intercept, .yk = yk, .sw = sw, .S = S, .intercept = intercept,
                     .mu = mean, .sig = sig, .l2 = lam * (1 - rho), .Z = work, .part = work + n * mm,
                     .nblocks = nblocks, .threads = o->threads};
     F.w = F.part + nblocks * (1 + mm);
@@ -498,7 +507,7 @@ static int logistic_fit(knob_model *m, const knob_dataset *train, const knob_fit
         const char *solver = knob_params_str(&m->params, "solver");
         int newton = !strcmp(solver, "newton") || (!strcmp(solver, "auto") && !has_l1(&m->params) && nvar <= NEWTON_MAX_VARS);
         if (newton) {
-            if (!(F.hbuf = malloc(BLOCK * (2 * F.q + (mm == 1 ? 2 : mm)) * sizeof *F.hbuf))) {
+            if (!(F.hbuf = malloc(HBLOCK * (2 * F.q + (mm == 1 ? 2 : mm) + 1) * sizeof *F.hbuf))) {
                 rc = knob_err_set(err, KNOB_ENOMEM, "logistic: out of memory");
                 goto done;
             }
@@ -516,13 +525,13 @@ done:
     free(wsum);
     free(fitted_of);
     free(sw);
-    free(owned);
+    knob_dmat_free(&A);
     free(mean);
     free(theta);
     free(l1w);
     free(work);
     free(F.hbuf);
-    free(ic.ev.owned);
+    knob_dmat_free(&ic.ev.A);
     free(ic.ev.Z);
     free(ic.ev.y);
     return rc;
@@ -536,13 +545,12 @@ static double *predict_scores(const knob_model *m, const knob_dataset *ds, knob_
     const logistic_state *s = m->state;
     size_t n = ds->n_rows;
     if (too_big(n, s->d.p, s->m, err)) return NULL;
-    const double *X;
-    double *owned;
-    if (knob_design_matrix(&s->d, &m->schema, ds, 0, 0, "logistic", &X, &owned, err)) return NULL;
+    knob_dmat A;
+    if (knob_design_matrix(&s->d, &m->schema, ds, 0, 0, "logistic", &A, err)) return NULL;
     double *Z = malloc((n ? n : 1) * s->m * sizeof *Z);
-    if (Z) scores(X, n, s->d.p, s->m, s->coef, s->intercept, Z);
+    if (Z) scores(&A, s->d.p, s->m, s->coef, s->intercept, Z);
     else knob_err_set(err, KNOB_ENOMEM, "out of memory");
-    free(owned);
+    knob_dmat_free(&A);
     return Z;
 }
 
