@@ -1,7 +1,18 @@
 /* linear.c — linear regression: ordinary least squares (LAPACK dgelsd: minimum-norm, safe for rank-deficient
  * data), ridge (Cholesky on X'X + alpha I), lasso and elastic net (cyclic coordinate descent with
  * scikit-learn's objective and duality-gap stopping rule). Data are centered (weighted) so the intercept is
- * never penalized; sample weights scale the rows by sqrt(w). */
+ * never penalized; sample weights scale the rows by sqrt(w).
+ *
+ * Features: categorical features are one-hot encoded internally (one indicator per level, no level dropped;
+ * a level unseen in training, or a missing category at predict time, gives all-zero indicators); a missing
+ * (NaN) or infinite numeric value is an error naming the column (impute first, e.g. knob.prep.impute).
+ * Fitted state (saved JSON "state"): coef (one per design column: numeric features, then each categorical
+ * feature's levels in place), intercept, scale (weighted training std of each design column).
+ * Importances: |coef| x scale, summed over a categorical feature's indicators, normalised to sum 1.
+ * History: closed-form fits record no iterations and status "converged"; coordinate descent records one
+ * entry per sweep (train_loss = the penalized objective divided by the weight sum; with an eval_set,
+ * valid_loss = mean squared error and valid_metric = R^2) and ends "converged", "max_iter" or "stopped by
+ * callback". */
 #include <cJSON.h>
 #include <cblas.h>
 #include <limits.h>

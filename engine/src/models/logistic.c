@@ -1,13 +1,22 @@
 /* logistic.c — logistic regression: binary (sigmoid) and multinomial (softmax) with an l2, l1, elastic-net or
- * no penalty, minimized by L-BFGS (smooth penalties) or OWL-QN (with an L1 part); see optim.h.
+ * no penalty. Solvers (optim.h): Newton with a Cholesky solve of the Hessian (smooth penalties, up to
+ * NEWTON_MAX_VARS variables: a handful of iterations whatever the conditioning) and L-BFGS, which becomes
+ * OWL-QN when the penalty has an L1 part.
  *
  * Objective (scikit-learn's, divided by C * sum(weights)):
  *     (1/S) sum_i s_i logloss_i + (1 / (C S)) [ l1_ratio ||w||_1 + (1 - l1_ratio) ||w||^2 / 2 ]
- * with s_i = sample weight x class weight and S = sum s_i; the intercept is not penalized. The optimizer works
+ * with s_i = sample weight x class weight and S = sum s_i; the intercept is not penalized. The optimizers work
  * on standardized coordinates (w'_j = w_j sd_j, intercept taken at the column means): the same minimizer,
- * better conditioned, so raw unscaled features converge in few iterations. Scores are computed from the raw
- * data with cblas_dgemv (binary) / cblas_dgemm (multinomial); the per-row loss runs in fixed row blocks on
- * the thread pool and is reduced in block order, so results do not depend on the thread count. */
+ * better conditioned. Scores are computed from the raw data with cblas_dgemv (binary) / cblas_dgemm
+ * (multinomial); the per-row loss runs in fixed row blocks on the thread pool and is reduced in block order,
+ * so results do not depend on the thread count. Classes with no (weighted) training rows are left out of the
+ * fit and get probability 0. Multinomial fits keep one coefficient vector per class (like scikit-learn).
+ *
+ * Features, missing values, saved state and importances as in linear.c (coef is p x m column-major: one
+ * column per class, a single column for a binary fit; "classes" lists the fitted class codes). History: one
+ * entry per optimizer iteration, train_loss = the objective above; with an eval_set, valid_loss = mean log
+ * loss and valid_metric = accuracy. Status: "converged" (max |gradient| <= tol), "max_iter", "stopped by
+ * callback" or "stalled: ..." (no decrease left at floating-point precision before reaching tol). */
 #include <cJSON.h>
 #include <cblas.h>
 #include <limits.h>
