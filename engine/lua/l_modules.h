@@ -14,6 +14,7 @@ int l_open_split(lua_State *L);   /* l_split.c: train/test split and CV splitter
 int l_open_prep(lua_State *L);    /* l_prep.c: preprocessing transformers */
 int l_open_metrics(lua_State *L); /* l_metrics.c: classification and regression metrics */
 int l_open_sys(lua_State *L);     /* l_sys.c: clock, memory */
+int l_open_csv(lua_State *L);     /* l_csv.c: CSV read/parse/write for specs and scripts, _dump */
 
 int luaopen_knob_core(lua_State *L);
 
