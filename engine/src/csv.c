@@ -694,15 +694,18 @@ static int pass_levels(reader *r, const char *data, size_t line)
     return KNOB_OK;
 }
 
+/* The delimiters detected, in order of preference. */
+static const char cand[4] = {',', ';', '\t', '|'};
+
 /* Delimiter detection: counts of , ; \t | outside quotes in the record at p; returns the next record. */
 static const char *count_delims(const char *p, const char *end, size_t counts[4])
 {
-    static const char cand[4] = {',', ';', '\t', '|'};
     int inq = 0;
+    const char *start = p;
     memset(counts, 0, 4 * sizeof counts[0]);
     for (; p < end; p++) {
         char c = *p;
-        if (c == '"') inq = !inq;
+        if (c == '"' && (inq || p == start || memchr(cand, p[-1], 4))) inq = !inq; /* quotes open fields only */
         else if (!inq && (c == '\n' || c == '\r')) break;
         else if (!inq)
             for (int k = 0; k < 4; k++) counts[k] += c == cand[k];
@@ -713,7 +716,6 @@ static const char *count_delims(const char *p, const char *end, size_t counts[4]
 
 static char detect_delimiter(const char *p, const char *end)
 {
-    static const char cand[4] = {',', ';', '\t', '|'};
     size_t h[4], d[4];
     const char *q = count_delims(p, end, h);
     int have_row = !rest_blank(q, end);
@@ -750,7 +752,7 @@ static size_t edit_distance(const char *a, const char *b)
 static int unknown_column(reader *r, const char *what, const char *name)
 {
     char list[300];
-    size_t n = 0, best = NO_COL, bestd = 3;
+    size_t n = 0, best = NO_COL, bestd = strlen(name) / 3 + 1; /* suggest within a third of the length */
     for (size_t j = 0; j < r->nc; j++) {
         size_t d = edit_distance(name, col_name(r, j));
         if (d < bestd) bestd = d, best = j;

@@ -6,13 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Would the reader take this text as a missing value? (the default spellings, spaces ignored) */
-static int reads_as_missing(const char *s)
+static int is_space(char c, char delim)
+{
+    return c == ' ' || (c == '\t' && delim != '\t');
+}
+
+/* Would the reader take this text as a missing value? (the default spellings; spaces, and tabs unless
+ * they delimit, ignored) */
+static int reads_as_missing(const char *s, char delim)
 {
     static const char *const na[] = {"", "NA", "N/A", "NaN", "nan", "NULL", "null", "?"};
     size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-    while (n && (*s == ' ' || *s == '\t')) s++, n--;
+    while (n && is_space(s[n - 1], delim)) n--;
+    while (n && is_space(*s, delim)) s++, n--;
     for (size_t k = 0; k < sizeof na / sizeof na[0]; k++)
         if (strlen(na[k]) == n && memcmp(na[k], s, n) == 0) return 1;
     return 0;
@@ -40,7 +46,7 @@ static double out_value(const knob_dataset *ds, size_t i, size_t c)
 }
 
 /* Validate before writing anything: names, levels, values that would not read back. */
-static int check_writable(const knob_dataset *ds, const char *name, size_t nout, knob_err *err)
+static int check_writable(const knob_dataset *ds, const char *name, char delim, size_t nout, knob_err *err)
 {
     const knob_frame *f = ds->frame;
     const char **names = malloc(nout * sizeof *names);
@@ -51,7 +57,7 @@ static int check_writable(const knob_dataset *ds, const char *name, size_t nout,
         names[c] = col->name ? col->name : "";
         if (!names[c][0]) rc = knob_err_set(err, KNOB_EINVAL, "%s: column %zu has an empty name", name, c + 1);
         for (size_t k = 0; k < col->n_levels && rc == KNOB_OK; k++)
-            if (reads_as_missing(col->levels[k]))
+            if (reads_as_missing(col->levels[k], delim))
                 rc = knob_err_set(err, KNOB_EINVAL, "%s: column '%s': level '%s' would be read back as a missing value",
                                   name, names[c], col->levels[k]);
     }
@@ -134,7 +140,7 @@ static size_t check_dataset(const knob_dataset *ds, const char *name, char delim
     const knob_frame *f = ds->frame;
     size_t nout = f->n_features + (f->y != NULL && f->task != KNOB_TASK_NONE);
     if (nout == 0) return knob_err_set(err, KNOB_EINVAL, "%s: the dataset has no columns to write", name), 0;
-    return check_writable(ds, name, nout, err) ? 0 : nout;
+    return check_writable(ds, name, delimiter, nout, err) ? 0 : nout;
 }
 
 static int write_rows(const knob_dataset *ds, FILE *out, const char *name, char delimiter, size_t nout,

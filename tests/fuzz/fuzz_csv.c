@@ -93,8 +93,11 @@ static void round_trip(const knob_dataset *ds)
     knob_err err;
     int rc = knob_csv_write_stream(ds, mem, "fuzz", ',', &err);
     fclose(mem);
-    if (rc != KNOB_OK) fprintf(stderr, "write failed: %s\n", err.msg);
-    CHECK(rc == KNOB_OK);
+    if (rc != KNOB_OK) { /* only a level that reads as missing with ',' (e.g. a tab read with '\t') */
+        CHECK(rc == KNOB_EINVAL && strstr(err.msg, "read back as a missing value"));
+        free(text);
+        return;
+    }
     knob_csv_opts o;
     knob_csv_opts_init(&o);
     o.delimiter = ',';
