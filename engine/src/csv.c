@@ -100,41 +100,30 @@ static char locale_point(void)
 
 enum { NUM_NONE = 0, NUM_OK = 1, NUM_NOMEM = -1 };
 
-/* Scan a number (knob/csv.h syntax, no spaces) at p, p < end. On NUM_OK sets *stop past it and *out. */
+/* Scan a number (knob/csv.h syntax, no spaces) at p, p < end. On NUM_OK sets *stop past it and *out.
+ * The significant digits (leading zeros skipped) accumulate in m; more than 19 of them go to strtod. */
 static int scan_number(const char *p, const char *end, const char **stop, double *out, char point,
                        scratch *tmp)
 {
     const char *start = p;
     int neg = 0;
     if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
-    uint64_t m = 0;
-    int nsig = 0, exact = 1;
-    long e10 = 0;
     const char *d0 = p;
-    for (; p < end && is_digit(*p); p++) {
-        unsigned d = (unsigned)(*p - '0');
-        if (nsig < 19) {
-            m = m * 10 + d;
-            nsig += m != 0;
-        } else {
-            e10++;
-            exact &= d == 0;
-        }
-    }
-    size_t nd = (size_t)(p - d0);
+    while (p < end && *p == '0') p++;
+    const char *s0 = p;
+    uint64_t m = 0; /* wraps harmlessly past 19 digits: that case takes the strtod path */
+    while (p < end && is_digit(*p)) m = m * 10 + (unsigned)(*p++ - '0');
+    size_t nsig = (size_t)(p - s0), nd = (size_t)(p - d0);
+    long e10 = 0;
     if (p < end && *p == '.') {
         const char *f0 = ++p;
-        for (; p < end && is_digit(*p); p++) {
-            unsigned d = (unsigned)(*p - '0');
-            if (nsig < 19) {
-                m = m * 10 + d;
-                nsig += m != 0;
-                e10--;
-            } else {
-                exact &= d == 0;
-            }
-        }
+        if (nsig == 0)
+            while (p < end && *p == '0') p++; /* 0.000123: zeros before the first significant digit */
+        const char *f1 = p;
+        while (p < end && is_digit(*p)) m = m * 10 + (unsigned)(*p++ - '0');
+        nsig += (size_t)(p - f1);
         nd += (size_t)(p - f0);
+        e10 = -(long)(p - f0);
     }
     if (nd == 0) return NUM_NONE;
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -150,8 +139,8 @@ static int scan_number(const char *p, const char *end, const char **stop, double
     }
     *stop = p;
     double v;
-    if (m == 0) v = 0.0;
-    else if (!exact || !fast_value(m, e10, &v)) {
+    if (nsig == 0) v = 0.0;
+    else if (nsig > 19 || !fast_value(m, e10, &v)) {
         if (slow_value(start, (size_t)(p - start), point, tmp, out)) return NUM_NOMEM;
         return NUM_OK; /* strtod handled the sign */
     }
@@ -894,29 +883,41 @@ static double *distinct_sorted(const double *y, size_t n, size_t *k)
     return v;
 }
 
-/* Is y an integer-valued target with at most max distinct values? (early exit) */
-static int few_integers(const double *y, size_t n, size_t max)
+/* The task of a numeric target (forced, or inferred: integer-valued with at most max distinct values is
+ * classification) and, for classification, its sorted distinct values in *classes (*k of them).
+ * Returns the task, or -1 when out of memory. */
+static int numeric_target(const double *y, size_t n, int task, size_t max, double **classes, size_t *k)
 {
-    double seen[64];
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (y[i] != floor(y[i])) return 0;
-    if (max > 64) { /* big limits: sort */
-        size_t m;
-        double *v = distinct_sorted(y, n, &m);
-        if (!v) return -1;
-        free(v);
-        return m <= max;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t a = 0;
-        while (a < k && seen[a] != y[i]) a++;
-        if (a == k) {
-            if (k == max) return 0;
-            seen[k++] = y[i];
+    *classes = NULL;
+    if (task == KNOB_TASK_NONE) {
+        for (size_t i = 0; i < n; i++)
+            if (y[i] != floor(y[i])) return KNOB_TASK_REGRESSION;
+        if (max <= 64) { /* a small set with an early exit, no sort of the whole column */
+            double seen[64];
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t a = 0;
+                while (a < m && seen[a] != y[i]) a++;
+                if (a == m) {
+                    if (m == max) return KNOB_TASK_REGRESSION;
+                    seen[m++] = y[i];
+                }
+            }
+            if (!(*classes = malloc(m * sizeof **classes))) return -1;
+            for (size_t a = 0; a < m; a++) (*classes)[a] = seen[a] == 0 ? 0.0 : seen[a];
+            qsort(*classes, m, sizeof **classes, cmp_double);
+            *k = m;
+            return KNOB_TASK_CLASSIFICATION;
         }
     }
-    return 1;
+    if (task == KNOB_TASK_REGRESSION) return task;
+    if (!(*classes = distinct_sorted(y, n, k))) return -1;
+    if (task == KNOB_TASK_NONE && *k > max) {
+        free(*classes);
+        *classes = NULL;
+        return KNOB_TASK_REGRESSION;
+    }
+    return KNOB_TASK_CLASSIFICATION;
 }
 
 /* Target column → y codes or values, task, class names. */
@@ -953,17 +954,13 @@ static int build_target(reader *r, const knob_csv_opts *o, knob_frame *f)
         return KNOB_OK;
     }
     memcpy(y, col, n * sizeof *y);
-    int task = o->task;
-    if (task == KNOB_TASK_NONE) {
-        int few = few_integers(y, n, o->max_classes ? o->max_classes : KNOB_CSV_MAX_CLASSES);
-        if (few < 0) return fail_nomem(r);
-        task = few ? KNOB_TASK_CLASSIFICATION : KNOB_TASK_REGRESSION;
-    }
+    size_t k = 0;
+    double *v;
+    int task = numeric_target(y, n, o->task, o->max_classes ? o->max_classes : KNOB_CSV_MAX_CLASSES, &v, &k);
+    if (task < 0) return fail_nomem(r);
     f->task = task;
     if (task == KNOB_TASK_REGRESSION) return KNOB_OK;
-    size_t k;
-    double *v = distinct_sorted(y, n, &k);
-    char **lv = v ? calloc(k ? k : 1, sizeof *lv) : NULL;
+    char **lv = calloc(k ? k : 1, sizeof *lv);
     if (!lv) {
         free(v);
         return fail_nomem(r);
