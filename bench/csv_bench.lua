@@ -32,10 +32,8 @@ local function best(fn)
 end
 
 local function size_of(path)
-  local f = assert(io.open(path, "rb"))
-  local n = f:seek("end")
-  f:close()
-  return n
+  local f <close> = assert(io.open(path, "rb"))
+  return f:seek("end")
 end
 
 local tmp = os.tmpname()

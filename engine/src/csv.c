@@ -346,7 +346,7 @@ typedef struct {
 
 typedef struct {
     const char *name;                  /* for messages */
-    const char *buf, *end;             /* the text; *end == '\0' */
+    const char *end;                   /* end of the text; *end == NUL */
     const char *p;                     /* cursor */
     size_t line;                       /* line of the cursor (1-based) */
     char delim, point;
@@ -377,8 +377,9 @@ static const char *col_name(const reader *r, size_t j)
 static const char *excerpt(char out[48], const char *s, size_t n)
 {
     size_t k = n > 40 ? 40 : n;
+    while (k < n && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--; /* do not cut a UTF-8 character */
     for (size_t i = 0; i < k; i++) out[i] = ((unsigned char)s[i] < 32) ? '?' : s[i];
-    strcpy(out + k, n > 40 ? "..." : "");
+    strcpy(out + k, k < n ? "..." : "");
     return out;
 }
 
@@ -1078,7 +1079,6 @@ static knob_dataset *parse_terminated(const char *buf, size_t len, const char *n
     reader r;
     memset(&r, 0, sizeof r);
     r.name = name;
-    r.buf = buf;
     r.end = buf + len;
     r.p = buf;
     r.line = 1;
@@ -1149,29 +1149,33 @@ knob_dataset *knob_csv_read(const char *path, const knob_csv_opts *opts, knob_er
         knob_err_set(err, KNOB_EIO, "cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
+    /* A first chunk, then (a regular file, not a directory or a device) the rest, sized by ftell. */
     size_t len = 0, cap = 1 << 16;
-    if (fseek(fp, 0, SEEK_END) == 0) {
-        long sz = ftell(fp);
-        if (sz > 0) cap = (size_t)sz + 1;
-        rewind(fp);
-    }
     char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(fp);
-            knob_err_set(err, KNOB_ENOMEM, "out of memory reading '%s'", path);
-            return NULL;
-        }
+    int bad = 0;
+    for (int first = 1; buf; first = 0) {
         len += fread(buf + len, 1, cap - len - 1, fp);
-        if (len + 1 < cap) break;
-        char *b = realloc(buf, cap * 2); /* the file grew or its size was unknown */
+        if ((bad = ferror(fp)) != 0 || len + 1 < cap) break;
+        size_t want = cap * 2;
+        if (first && fseek(fp, 0, SEEK_END) == 0) {
+            long sz = ftell(fp);
+            if (fseek(fp, (long)len, SEEK_SET) != 0) {
+                bad = 1;
+                break;
+            }
+            if (sz > 0 && (size_t)sz + 2 > want) want = (size_t)sz + 2; /* +2: see EOF; the NUL */
+        }
+        char *b = realloc(buf, want);
         if (!b) free(buf);
         buf = b;
-        cap *= 2;
+        cap = want;
     }
-    int bad = ferror(fp);
     int e = errno;
     fclose(fp);
+    if (!buf) {
+        knob_err_set(err, KNOB_ENOMEM, "out of memory reading '%s'", path);
+        return NULL;
+    }
     if (bad) {
         free(buf);
         knob_err_set(err, KNOB_EIO, "cannot read '%s': %s", path, strerror(e));

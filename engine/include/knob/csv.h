@@ -108,7 +108,8 @@ knob_dataset *knob_csv_parse(const char *data, size_t len, const char *name, con
  * Write a dataset's view as CSV: header row, features then the target (if any), categorical values and
  * classes as their level names, missing values as empty fields, numbers in their shortest round-trip form
  * (%.15g, %.16g or %.17g, whichever reads back bit-identical; never locale-dependent), LF line ends;
- * fields quoted when they contain the delimiter, a quote, a line break or surrounding spaces.
+ * fields quoted when they contain the delimiter, a quote or a line break, or start with a UTF-8 byte
+ * order mark; with a single column a missing value is written "" (an empty line would be skipped).
  * Reading the file back with the same target and forced kinds gives the same dataset. Values that could
  * not be read back as written are an error (KNOB_EINVAL, naming column and row): an infinite value, a
  * categorical code out of range, an empty column name, a level name that reads as missing (e.g. "NA").
@@ -133,7 +134,8 @@ int knob_csv_write_stream(const knob_dataset *ds, FILE *out, const char *name, c
  * @param s   text (need not be NUL-terminated)
  * @param len its length
  * @param out the value (correctly rounded; ±HUGE_VAL on overflow)
- * @return 1 if the text is a number, 0 otherwise
+ * @return 1 if the text is a number, 0 if not, -1 when out of memory (only numbers longer than 127
+ *         characters need a temporary buffer)
  */
 int knob_csv_parse_double(const char *s, size_t len, double *out);
 
