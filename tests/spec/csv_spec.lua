@@ -563,6 +563,11 @@ describe("csv reader: options", function()
     assert.has_error(function() csv.parse({}) end)
   end)
 
+  it("_dump checks its argument", function()
+    assert.has_error(function() csv._dump("x") end)
+    assert.has_error(function() csv._dump() end)
+  end)
+
   it("accepts delimiter = 'auto' and task = 'auto'", function()
     local d = load("a;b\n1;2\n", {delimiter = "auto", task = "auto"})
     assert.same({"a", "b"}, d.names)
@@ -607,6 +612,8 @@ describe("csv number parsing", function()
       assert.is_nil(csv.parse_number(s), s)
     end
     assert.equals(7, csv.parse_number(" 7 \t"))
+    assert.has_error(function() csv.parse_number(nil) end)
+    assert.has_error(function() csv.parse_number({}) end)
   end)
 
   it("formats numbers in their shortest round-trip form", function()
