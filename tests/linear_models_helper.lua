@@ -1,48 +1,28 @@
 -- linear_models_helper.lua — test support shared by model_linear_spec.lua and model_logistic_spec.lua:
--- load a bundled CSV into a knob.Dataset, standardize it like scikit-learn's StandardScaler, read fitted
+-- load a bundled CSV (and its rows), standardize rows like scikit-learn's StandardScaler, read fitted
 -- coefficients from a saved model, compare arrays.
 local knob = require "knob"
 
 local H = {}
 
-local function split_line(line)
-  local cells = {}
-  for cell in (line .. ","):gmatch("([^,]*),") do cells[#cells + 1] = cell end
-  return cells
-end
-
---- The rows of a simple CSV (header row, no quoting): names, rows of cells (numbers where they parse).
-function H.read_rows(path)
-  local f = assert(io.open(path, "r"))
-  local names = split_line(f:read("l"))
-  local rows = {}
-  for line in f:lines() do
-    if line ~= "" then
-      local r = split_line(line)
-      for j, v in ipairs(r) do r[j] = tonumber(v) or v end
-      rows[#rows + 1] = r
-    end
-  end
-  f:close()
-  return names, rows
-end
-
---- A dataset from the rows of a CSV: the target is column `target`; `edit(names, X)` may change the
---- features (in place) before the dataset is built.
+--- A bundled CSV read with knob.data.read_csv, its feature rows X (numbers, or level names for categorical
+--- columns), targets y and feature names. `edit(names, X)` may change names and rows in place; the dataset
+--- is then rebuilt from them with knob.data.from_table.
 function H.dataset(path, target, task, edit)
-  local names, rows = H.read_rows(path)
-  local t
-  for j, n in ipairs(names) do if n == target then t = j end end
-  assert(t, "no column " .. target)
-  local X, y, fnames = {}, {}, {}
-  for j, n in ipairs(names) do if j ~= t then fnames[#fnames + 1] = n end end
-  for i, r in ipairs(rows) do
-    local x = {}
-    for j, v in ipairs(r) do if j ~= t then x[#x + 1] = v end end
-    X[i], y[i] = x, r[t]
+  local ds = assert(knob.data.read_csv(path, {target = target, task = task}))
+  local names, cols, X = ds:names(), {}, {}
+  for j = 1, #names do cols[j] = ds:column(j) end
+  for i = 1, ds:rows() do
+    local r = {}
+    for j = 1, #names do r[j] = cols[j][i] end
+    X[i] = r
   end
-  if edit then edit(fnames, X) end
-  return knob.data.from_table{X = X, y = y, names = fnames, target = target, task = task}, X, y, fnames
+  local y = ds:target()
+  if edit then
+    edit(names, X)
+    ds = knob.data.from_table{X = X, y = y, names = names, target = target, task = task}
+  end
+  return ds, X, y, names
 end
 
 --- X standardized column by column: (x - mean) / std with the population std (StandardScaler).
