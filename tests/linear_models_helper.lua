@@ -60,11 +60,6 @@ function H.state(m, field)
   return v
 end
 
---- A number field of the model's saved state.
-function H.state_number(m, field)
-  return tonumber(m:to_json():match('"state":{.-"' .. field .. '":([^,}]+)'))
-end
-
 --- Assert |got[i] - want[i]| <= tol for every i (and equal lengths), naming the first entry that differs.
 function H.near(want, got, tol, what)
   if #want ~= #got then error(string.format("%s: expected %d entries, got %d", what or "array", #want, #got), 2) end

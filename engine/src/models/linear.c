@@ -52,43 +52,6 @@ static const knob_param_spec linear_params[] = {
     {NULL, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL},
 };
 
-typedef struct {
-    knob_design d;
-    double *coef;      /* p design-column coefficients */
-    double intercept;
-    double *scale;     /* p: training standard deviation of each design column (for importances) */
-} linear_state;
-
-static const char *linear_check(const knob_params *p)
-{
-    (void)p;
-    return NULL;
-}
-
-static void linear_free(knob_model *m)
-{
-    linear_state *s = m->state;
-    if (s) {
-        knob_design_free(&s->d);
-        free(s->coef);
-        free(s->scale);
-        free(s);
-    }
-    m->state = NULL;
-}
-
-static linear_state *state_new(knob_model *m, knob_err *err)
-{
-    linear_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        knob_err_set(err, KNOB_ENOMEM, "out of memory");
-        return NULL;
-    }
-    m->state = s;
-    if (knob_design_init(&s->d, &m->schema, err)) return NULL;
-    return s;
-}
-
 /* ---- solvers on the centered, sqrt(weight)-scaled data (X: n x p column-major, overwritten) ------------ */
 
 /* Minimum-norm least squares through the SVD (dgelsd), like scipy.linalg.lstsq in LinearRegression. */
@@ -244,7 +207,7 @@ static int solve_cd(const double *X, const double *y, size_t n, size_t p, double
 }
 
 /* The evaluation set's design matrix and target (n = 0 without one). */
-static int eval_init(knob_model *m, const linear_state *s, const knob_dataset *ev, eval_data *e, knob_err *err)
+static int eval_init(knob_model *m, const knob_linear_state *s, const knob_dataset *ev, eval_data *e, knob_err *err)
 {
     memset(e, 0, sizeof *e);
     if (!ev || !ev->frame->y || ev->frame->task != KNOB_TASK_REGRESSION || !ev->n_rows) return KNOB_OK;
@@ -267,7 +230,7 @@ static int too_big(size_t n, size_t p, knob_err *err)
 
 static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
 {
-    linear_state *s = state_new(m, err);
+    knob_linear_state *s = knob_linear_state_new(m, 1, 0, err);
     if (!s) return KNOB_ENOMEM;
     size_t n = train->n_rows, p = s->d.p;
     int rc = too_big(n, p, err);
@@ -280,9 +243,7 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
     X = A.owned; /* a private n x p copy (ld = n) */
     y = malloc(n * sizeof *y);
     mean = malloc((p ? p : 1) * sizeof *mean);
-    s->coef = calloc(p ? p : 1, sizeof *s->coef);
-    s->scale = malloc((p ? p : 1) * sizeof *s->scale);
-    if (!y || !mean || !s->coef || !s->scale) {
+    if (!y || !mean) {
         rc = knob_err_set(err, KNOB_ENOMEM, "out of memory");
         goto done;
     }
@@ -326,7 +287,7 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
             rc = solve_cd(X, y, n, p, alpha * ratio * S, alpha * (1 - ratio) * S, knob_params_num(&m->params, "tol"),
                           (size_t)knob_params_num(&m->params, "max_iter"), S, &rep, s->coef, err);
     }
-    if (rc == KNOB_OK) s->intercept = fit_intercept ? ymean - (p ? cblas_ddot((int)p, mean, 1, s->coef, 1) : 0) : 0;
+    if (rc == KNOB_OK) s->intercept[0] = fit_intercept ? ymean - (p ? cblas_ddot((int)p, mean, 1, s->coef, 1) : 0) : 0;
 done:
     knob_dmat_free(&A);
     free(y);
@@ -338,64 +299,28 @@ done:
 
 static int linear_predict(const knob_model *m, const knob_dataset *ds, double *out, knob_err *err)
 {
-    const linear_state *s = m->state;
+    const knob_linear_state *s = m->state;
     size_t n = ds->n_rows, p = s->d.p;
     int rc = too_big(n, p, err);
     if (rc) return rc;
     knob_dmat A;
     rc = knob_design_matrix(&s->d, &m->schema, ds, 0, 0, "linear", &A, err);
     if (rc) return rc;
-    for (size_t i = 0; i < n; i++) out[i] = s->intercept;
+    for (size_t i = 0; i < n; i++) out[i] = s->intercept[0];
     if (p && n) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, 1.0, A.X, (int)A.ld, s->coef, 1, 1.0, out, 1);
     knob_dmat_free(&A);
     return KNOB_OK;
 }
 
-static int linear_save(const knob_model *m, cJSON *obj, knob_err *err)
-{
-    const linear_state *s = m->state;
-    cJSON *coef = knob_json_exact_array(s->coef, s->d.p), *b = knob_json_exact_number(s->intercept);
-    cJSON *scale = knob_json_exact_array(s->scale, s->d.p);
-    if (coef) cJSON_AddItemToObject(obj, "coef", coef);
-    if (b) cJSON_AddItemToObject(obj, "intercept", b);
-    if (scale) cJSON_AddItemToObject(obj, "scale", scale);
-    return coef && b && scale ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
-}
-
 static int linear_load(knob_model *m, const cJSON *obj, knob_err *err)
 {
-    linear_state *s = state_new(m, err);
-    if (!s) return KNOB_ENOMEM;
-    if (!(s->coef = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, "coef"), s->d.p, "state.coef", err)))
-        return KNOB_EPARSE;
-    if (!(s->scale = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, "scale"), s->d.p, "state.scale", err)))
-        return KNOB_EPARSE;
-    return knob_json_number(cJSON_GetObjectItemCaseSensitive(obj, "intercept"), "state.intercept", &s->intercept, err);
-}
-
-static int linear_importances(const knob_model *m, double *out, knob_err *err)
-{
-    (void)err;
-    const linear_state *s = m->state;
-    knob_design_importances(&s->d, s->coef, 1, s->scale, out);
-    return KNOB_OK;
-}
-
-static size_t linear_n_learned(const knob_model *m)
-{
-    const linear_state *s = m->state;
-    return s->d.p + (knob_params_num(&m->params, "fit_intercept") != 0);
-}
-
-static size_t linear_bytes(const knob_model *m)
-{
-    const linear_state *s = m->state;
-    return sizeof *s + 2 * s->d.p * sizeof(double) + (s->d.n_in + 1) * sizeof(size_t);
+    knob_linear_state *s = knob_linear_state_new(m, 1, 0, err);
+    return s ? knob_linear_state_load(s, obj, err) : KNOB_ENOMEM;
 }
 
 static void linear_describe(const knob_model *m, char *buf, size_t size)
 {
-    const linear_state *s = m->state;
+    const knob_linear_state *s = m->state;
     const char *penalty = knob_params_str(&m->params, "penalty");
     size_t nz = 0;
     for (size_t j = 0; j < s->d.p; j++) nz += s->coef[j] != 0;
@@ -411,14 +336,14 @@ const knob_model_vtable knob_model_linear = {
     .summary = "linear regression: least squares, ridge, lasso, elastic net (categorical features one-hot)",
     .tasks = 1u << KNOB_TASK_REGRESSION,
     .params = linear_params,
-    .check = linear_check,
+    .check = NULL, /* no cross-parameter constraints: every combination is valid */
     .fit = linear_fit,
     .predict = linear_predict,
-    .save = linear_save,
+    .save = knob_linear_state_save,
     .load = linear_load,
-    .free_state = linear_free,
-    .importances = linear_importances,
-    .n_learned = linear_n_learned,
-    .state_bytes = linear_bytes,
+    .free_state = knob_linear_state_free,
+    .importances = knob_linear_importances,
+    .n_learned = knob_linear_n_learned,
+    .state_bytes = knob_linear_state_bytes,
     .describe = linear_describe,
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "linear_common.h"
+#include "model_impl.h"
 
 int knob_design_init(knob_design *d, const knob_schema *s, knob_err *err)
 {
@@ -157,7 +158,8 @@ int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, 
     return rc < 0 ? rc : rc ? 1 : 0;
 }
 
-cJSON *knob_json_exact_number(double v)
+/* A JSON number written with %.17g (null if not finite). */
+static cJSON *exact_number(double v)
 {
     if (!isfinite(v)) return cJSON_CreateNull();
     char buf[32];
@@ -169,7 +171,7 @@ cJSON *knob_json_exact_array(const double *v, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; arr && i < n; i++) {
-        cJSON *e = knob_json_exact_number(v[i]);
+        cJSON *e = exact_number(v[i]);
         if (!e) {
             cJSON_Delete(arr);
             return NULL;
@@ -177,4 +179,96 @@ cJSON *knob_json_exact_array(const double *v, size_t n)
         cJSON_AddItemToArray(arr, e);
     }
     return arr;
+}
+
+knob_linear_state *knob_linear_state_new(knob_model *m, size_t outputs, size_t kf, knob_err *err)
+{
+    knob_linear_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        knob_err_set(err, KNOB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    m->state = s;
+    if (knob_design_init(&s->d, &m->schema, err)) return NULL;
+    size_t p = s->d.p;
+    s->m = outputs;
+    s->kf = kf;
+    s->coef = calloc(p && outputs ? p * outputs : 1, sizeof *s->coef);
+    s->intercept = calloc(outputs ? outputs : 1, sizeof *s->intercept);
+    s->scale = calloc(p ? p : 1, sizeof *s->scale);
+    s->cls = kf ? calloc(kf, sizeof *s->cls) : NULL;
+    if (!s->coef || !s->intercept || !s->scale || (kf && !s->cls)) {
+        knob_err_set(err, KNOB_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return s;
+}
+
+void knob_linear_state_free(knob_model *m)
+{
+    knob_linear_state *s = m->state;
+    if (s) {
+        knob_design_free(&s->d);
+        free(s->coef);
+        free(s->intercept);
+        free(s->scale);
+        free(s->cls);
+        free(s);
+    }
+    m->state = NULL;
+}
+
+int knob_linear_state_save(const knob_model *m, cJSON *obj, knob_err *err)
+{
+    const knob_linear_state *s = m->state;
+    int ok = 1;
+    if (s->kf) {
+        cJSON *cls = cJSON_AddArrayToObject(obj, "classes");
+        ok = cls != NULL;
+        for (size_t k = 0; cls && k < s->kf; k++) cJSON_AddItemToArray(cls, cJSON_CreateNumber((double)s->cls[k]));
+    }
+    cJSON *coef = knob_json_exact_array(s->coef, s->d.p * s->m), *b = knob_json_exact_array(s->intercept, s->m);
+    cJSON *scale = knob_json_exact_array(s->scale, s->d.p);
+    if (coef) cJSON_AddItemToObject(obj, "coef", coef);
+    if (b) cJSON_AddItemToObject(obj, "intercept", b);
+    if (scale) cJSON_AddItemToObject(obj, "scale", scale);
+    return ok && coef && b && scale ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
+}
+
+/* Replace *dst with the JSON array field (exactly n numbers). */
+static int load_doubles(const cJSON *obj, const char *name, const char *field, size_t n, double **dst, knob_err *err)
+{
+    double *v = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, name), n, field, err);
+    if (!v) return KNOB_EPARSE;
+    free(*dst);
+    *dst = v;
+    return KNOB_OK;
+}
+
+int knob_linear_state_load(knob_linear_state *s, const cJSON *obj, knob_err *err)
+{
+    int rc = load_doubles(obj, "coef", "state.coef", s->d.p * s->m, &s->coef, err);
+    if (!rc) rc = load_doubles(obj, "intercept", "state.intercept", s->m, &s->intercept, err);
+    if (!rc) rc = load_doubles(obj, "scale", "state.scale", s->d.p, &s->scale, err);
+    return rc;
+}
+
+int knob_linear_importances(const knob_model *m, double *out, knob_err *err)
+{
+    (void)err;
+    const knob_linear_state *s = m->state;
+    knob_design_importances(&s->d, s->coef, s->m, s->scale, out);
+    return KNOB_OK;
+}
+
+size_t knob_linear_n_learned(const knob_model *m)
+{
+    const knob_linear_state *s = m->state;
+    return s->m * (s->d.p + (knob_params_num(&m->params, "fit_intercept") != 0));
+}
+
+size_t knob_linear_state_bytes(const knob_model *m)
+{
+    const knob_linear_state *s = m->state;
+    return sizeof *s + (s->d.p * s->m + s->m + s->d.p) * sizeof(double) + (s->kf + s->d.n_in + 1) * sizeof(size_t);
 }

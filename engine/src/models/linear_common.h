@@ -70,6 +70,42 @@ double knob_column_moments(const knob_dmat *a, size_t p, const double *w, double
  */
 void knob_design_importances(const knob_design *d, const double *coef, size_t m, const double *sd, double *out);
 
+/** The fitted state of a linear model kind (m->state). */
+typedef struct {
+    knob_design d;
+    size_t m;          /**< score columns: 1 (regression, binary) or the number of fitted classes */
+    double *coef;      /**< p x m column-major: coef[k * p + c] for design column c, score column k */
+    double *intercept; /**< m */
+    double *scale;     /**< p: weighted training standard deviation of each design column (importances) */
+    size_t kf;         /**< classifiers: classes present in the training data (0 for regression) */
+    size_t *cls;       /**< classifiers: the kf schema class codes, increasing (NULL for regression) */
+} knob_linear_state;
+
+/**
+ * A zeroed state in m->state (replacing none: the caller frees any old one) with the design layout of
+ * m->schema and arrays for @p outputs score columns and @p kf classes (0 for regression).
+ * @return the state, or NULL with @p err set (the partial state stays in m->state for free_state)
+ */
+knob_linear_state *knob_linear_state_new(knob_model *m, size_t outputs, size_t kf, knob_err *err);
+
+/** free_state of the linear kinds: free m->state and null it (idempotent). */
+void knob_linear_state_free(knob_model *m);
+
+/** save of the linear kinds: coef, intercept and scale (and classes for classifiers) into @p obj. */
+int knob_linear_state_save(const knob_model *m, struct cJSON *obj, knob_err *err);
+
+/** Read coef, intercept and scale of the state made by knob_linear_state_new; errors name the field. */
+int knob_linear_state_load(knob_linear_state *s, const struct cJSON *obj, knob_err *err);
+
+/** importances of the linear kinds (see knob_design_importances). */
+int knob_linear_importances(const knob_model *m, double *out, knob_err *err);
+
+/** n_learned of the linear kinds: coefficients plus intercepts (when fitted). */
+size_t knob_linear_n_learned(const knob_model *m);
+
+/** state_bytes of the linear kinds. */
+size_t knob_linear_state_bytes(const knob_model *m);
+
 /**
  * Record one iteration: append it to m->history and call the fit callback.
  * @return 0 to continue, 1 when the callback asked to stop, or a negative knob_status
@@ -82,8 +118,5 @@ int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, 
  * drop the last bit); a non-finite entry is written as null. NULL when out of memory.
  */
 struct cJSON *knob_json_exact_array(const double *v, size_t n);
-
-/** A JSON number written with %.17g (null if not finite). NULL when out of memory. */
-struct cJSON *knob_json_exact_number(double v);
 
 #endif

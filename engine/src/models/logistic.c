@@ -62,16 +62,6 @@ static const knob_param_spec logistic_params[] = {
     {NULL, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL},
 };
 
-typedef struct {
-    knob_design d;
-    size_t kf;         /* classes present in the training data (>= 2) */
-    size_t m;          /* score columns: 1 (binary) or kf (multinomial) */
-    size_t *cls;       /* kf schema class codes, increasing */
-    double *coef;      /* p x m column-major */
-    double *intercept; /* m */
-    double *scale;     /* p: weighted training standard deviation per design column (importances) */
-} logistic_state;
-
 /* Non-zero when the penalty has an L1 part. */
 static int has_l1(const knob_params *p)
 {
@@ -85,44 +75,6 @@ static const char *logistic_check(const knob_params *p)
         return "solver 'newton' needs a smooth penalty (l2 or none, or elasticnet with l1_ratio = 0); "
                "use solver 'lbfgs' or 'auto' (OWL-QN) for l1/elasticnet";
     return NULL;
-}
-
-static void logistic_free(knob_model *m)
-{
-    logistic_state *s = m->state;
-    if (s) {
-        knob_design_free(&s->d);
-        free(s->cls);
-        free(s->coef);
-        free(s->intercept);
-        free(s->scale);
-        free(s);
-    }
-    m->state = NULL;
-}
-
-/* A new state with the design layout and room for kf classes (coefficient arrays allocated too). */
-static logistic_state *state_new(knob_model *m, size_t kf, knob_err *err)
-{
-    logistic_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        knob_err_set(err, KNOB_ENOMEM, "out of memory");
-        return NULL;
-    }
-    m->state = s;
-    if (knob_design_init(&s->d, &m->schema, err)) return NULL;
-    s->kf = kf;
-    s->m = kf == 2 ? 1 : kf;
-    size_t p = s->d.p;
-    s->cls = calloc(kf ? kf : 1, sizeof *s->cls);
-    s->coef = calloc(p && s->m ? p * s->m : 1, sizeof *s->coef);
-    s->intercept = calloc(s->m ? s->m : 1, sizeof *s->intercept);
-    s->scale = calloc(p ? p : 1, sizeof *s->scale);
-    if (!s->cls || !s->coef || !s->intercept || !s->scale) {
-        knob_err_set(err, KNOB_ENOMEM, "out of memory");
-        return NULL;
-    }
-    return s;
 }
 
 static int too_big(size_t n, size_t p, size_t m, knob_err *err)
@@ -343,7 +295,7 @@ typedef struct {
     knob_model *m;
     const knob_fit_opts *o;
     logit_fit *F;
-    const logistic_state *s;
+    const knob_linear_state *s;
     const long *fitted_of; /* schema class code -> fitted index, -1 if absent */
     eval_data ev;
     double *pr;            /* kf scratch probabilities */
@@ -354,7 +306,7 @@ static void eval_scores(iter_ctx *c, double *loss, double *acc)
 {
     const eval_data *e = &c->ev;
     const logit_fit *F = c->F;
-    const logistic_state *s = c->s;
+    const knob_linear_state *s = c->s;
     scores(&e->A, F->p, F->m, F->w, F->b, e->Z);
     double ll = 0, hits = 0, *pr = c->pr;
     for (size_t i = 0; i < e->n; i++) {
@@ -442,7 +394,7 @@ static int logistic_fit(knob_model *m, const knob_dataset *train, const knob_fit
                           "logistic: the training data needs at least two classes with positive weight (found %zu)", kf);
         goto done;
     }
-    logistic_state *s = state_new(m, kf, err);
+    knob_linear_state *s = knob_linear_state_new(m, kf == 2 ? 1 : kf, kf, err);
     if (!s) {
         rc = KNOB_ENOMEM;
         goto done;
@@ -551,7 +503,7 @@ done:
 /* Scores of ds (n x m row-major, malloc'd) or NULL with err set. */
 static double *predict_scores(const knob_model *m, const knob_dataset *ds, knob_err *err)
 {
-    const logistic_state *s = m->state;
+    const knob_linear_state *s = m->state;
     size_t n = ds->n_rows;
     if (too_big(n, s->d.p, s->m, err)) return NULL;
     knob_dmat A;
@@ -565,7 +517,7 @@ static double *predict_scores(const knob_model *m, const knob_dataset *ds, knob_
 
 static int logistic_proba(const knob_model *m, const knob_dataset *ds, double *out, knob_err *err)
 {
-    const logistic_state *s = m->state;
+    const knob_linear_state *s = m->state;
     size_t K = m->schema.n_classes;
     double *Z = predict_scores(m, ds, err), *pr = malloc(s->kf * sizeof *pr);
     if (!Z || !pr) {
@@ -586,7 +538,7 @@ static int logistic_proba(const knob_model *m, const knob_dataset *ds, double *o
 
 static int logistic_predict(const knob_model *m, const knob_dataset *ds, double *out, knob_err *err)
 {
-    const logistic_state *s = m->state;
+    const knob_linear_state *s = m->state;
     double *Z = predict_scores(m, ds, err);
     if (!Z) return err ? err->code : KNOB_ENOMEM;
     for (size_t i = 0; i < ds->n_rows; i++) {
@@ -606,36 +558,13 @@ static int logistic_predict(const knob_model *m, const knob_dataset *ds, double 
 
 /* ---- persistence and introspection -------------------------------------------------------------------- */
 
-static int logistic_save(const knob_model *m, cJSON *obj, knob_err *err)
-{
-    const logistic_state *s = m->state;
-    cJSON *cls = cJSON_AddArrayToObject(obj, "classes");
-    for (size_t k = 0; cls && k < s->kf; k++) cJSON_AddItemToArray(cls, cJSON_CreateNumber((double)s->cls[k]));
-    cJSON *coef = knob_json_exact_array(s->coef, s->d.p * s->m), *b = knob_json_exact_array(s->intercept, s->m);
-    cJSON *scale = knob_json_exact_array(s->scale, s->d.p);
-    if (coef) cJSON_AddItemToObject(obj, "coef", coef);
-    if (b) cJSON_AddItemToObject(obj, "intercept", b);
-    if (scale) cJSON_AddItemToObject(obj, "scale", scale);
-    return cls && coef && b && scale ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
-}
-
-/* Replace *dst with the JSON array field (exactly n numbers). */
-static int load_doubles(const cJSON *obj, const char *name, const char *field, size_t n, double **dst, knob_err *err)
-{
-    double *v = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, name), n, field, err);
-    if (!v) return KNOB_EPARSE;
-    free(*dst);
-    *dst = v;
-    return KNOB_OK;
-}
-
 static int logistic_load(knob_model *m, const cJSON *obj, knob_err *err)
 {
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(obj, "classes");
     size_t kf = cJSON_IsArray(cls) ? (size_t)cJSON_GetArraySize(cls) : 0, K = m->schema.n_classes;
     if (kf < 2 || kf > K)
         return knob_err_set(err, KNOB_EPARSE, "model file: field 'state.classes' must be an array of 2 to %zu class codes", K);
-    logistic_state *s = state_new(m, kf, err);
+    knob_linear_state *s = knob_linear_state_new(m, kf == 2 ? 1 : kf, kf, err);
     if (!s) return KNOB_ENOMEM;
     double *codes = knob_json_doubles(cls, kf, "state.classes", err);
     if (!codes) return KNOB_EPARSE;
@@ -649,35 +578,12 @@ static int logistic_load(knob_model *m, const cJSON *obj, knob_err *err)
         s->cls[k] = (size_t)codes[k];
     }
     free(codes);
-    int rc = load_doubles(obj, "coef", "state.coef", s->d.p * s->m, &s->coef, err);
-    if (!rc) rc = load_doubles(obj, "intercept", "state.intercept", s->m, &s->intercept, err);
-    if (!rc) rc = load_doubles(obj, "scale", "state.scale", s->d.p, &s->scale, err);
-    return rc;
-}
-
-static int logistic_importances(const knob_model *m, double *out, knob_err *err)
-{
-    (void)err;
-    const logistic_state *s = m->state;
-    knob_design_importances(&s->d, s->coef, s->m, s->scale, out);
-    return KNOB_OK;
-}
-
-static size_t logistic_n_learned(const knob_model *m)
-{
-    const logistic_state *s = m->state;
-    return s->m * (s->d.p + (knob_params_num(&m->params, "fit_intercept") != 0));
-}
-
-static size_t logistic_bytes(const knob_model *m)
-{
-    const logistic_state *s = m->state;
-    return sizeof *s + (s->d.p * s->m + s->m + s->d.p) * sizeof(double) + (s->kf + s->d.n_in + 1) * sizeof(size_t);
+    return knob_linear_state_load(s, obj, err);
 }
 
 static void logistic_describe(const knob_model *m, char *buf, size_t size)
 {
-    const logistic_state *s = m->state;
+    const knob_linear_state *s = m->state;
     knob_describe_printf(buf, size, "%s, %zu classes, %s C=%g", s->kf == 2 ? "binary" : "multinomial", s->kf,
                          knob_params_str(&m->params, "penalty"), knob_params_num(&m->params, "C"));
 }
@@ -691,11 +597,11 @@ const knob_model_vtable knob_model_logistic = {
     .fit = logistic_fit,
     .predict = logistic_predict,
     .predict_proba = logistic_proba,
-    .save = logistic_save,
+    .save = knob_linear_state_save,
     .load = logistic_load,
-    .free_state = logistic_free,
-    .importances = logistic_importances,
-    .n_learned = logistic_n_learned,
-    .state_bytes = logistic_bytes,
+    .free_state = knob_linear_state_free,
+    .importances = knob_linear_importances,
+    .n_learned = knob_linear_n_learned,
+    .state_bytes = knob_linear_state_bytes,
     .describe = logistic_describe,
 };

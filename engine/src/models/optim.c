@@ -54,6 +54,7 @@ typedef struct {
     size_t k, head;   /* pairs stored, slot of the newest */
     double *s, *y;    /* m x n each */
     double *rho, *alpha;
+    const double *l1; /* OWL-QN weights or NULL */
 } lbfgs_memory;
 
 /* d = -H q by the two-loop recursion over the stored pairs (H = identity when none are stored). */
@@ -102,64 +103,97 @@ static void remember(lbfgs_memory *mem, const double *x, const double *xn, const
     if (mem->k < mem->m) mem->k++;
 }
 
+/* The current point and the scratch for the next one; after a step, (x, g) and (xn, gn) are swapped so
+ * xn and gn hold the previous point. */
+typedef struct {
+    size_t n;
+    double *x, *xn, *g, *gn, *pg, *d, *orth;
+    double F;          /* objective at x (smooth part + L1 term) */
+    int moved;         /* a step has been taken: xn, gn hold the previous point */
+} iterate;
+
+/* A search direction at s->x into s->d, and the first trial step. */
+typedef int (*direction_fn)(void *method, iterate *s, double *step, knob_err *err);
+
 /*
- * Backtracking line search from x (objective F, pseudo-gradient pg) along d, starting at `step` and halving
- * until F(xb) <= F + ARMIJO * pg . (xb - x). With L1 weights the trial points are projected onto the orthant
- * `orth` (OWL-QN). Returns 1 (accepted: xb, gn, *Fn hold the new point), 0 (no decrease found) or a
+ * Backtracking line search from s->x along s->d, starting at `step` and halving until
+ * F(xn) <= F + ARMIJO * pg . (xn - x). With L1 weights the trial points are projected onto the orthant
+ * s->orth (OWL-QN). Returns 1 (accepted: xn, gn, *Fn hold the new point), 0 (no decrease found) or a
  * negative status from f.
  */
-static int line_search(const knob_optim_opts *o, knob_smooth_fn f, void *ctx, const double *x, double F,
-                       const double *pg, const double *d, const double *orth, double step, double *xb, double *gn,
-                       double *Fn, knob_optim_result *res, knob_err *err)
+static int line_search(const knob_optim_opts *o, knob_smooth_fn f, void *ctx, iterate *s, double step, double *Fn,
+                       knob_optim_result *res, knob_err *err)
 {
     size_t n = o->n;
     for (int bt = 0; bt < MAX_BACKTRACK; bt++, step *= 0.5) {
         double dec = 0;
         for (size_t i = 0; i < n; i++) {
-            xb[i] = x[i] + step * d[i];
-            if (o->l1 && xb[i] * orth[i] <= 0) xb[i] = 0; /* do not cross an orthant boundary */
-            dec += pg[i] * (xb[i] - x[i]);
+            s->xn[i] = s->x[i] + step * s->d[i];
+            if (o->l1 && s->xn[i] * s->orth[i] <= 0) s->xn[i] = 0; /* do not cross an orthant boundary */
+            dec += s->pg[i] * (s->xn[i] - s->x[i]);
         }
         double fn;
-        int rc = f(ctx, xb, gn, &fn, err);
+        int rc = f(ctx, s->xn, s->gn, &fn, err);
         res->evaluations++;
         if (rc) return rc;
-        *Fn = fn + l1_term(o->l1, xb, n);
-        if (*Fn <= F + ARMIJO * dec) return 1;
+        *Fn = fn + l1_term(o->l1, s->xn, n);
+        if (*Fn <= s->F + ARMIJO * dec) return 1;
     }
     return 0;
 }
 
-/* Evaluate the start point: F, g and the pseudo-gradient; converged already if small enough. */
-static int start(const knob_optim_opts *o, knob_smooth_fn f, void *ctx, const double *x, double *g, double *pg,
-                 double *F, knob_optim_result *res, knob_err *err)
+/*
+ * The shared driver: evaluate the start point, then iterate direction -> line search -> accept until the
+ * pseudo-gradient is small, the line search stalls, the callback stops, or max_iter. @p buf holds 7 n
+ * doubles of scratch (owned by the caller).
+ */
+static int minimize(const knob_optim_opts *o, knob_smooth_fn f, void *ctx, direction_fn dir, void *method,
+                    double *x, double *buf, knob_optim_result *res, knob_err *err)
 {
+    size_t n = o->n;
+    iterate s = {n, buf, buf + n, buf + 2 * n, buf + 3 * n, buf + 4 * n, buf + 5 * n, buf + 6 * n, 0, 0};
+    memcpy(s.x, x, n * sizeof *s.x);
     double fx;
-    int rc = f(ctx, x, g, &fx, err);
+    int rc = f(ctx, s.x, s.g, &fx, err), flat = 0;
     res->evaluations = 1;
     if (rc) return rc;
-    *F = fx + l1_term(o->l1, x, o->n);
-    pseudo_gradient(o->l1, x, g, pg, o->n);
-    res->grad_max = abs_max(pg, o->n);
+    s.F = fx + l1_term(o->l1, s.x, n);
+    pseudo_gradient(o->l1, s.x, s.g, s.pg, n);
+    res->grad_max = abs_max(s.pg, n);
     res->status = res->grad_max <= o->gtol ? KNOB_OPTIM_CONVERGED : KNOB_OPTIM_MAX_ITER;
-    if (!isfinite(*F) || !isfinite(res->grad_max))
+    if (!isfinite(s.F) || !isfinite(res->grad_max))
         return knob_err_set(err, KNOB_EUNDEF, "optimizer: the objective is not finite at the start point");
-    return KNOB_OK;
-}
-
-/* Bookkeeping after an accepted step from objective F to Fn: convergence and stall tests, the iteration
- * callback. */
-static int finish_iteration(const knob_optim_opts *o, size_t it, const double *x, double F, double Fn, int *flat,
-                            knob_optim_result *res, knob_err *err)
-{
-    res->iterations = it;
-    *flat = F - Fn > 4 * DBL_EPSILON * fabs(F) ? 0 : *flat + 1;
-    if (res->grad_max <= o->gtol) res->status = KNOB_OPTIM_CONVERGED;
-    else if (*flat >= MAX_FLAT) res->status = KNOB_OPTIM_STALLED;
-    if (!o->on_iter) return KNOB_OK;
-    int stop = o->on_iter(o->ud, it, x, Fn, res->grad_max, err);
-    if (stop < 0) return stop;
-    if (stop && res->status == KNOB_OPTIM_MAX_ITER) res->status = KNOB_OPTIM_STOPPED;
+    for (size_t it = 1; res->status == KNOB_OPTIM_MAX_ITER && it <= o->max_iter; it++) {
+        double step = 1, Fn = s.F;
+        if ((rc = dir(method, &s, &step, err))) return rc;
+        int ok = line_search(o, f, ctx, &s, step, &Fn, res, err);
+        if (ok < 0) return ok;
+        if (!ok) {
+            res->status = KNOB_OPTIM_STALLED;
+            break;
+        }
+        double *t = s.x;
+        s.x = s.xn;
+        s.xn = t;
+        t = s.g;
+        s.g = s.gn;
+        s.gn = t;
+        s.moved = 1;
+        pseudo_gradient(o->l1, s.x, s.g, s.pg, n);
+        res->grad_max = abs_max(s.pg, n);
+        res->iterations = it;
+        flat = s.F - Fn > 4 * DBL_EPSILON * fabs(s.F) ? 0 : flat + 1;
+        s.F = Fn;
+        if (res->grad_max <= o->gtol) res->status = KNOB_OPTIM_CONVERGED;
+        else if (flat >= MAX_FLAT) res->status = KNOB_OPTIM_STALLED;
+        if (o->on_iter) {
+            int stop = o->on_iter(o->ud, it, s.x, s.F, res->grad_max, err);
+            if (stop < 0) return stop;
+            if (stop && res->status == KNOB_OPTIM_MAX_ITER) res->status = KNOB_OPTIM_STOPPED;
+        }
+    }
+    res->value = s.F;
+    memcpy(x, s.x, n * sizeof *x);
     return KNOB_OK;
 }
 
@@ -171,61 +205,39 @@ static int check_opts(const knob_optim_opts *o, knob_optim_result *res, knob_err
     return KNOB_OK;
 }
 
+/* L-BFGS / OWL-QN direction: two-loop recursion on the pseudo-gradient, projected for OWL-QN. */
+static int lbfgs_direction(void *method, iterate *s, double *step, knob_err *err)
+{
+    (void)err;
+    lbfgs_memory *mem = method;
+    size_t n = s->n;
+    const double *l1 = mem->l1;
+    if (s->moved) remember(mem, s->xn, s->x, s->gn, s->g);
+    two_loop(mem, s->pg, s->d);
+    if (l1)
+        for (size_t i = 0; i < n; i++)
+            if (s->d[i] * s->pg[i] >= 0) s->d[i] = 0; /* keep only the components that descend along -pg */
+    if (!(cblas_ddot((int)n, s->pg, 1, s->d, 1) < 0)) { /* not a descent direction: restart from steepest descent */
+        mem->k = 0;
+        for (size_t i = 0; i < n; i++) s->d[i] = -s->pg[i];
+    }
+    if (l1)
+        for (size_t i = 0; i < n; i++) s->orth[i] = s->x[i] != 0 ? (s->x[i] > 0 ? 1 : -1) : (s->pg[i] < 0 ? 1 : -1);
+    *step = mem->k ? 1.0 : fmin(1.0, 1.0 / cblas_dnrm2((int)n, s->pg, 1));
+    return KNOB_OK;
+}
+
 int knob_lbfgs_minimize(const knob_optim_opts *o, knob_smooth_fn f, void *ctx, double *x, knob_optim_result *res,
                         knob_err *err)
 {
     int rc = check_opts(o, res, err);
     if (rc) return rc;
     size_t n = o->n, m = o->memory ? o->memory : 10;
-    lbfgs_memory mem = {n, m, 0, 0, NULL, NULL, NULL, NULL};
     double *buf = malloc((7 * n + 2 * m * n + 2 * m) * sizeof *buf);
     if (!buf) return knob_err_set(err, KNOB_ENOMEM, "lbfgs: out of memory (%zu variables)", n);
-    double *xa = buf, *xb = xa + n, *g = xb + n, *gn = g + n, *pg = gn + n, *d = pg + n, *orth = d + n;
-    mem.s = orth + n;
-    mem.y = mem.s + m * n;
-    mem.rho = mem.y + m * n;
-    mem.alpha = mem.rho + m;
-    memcpy(xa, x, n * sizeof *xa);
-    double F, Fn;
-    int flat = 0;
-    if ((rc = start(o, f, ctx, xa, g, pg, &F, res, err))) goto done;
-    for (size_t it = 1; res->status == KNOB_OPTIM_MAX_ITER && it <= o->max_iter; it++) {
-        two_loop(&mem, pg, d);
-        if (o->l1)
-            for (size_t i = 0; i < n; i++)
-                if (d[i] * pg[i] >= 0) d[i] = 0; /* keep only the components that descend along -pg */
-        if (!(cblas_ddot((int)n, pg, 1, d, 1) < 0)) { /* not a descent direction: restart from steepest descent */
-            mem.k = 0;
-            for (size_t i = 0; i < n; i++) d[i] = -pg[i];
-        }
-        if (o->l1)
-            for (size_t i = 0; i < n; i++) orth[i] = xa[i] != 0 ? (xa[i] > 0 ? 1 : -1) : (pg[i] < 0 ? 1 : -1);
-        double step = mem.k ? 1.0 : fmin(1.0, 1.0 / cblas_dnrm2((int)n, pg, 1));
-        int ok = line_search(o, f, ctx, xa, F, pg, d, orth, step, xb, gn, &Fn, res, err);
-        if (ok < 0) {
-            rc = ok;
-            goto done;
-        }
-        if (!ok) {
-            res->status = KNOB_OPTIM_STALLED;
-            break;
-        }
-        remember(&mem, xa, xb, g, gn);
-        double *t = xa;
-        xa = xb;
-        xb = t;
-        t = g;
-        g = gn;
-        gn = t;
-        pseudo_gradient(o->l1, xa, g, pg, n);
-        res->grad_max = abs_max(pg, n);
-        rc = finish_iteration(o, it, xa, F, Fn, &flat, res, err);
-        F = Fn;
-        if (rc) goto done;
-    }
-    res->value = F;
-    memcpy(x, xa, n * sizeof *x);
-done:
+    lbfgs_memory mem = {n, m, 0, 0, buf + 7 * n, buf + 7 * n + m * n, buf + 7 * n + 2 * m * n,
+                        buf + 7 * n + 2 * m * n + m, o->l1};
+    rc = minimize(o, f, ctx, lbfgs_direction, &mem, x, buf, res, err);
     free(buf);
     return rc;
 }
@@ -252,6 +264,25 @@ static int newton_direction(const double *H, double *Hc, const double *g, double
     return -1;
 }
 
+typedef struct {
+    knob_hessian_fn h;
+    void *ctx;
+    double *H, *Hc;
+} newton_method;
+
+/* Newton direction: solve H d = -g (damped if need be); steepest descent if that fails or does not descend. */
+static int newton_step(void *method, iterate *s, double *step, knob_err *err)
+{
+    newton_method *nm = method;
+    size_t n = s->n;
+    int rc = nm->h(nm->ctx, s->x, nm->H, err);
+    if (rc) return rc;
+    if (newton_direction(nm->H, nm->Hc, s->g, s->d, n) || !(cblas_ddot((int)n, s->g, 1, s->d, 1) < 0))
+        for (size_t i = 0; i < n; i++) s->d[i] = -s->g[i];
+    *step = 1.0;
+    return KNOB_OK;
+}
+
 int knob_newton_minimize(const knob_optim_opts *o, knob_smooth_fn f, knob_hessian_fn h, void *ctx, double *x,
                          knob_optim_result *res, knob_err *err)
 {
@@ -260,40 +291,10 @@ int knob_newton_minimize(const knob_optim_opts *o, knob_smooth_fn f, knob_hessia
     size_t n = o->n;
     if (o->l1) return knob_err_set(err, KNOB_EINVAL, "newton: L1 weights are not supported (use L-BFGS/OWL-QN)");
     if (n > 46340) return knob_err_set(err, KNOB_EINVAL, "newton: %zu variables is too many for a dense Hessian", n);
-    double *buf = malloc((5 * n + 2 * n * n) * sizeof *buf);
+    double *buf = malloc((7 * n + 2 * n * n) * sizeof *buf);
     if (!buf) return knob_err_set(err, KNOB_ENOMEM, "newton: out of memory for a %zu x %zu Hessian", n, n);
-    double *xa = buf, *xb = xa + n, *g = xb + n, *gn = g + n, *d = gn + n, *H = d + n, *Hc = H + n * n;
-    memcpy(xa, x, n * sizeof *xa);
-    double F, Fn;
-    int flat = 0;
-    if ((rc = start(o, f, ctx, xa, g, g, &F, res, err))) goto done;
-    for (size_t it = 1; res->status == KNOB_OPTIM_MAX_ITER && it <= o->max_iter; it++) {
-        if ((rc = h(ctx, xa, H, err))) goto done;
-        if (newton_direction(H, Hc, g, d, n) || !(cblas_ddot((int)n, g, 1, d, 1) < 0))
-            for (size_t i = 0; i < n; i++) d[i] = -g[i];
-        int ok = line_search(o, f, ctx, xa, F, g, d, NULL, 1.0, xb, gn, &Fn, res, err);
-        if (ok < 0) {
-            rc = ok;
-            goto done;
-        }
-        if (!ok) {
-            res->status = KNOB_OPTIM_STALLED;
-            break;
-        }
-        double *t = xa;
-        xa = xb;
-        xb = t;
-        t = g;
-        g = gn;
-        gn = t;
-        res->grad_max = abs_max(g, n);
-        rc = finish_iteration(o, it, xa, F, Fn, &flat, res, err);
-        F = Fn;
-        if (rc) goto done;
-    }
-    res->value = F;
-    memcpy(x, xa, n * sizeof *x);
-done:
+    newton_method nm = {h, ctx, buf + 7 * n, buf + 7 * n + n * n};
+    rc = minimize(o, f, ctx, newton_step, &nm, x, buf, res, err);
     free(buf);
     return rc;
 }
