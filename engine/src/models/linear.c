@@ -86,17 +86,24 @@ static int solve_lstsq(double *X, const double *y, size_t n, size_t p, double *w
     return KNOB_OK;
 }
 
-/* Ridge: (X'X + alpha I) w = X'y by Cholesky, like scikit-learn's solver="cholesky". */
+/* Ridge by Cholesky, like scikit-learn's solver="cholesky": (X'X + alpha I) w = X'y when p <= n, else the
+ * kernel form w = X' (XX' + alpha I)^-1 y (an n x n system instead of p x p). */
 static int solve_ridge(double *X, const double *y, size_t n, size_t p, double alpha, double *w, knob_err *err)
 {
-    double *A = malloc(p * p * sizeof *A);
-    if (!A) return knob_err_set(err, KNOB_ENOMEM, "linear: out of memory for a %zu x %zu Gram matrix", p, p);
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, X, (int)n, 0.0, A, (int)p);
-    for (size_t j = 0; j < p; j++) A[j * p + j] += alpha;
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0, X, (int)n, y, 1, 0.0, w, 1);
-    int ip = (int)p, one = 1, info;
-    dpotrf_("U", &ip, A, &ip, &info, 1);
-    if (info == 0) dpotrs_("U", &ip, &one, A, &ip, w, &ip, &info, 1);
+    int kernel = p > n;
+    size_t k = kernel ? n : p;
+    double *A = malloc((k * k + (kernel ? n : 0)) * sizeof *A);
+    if (!A) return knob_err_set(err, KNOB_ENOMEM, "linear: out of memory for a %zu x %zu Gram matrix", k, k);
+    double *rhs = kernel ? A + k * k : w;
+    cblas_dsyrk(CblasColMajor, CblasUpper, kernel ? CblasNoTrans : CblasTrans, (int)k, kernel ? (int)p : (int)n, 1.0,
+                X, (int)n, 0.0, A, (int)k);
+    for (size_t j = 0; j < k; j++) A[j * k + j] += alpha;
+    if (kernel) memcpy(rhs, y, n * sizeof *rhs);
+    else cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0, X, (int)n, y, 1, 0.0, rhs, 1);
+    int ik = (int)k, one = 1, info;
+    dpotrf_("U", &ik, A, &ik, &info, 1);
+    if (info == 0) dpotrs_("U", &ik, &one, A, &ik, rhs, &ik, &info, 1);
+    if (info == 0 && kernel) cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0, X, (int)n, rhs, 1, 0.0, w, 1);
     free(A);
     if (info != 0) /* not numerically positive definite (alpha tiny against collinear data): use the SVD */
         return solve_lstsq(X, y, n, p, w, err);
