@@ -284,6 +284,18 @@ describe("knob.model.linear", function()
       local m = knob.model.linear{}:fit(knob.data.from_table{X = {{1, 2}, {2, 3}, {3, 1}}, y = {1, 2, 3},
                                                              names = {"a", "b"}, task = "regression"})
       assert.has_error(function() m:predict(bad) end, "linear: feature 'b' has a missing value at row 2; linear models need complete numeric data (impute it first, e.g. with knob.prep.impute)")
+      local rows, y = {}, {}
+      for i = 1, 10 do rows[i], y[i] = {i, i % 3}, i end
+      rows[7][1] = 1 / 0
+      local inf = knob.data.from_table{X = rows, y = y, names = {"a", "b"}, task = "regression"}
+      ok, msg = pcall(function() knob.model.linear{}:fit(inf) end)
+      assert.is_false(ok)
+      assert.matches("linear: feature 'a' has an infinite value at row 7", msg, 1, true)
+      assert.has_error(function() m:predict(inf) end) -- the window path of predict checks too
+      rows[7][1], rows[9][2] = 7, nan
+      ok, msg = pcall(function() m:predict(knob.data.from_table{X = rows, y = y, names = {"a", "b"}, task = "regression"}) end)
+      assert.is_false(ok)
+      assert.matches("feature 'b' has a missing value at row 9", msg, 1, true)
     end)
 
     it("rejects classification targets and zero total weight", function()

@@ -248,7 +248,7 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
     rc = knob_design_matrix(&s->d, &m->schema, train, 1, 1, "linear", &A, err);
     if (rc) return rc;
     X = A.owned; /* a private n x p copy (ld = n) */
-    y = malloc(n * sizeof *y);
+    y = malloc((o->sample_weight ? 2 * n : n) * sizeof *y);
     mean = malloc((p ? p : 1) * sizeof *mean);
     if (!y || !mean) {
         rc = knob_err_set(err, KNOB_ENOMEM, "out of memory");
@@ -266,16 +266,19 @@ static int linear_fit(knob_model *m, const knob_dataset *train, const knob_fit_o
     if (fit_intercept) {
         for (size_t i = 0; i < n; i++) ymean += (sw ? sw[i] : 1.0) * y[i];
         ymean /= S;
-        for (size_t i = 0; i < n; i++) y[i] -= ymean;
-        for (size_t j = 0; j < p; j++)
-            for (size_t i = 0; i < n; i++) X[j * n + i] -= mean[j];
     } else {
         memset(mean, 0, (p ? p : 1) * sizeof *mean);
     }
-    if (sw) {
-        for (size_t i = 0; i < n; i++) y[i] *= sqrt(sw[i]);
-        for (size_t j = 0; j < p; j++)
-            for (size_t i = 0; i < n; i++) X[j * n + i] *= sqrt(sw[i]);
+    /* center and scale by sqrt(w) in one pass per column; sqrt(w) is kept in `root` (the y buffer's tail) */
+    double *root = sw ? y + n : NULL;
+    for (size_t i = 0; root && i < n; i++) root[i] = sqrt(sw[i]);
+    for (size_t i = 0; i < n; i++) y[i] = (y[i] - ymean) * (root ? root[i] : 1.0);
+    for (size_t j = 0; j < p; j++) {
+        double *col = X + j * n, mu = mean[j];
+        if (root)
+            for (size_t i = 0; i < n; i++) col[i] = (col[i] - mu) * root[i];
+        else
+            for (size_t i = 0; i < n; i++) col[i] -= mu;
     }
     const char *penalty = knob_params_str(&m->params, "penalty");
     double alpha = knob_params_num(&m->params, "alpha"), ratio = knob_params_num(&m->params, "l1_ratio");

@@ -52,6 +52,17 @@ void knob_dmat_free(knob_dmat *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Index of the first non-finite value of x[0..n-1], or n. */
+static size_t first_nonfinite(const double *x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) /* x * 0 is NaN exactly when x is NaN or infinite */
+        if (isnan(x[i] * 0 + x[i + 1] * 0 + x[i + 2] * 0 + x[i + 3] * 0)) break;
+    for (; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return n;
+}
+
 /* Non-zero when the view's rows are the frame rows first, first + 1, ... (a window BLAS can use in place). */
 static int consecutive_rows(const knob_dataset *ds, size_t *first)
 {
@@ -69,11 +80,12 @@ int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_da
     size_t n = ds->n_rows, first;
     memset(out, 0, sizeof *out);
     out->n = n;
-    if (!copy && d->all_numeric && f->n_rows <= INT_MAX && consecutive_rows(ds, &first)) {
+    int window = consecutive_rows(ds, &first);
+    if (!copy && d->all_numeric && f->n_rows <= INT_MAX && window) {
         for (size_t j = 0; j < d->n_in; j++) {
             const double *col = f->X + j * f->n_rows + first;
-            for (size_t i = 0; i < n; i++)
-                if (!isfinite(col[i])) return bad_value(kind, s, j, i, col[i], err);
+            size_t i = first_nonfinite(col, n);
+            if (i < n) return bad_value(kind, s, j, i, col[i], err);
         }
         out->X = f->X + first;
         out->ld = f->n_rows;
@@ -85,13 +97,14 @@ int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_da
         double *col = M + d->first[j] * n;
         const double *src = f->X + j * f->n_rows;
         if (s->kinds[j] != KNOB_COL_CATEGORICAL) {
-            for (size_t i = 0; i < n; i++) {
-                double v = src[knob_dataset_row(ds, i)];
-                if (!isfinite(v)) {
-                    free(M);
-                    return bad_value(kind, s, j, i, v, err);
-                }
-                col[i] = v;
+            if (window) memcpy(col, src + first, n * sizeof *col);
+            else
+                for (size_t i = 0; i < n; i++) col[i] = src[knob_dataset_row(ds, i)];
+            size_t i = first_nonfinite(col, n);
+            if (i < n) {
+                double v = col[i];
+                free(M);
+                return bad_value(kind, s, j, i, v, err);
             }
             continue;
         }
@@ -113,22 +126,40 @@ int knob_design_matrix(const knob_design *d, const knob_schema *s, const knob_da
     return KNOB_OK;
 }
 
+/* sum_i w_i (x_i - mu)^k for k = 1 (pow2 = 0) or 2 (w NULL: all 1), with four interleaved partial sums in a
+ * fixed order (deterministic) so the additions pipeline; one branch-free loop per case. */
+#define SUM4(expr)                                                                                                     \
+    do {                                                                                                               \
+        for (; i + 4 <= n; i += 4)                                                                                     \
+            for (int u = 0; u < 4; u++) {                                                                              \
+                size_t k = i + u;                                                                                      \
+                acc[u] += (expr);                                                                                      \
+            }                                                                                                          \
+        for (size_t k = i; k < n; k++) acc[0] += (expr);                                                               \
+    } while (0)
+
+static double weighted_sum(const double *x, const double *w, size_t n, double mu, int pow2)
+{
+    double acc[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    if (!w && !pow2) SUM4(x[k]);
+    else if (!w) SUM4((x[k] - mu) * (x[k] - mu));
+    else if (!pow2) SUM4(w[k] * x[k]);
+    else SUM4(w[k] * (x[k] - mu) * (x[k] - mu));
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+#undef SUM4
+
 double knob_column_moments(const knob_dmat *a, size_t p, const double *w, double *mean, double *sd)
 {
-    double S = 0;
     size_t n = a->n;
-    for (size_t i = 0; i < n; i++) S += w ? w[i] : 1.0;
+    double S = w ? 0 : (double)n;
+    for (size_t i = 0; w && i < n; i++) S += w[i];
     for (size_t c = 0; c < p; c++) {
         const double *col = a->X + c * a->ld;
-        double sum = 0;
-        for (size_t i = 0; i < n; i++) sum += (w ? w[i] : 1.0) * col[i];
-        double mu = S > 0 ? sum / S : 0, ss = 0;
-        for (size_t i = 0; i < n; i++) {
-            double dv = col[i] - mu;
-            ss += (w ? w[i] : 1.0) * dv * dv;
-        }
+        double mu = S > 0 ? weighted_sum(col, w, n, 0, 0) / S : 0;
         mean[c] = mu;
-        sd[c] = S > 0 ? sqrt(ss / S) : 0;
+        sd[c] = S > 0 ? sqrt(weighted_sum(col, w, n, mu, 1) / S) : 0;
     }
     return S;
 }
