@@ -2,6 +2,7 @@
  * (every matrix product is one cblas_dgemm: (batch x in) . (in x out)), output losses and probabilities. */
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,11 +128,33 @@ static double sigmoid(double z)
     return e / (1.0 + e);
 }
 
+/* ReLU without branches (random signs defeat branch prediction; compilers keep a branch for z > 0 ? z : 0):
+ * clear the bits of a value whose sign bit is set. +NaN stays NaN. */
+static double relu(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    b &= (b >> 63) - 1; /* sign set: 0; clear: all ones */
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+/* d if h (a ReLU output: +0, positive or NaN) is non-zero, else 0; branchless like relu(). */
+static double relu_pass(double d, double h)
+{
+    uint64_t hb, db;
+    memcpy(&hb, &h, sizeof hb);
+    memcpy(&db, &d, sizeof db);
+    db &= (uint64_t)0 - (uint64_t)(hb != 0);
+    memcpy(&d, &db, sizeof d);
+    return d;
+}
+
 static void activate(int act, const double *z, double *h, size_t n)
 {
     switch (act) {
     case KNOB_MLP_RELU:
-        for (size_t k = 0; k < n; k++) h[k] = z[k] > 0 ? z[k] : 0;
+        for (size_t k = 0; k < n; k++) h[k] = relu(z[k]);
         break;
     case KNOB_MLP_TANH:
         for (size_t k = 0; k < n; k++) h[k] = tanh(z[k]);
@@ -150,8 +173,7 @@ static void activate_grad(int act, const double *z, const double *h, double *d, 
 {
     switch (act) {
     case KNOB_MLP_RELU:
-        for (size_t k = 0; k < n; k++)
-            if (!(h[k] > 0)) d[k] = 0;
+        for (size_t k = 0; k < n; k++) d[k] = relu_pass(d[k], h[k]);
         break;
     case KNOB_MLP_TANH:
         for (size_t k = 0; k < n; k++) d[k] *= 1.0 - h[k] * h[k];
