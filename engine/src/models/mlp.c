@@ -11,9 +11,11 @@
  * - Per-epoch history: train_loss = mean loss over the epoch's mini-batches (dropout active, without the L2
  *   term), valid_loss / valid_metric (accuracy or rmse) on the eval_set or the early-stopping holdout,
  *   learning_rate of the epoch.
- * - Divergence: a non-finite loss or weights stop training cleanly with status "diverged: loss is nan at
- *   epoch N" and the weights of the last finite epoch (the initial ones if epoch 1 diverged; the best ones
- *   with early_stopping and restore_best) — the model never predicts from non-finite weights.
+ * - Divergence: a non-finite training loss, weights or validation loss stops training cleanly with status
+ *   "diverged: loss is nan at epoch N" (or "loss is inf", "weights are not finite", "validation loss is
+ *   nan") and the weights of the last mini-batch whose loss was finite (the weights before the update that
+ *   broke them; the initial ones if the first batch failed; the best ones with early_stopping and
+ *   restore_best). The history ends with epoch N - 1. The model never keeps non-finite weights.
  * - BLAS threads: OpenBLAS's own (OPENBLAS_NUM_THREADS); the fit's threads option is not used. Results are
  *   bit-identical run to run on one machine; another CPU's BLAS kernels may differ in the last bits. */
 #include "knob/mlp.h"
@@ -299,7 +301,7 @@ static int data_build(mlp_data *d, const knob_dataset *ds, const size_t *idx, si
     memset(d, 0, sizeof *d);
     d->n = n;
     d->p = ds->frame->n_features;
-    d->X = malloc((n * d->p > 0 ? n * d->p : 1) * sizeof *d->X);
+    d->X = knob_mlp_alloc(n * d->p);
     d->y = malloc((n ? n : 1) * sizeof *d->y);
     if (sw) d->w = malloc((n ? n : 1) * sizeof *d->w);
     if (!d->X || !d->y || (sw && !d->w)) {
@@ -419,7 +421,7 @@ typedef struct {
     knob_mlp_work work;
     knob_mlp_optim opt;
     size_t *perm, *idx_tr, *idx_va;
-    double *last_good, *best, *rates;
+    double *prev, *best, *rates; /* prev: the weights before the last update (swapped with net->theta) */
 } fit_ctx;
 
 static void fit_ctx_free(fit_ctx *f)
@@ -432,7 +434,7 @@ static void fit_ctx_free(fit_ctx *f)
     free(f->perm);
     free(f->idx_tr);
     free(f->idx_va);
-    free(f->last_good);
+    free(f->prev);
     free(f->best);
     free(f->rates);
 }
@@ -487,7 +489,7 @@ static int train_loop(knob_model *m, fit_ctx *f, const knob_fit_opts *o, knob_rn
     double best = INFINITY, ref = INFINITY;
     int have_valid = f->va.n > 0, keep_best = c->early && c->restore && have_valid, stopped = 0;
     for (size_t i = 0; i < n; i++) f->perm[i] = i;
-    memcpy(f->last_good, net->theta, np * sizeof *net->theta);
+    memcpy(f->prev, net->theta, np * sizeof *net->theta);
     for (epoch = 1; epoch <= c->epochs && !stopped; epoch++) {
         double lr = knob_mlp_schedule_lr(&c->sched, epoch), decay = pow(c->dropout_decay, (double)(epoch - 1));
         int any_dropout = 0;
@@ -508,17 +510,24 @@ static int train_loop(knob_model *m, fit_ctx *f, const knob_fit_opts *o, knob_rn
             }
             loss_sum += loss;
             knob_mlp_backward(net, &f->work, B, rates);
-            knob_mlp_optim_step(&f->opt, net->theta, f->work.grad, lr);
+            /* update into the spare buffer and swap: f->prev keeps the weights of this finite-loss batch */
+            knob_mlp_optim_step(&f->opt, net->theta, f->prev, f->work.grad, lr);
+            double *t = net->theta;
+            net->theta = f->prev;
+            f->prev = t;
         }
         if (!bad && !all_finite(net->theta, np)) bad = "weights are not finite";
-        if (bad) { /* keep the last finite weights (or the best ones) and say so */
+        knob_iter_info it = {epoch, loss_sum / (double)n, NAN, NAN, lr};
+        if (!bad && have_valid) {
+            evaluate(net, &f->work, &f->va, clf, &it.valid_loss, &it.valid_metric);
+            if (!isfinite(it.valid_loss))
+                bad = isnan(it.valid_loss) ? "validation loss is nan" : "validation loss is inf";
+        }
+        if (bad) { /* keep the weights of the last batch with a finite loss (or the best ones) and say so */
             snprintf(m->history.status, sizeof m->history.status, "diverged: %s at epoch %zu", bad, epoch);
-            memcpy(net->theta, keep_best && best_epoch ? f->best : f->last_good, np * sizeof *net->theta);
+            memcpy(net->theta, keep_best && best_epoch ? f->best : f->prev, np * sizeof *net->theta);
             return KNOB_OK;
         }
-        knob_iter_info it = {epoch, loss_sum / (double)n, NAN, NAN, lr};
-        if (have_valid) evaluate(net, &f->work, &f->va, clf, &it.valid_loss, &it.valid_metric);
-        memcpy(f->last_good, net->theta, np * sizeof *net->theta);
         int rc = knob_history_push(&m->history, &it, err);
         if (rc) return rc;
         if (keep_best && it.valid_loss < best) {
@@ -570,10 +579,10 @@ static int mlp_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts
     if (!rc) {
         size_t np = s->net.n_params;
         f.perm = malloc(f.tr.n * sizeof *f.perm);
-        f.last_good = malloc(np * sizeof *f.last_good);
+        f.prev = knob_mlp_alloc(np);
         f.best = malloc(np * sizeof *f.best);
         f.rates = malloc(f.c.n_hidden * sizeof *f.rates);
-        if (!f.perm || !f.last_good || !f.best || !f.rates) rc = knob_err_set(err, KNOB_ENOMEM, "out of memory");
+        if (!f.perm || !f.prev || !f.best || !f.rates) rc = knob_err_set(err, KNOB_ENOMEM, "out of memory");
     }
     if (!rc) {
         knob_rng rng;
@@ -638,13 +647,31 @@ static int mlp_proba(const knob_model *m, const knob_dataset *ds, double *out, k
 
 /* ---- persistence ------------------------------------------------------------------------------------- */
 
+/* A JSON array of doubles printed with %.17g, so they read back bit-identical (cJSON's own printing keeps only
+ * 15 digits when its approximate round-trip test passes). The values must be finite. */
+static cJSON *exact_array(const double *v, size_t n)
+{
+    size_t cap = 26 * n + 3, used = 0;
+    char *buf = malloc(cap);
+    if (!buf) return NULL;
+    buf[used++] = '[';
+    for (size_t i = 0; i < n; i++) used += (size_t)snprintf(buf + used, cap - used, "%s%.17g", i ? "," : "", v[i]);
+    buf[used++] = ']';
+    buf[used] = '\0';
+    cJSON *raw = cJSON_CreateRaw(buf);
+    free(buf);
+    return raw;
+}
+
 static int mlp_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     const knob_mlp_net *net = &((const mlp_state *)m->state)->net;
+    if (!all_finite(net->theta, net->n_params)) /* cannot happen: training keeps the last finite weights */
+        return knob_err_set(err, KNOB_ESTATE, "mlp: the weights are not finite");
     cJSON *sizes = cJSON_AddArrayToObject(obj, "sizes");
     for (size_t l = 0; sizes && l <= net->n_layers; l++)
         cJSON_AddItemToArray(sizes, cJSON_CreateNumber((double)net->size[l]));
-    cJSON *theta = cJSON_CreateDoubleArray(net->theta, (int)net->n_params);
+    cJSON *theta = exact_array(net->theta, net->n_params);
     if (!sizes || !theta) {
         cJSON_Delete(theta);
         return knob_err_set(err, KNOB_ENOMEM, "out of memory writing the mlp weights");
@@ -683,8 +710,8 @@ static int mlp_load(knob_model *m, const cJSON *obj, knob_err *err)
     double *theta = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, "theta"), s->net.n_params,
                                       "state.theta", err);
     if (!theta) return KNOB_EPARSE;
-    free(s->net.theta);
-    s->net.theta = theta;
+    memcpy(s->net.theta, theta, s->net.n_params * sizeof *theta);
+    free(theta);
     return KNOB_OK;
 }
 
@@ -806,7 +833,7 @@ static int range_run(fit_ctx *f, knob_mlp_net *net, const knob_mlp_lr_range_opts
         if (!isfinite(sm) || sm > o->stop_factor * best) break;
         if (sm < best) best = sm;
         knob_mlp_backward(net, &f->work, B, rates);
-        knob_mlp_optim_step(&f->opt, net->theta, f->work.grad, lr);
+        knob_mlp_optim_step(&f->opt, net->theta, net->theta, f->work.grad, lr);
     }
     return KNOB_OK;
 }

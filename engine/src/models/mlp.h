@@ -58,6 +58,13 @@ typedef struct {
 } knob_mlp_work;
 
 /**
+ * A buffer of @p n doubles aligned to 64 bytes (free with free()), or NULL. Every buffer handed to BLAS comes
+ * from here: OpenBLAS kernels may round differently for differently aligned operands, and predictions must
+ * not depend on where malloc happened to put the weights (a loaded model predicts bit-identically).
+ */
+double *knob_mlp_alloc(size_t n);
+
+/**
  * Set up @p net for the given widths (no hidden layer sizes of 0) and zero its parameters.
  * @return KNOB_OK or KNOB_ENOMEM
  */
@@ -137,15 +144,16 @@ void knob_mlp_optim_reset(knob_mlp_optim *o);
 void knob_mlp_optim_free(knob_mlp_optim *o);
 
 /**
- * One update of @p theta from the mean-loss gradient @p grad (modified: L2 is added to it) at rate @p lr.
+ * One update from @p theta into @p out (which may be @p theta) from the mean-loss gradient @p grad (modified:
+ * L2 is added to it) at rate @p lr. Writing elsewhere lets training keep the weights before the update.
  *   sgd       theta -= lr (g + wd w)
  *   momentum  v = mu v + g';  theta -= lr v                         (g' = g + wd w; PyTorch's SGD)
  *   nesterov  v = mu v + g';  theta -= lr (g' + mu v)
  *   adam      m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2;  theta -= lr m^ / (sqrt(v^) + eps)
- *   adamw     theta_w *= 1 - lr wd, then adam with g (no L2 in the gradient)
+ *   adamw     adam with g (no L2 in the gradient) after theta_w *= 1 - lr wd (weights only)
  * where m^ = m / (1 - b1^t), v^ = v / (1 - b2^t).
  */
-void knob_mlp_optim_step(knob_mlp_optim *o, double *theta, double *grad, double lr);
+void knob_mlp_optim_step(knob_mlp_optim *o, const double *theta, double *out, double *grad, double lr);
 
 /** Add the L2 gradient wd * theta to grad[0, n_weights). */
 void knob_mlp_l2_grad(const double *theta, double *grad, size_t n_weights, double wd);

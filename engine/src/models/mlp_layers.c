@@ -10,6 +10,13 @@
 
 #define SQRT1_2 0.70710678118654752440 /* 1 / sqrt(2) */
 
+double *knob_mlp_alloc(size_t n)
+{
+    size_t bytes = (n ? n : 1) * sizeof(double);
+    bytes = (bytes + 63) / 64 * 64;
+    return aligned_alloc(64, bytes);
+}
+
 int knob_mlp_net_init(knob_mlp_net *net, size_t n_in, const size_t *hidden, size_t n_hidden, size_t n_out,
                       int act, int out, knob_err *err)
 {
@@ -36,7 +43,8 @@ int knob_mlp_net_init(knob_mlp_net *net, size_t n_in, const size_t *hidden, size
         off += net->size[l + 1];
     }
     net->n_params = off;
-    if (!(net->theta = calloc(off, sizeof *net->theta))) goto oom;
+    if (!(net->theta = knob_mlp_alloc(off))) goto oom;
+    memset(net->theta, 0, off * sizeof *net->theta);
     return KNOB_OK;
 oom:
     knob_mlp_net_free(net);
@@ -81,7 +89,7 @@ int knob_mlp_work_init(knob_mlp_work *w, const knob_mlp_net *net, size_t cap, kn
     w->a = calloc(L + 1, sizeof *w->a);
     w->mask = calloc(L + 1, sizeof *w->mask);
     w->in = calloc(L, sizeof *w->in);
-    w->block = malloc(total * sizeof *w->block);
+    w->block = knob_mlp_alloc(total);
     if (!w->z || !w->h || !w->a || !w->mask || !w->in || !w->block) {
         knob_mlp_work_free(w);
         return knob_err_set(err, KNOB_ENOMEM, "mlp: out of memory allocating batch buffers (%zu rows)", cap);

@@ -45,40 +45,37 @@ void knob_mlp_l2_grad(const double *theta, double *grad, size_t n_weights, doubl
     for (size_t i = 0; i < n_weights; i++) grad[i] += wd * theta[i];
 }
 
-void knob_mlp_optim_step(knob_mlp_optim *o, double *theta, double *g, double lr)
+void knob_mlp_optim_step(knob_mlp_optim *o, const double *theta, double *out, double *g, double lr)
 {
-    size_t n = o->n;
+    size_t n = o->n, nw = o->n_weights;
     double wd = o->weight_decay, mu = o->momentum;
-    if (o->kind != KNOB_MLP_ADAMW && wd > 0) knob_mlp_l2_grad(theta, g, o->n_weights, wd);
+    if (o->kind != KNOB_MLP_ADAMW && wd > 0) knob_mlp_l2_grad(theta, g, nw, wd);
     o->t++;
     double *m = o->m, *v = o->v;
     switch (o->kind) {
     case KNOB_MLP_SGD:
-        for (size_t i = 0; i < n; i++) theta[i] -= lr * g[i];
+        for (size_t i = 0; i < n; i++) out[i] = theta[i] - lr * g[i];
         break;
     case KNOB_MLP_MOMENTUM:
         for (size_t i = 0; i < n; i++) {
             m[i] = mu * m[i] + g[i];
-            theta[i] -= lr * m[i];
+            out[i] = theta[i] - lr * m[i];
         }
         break;
     case KNOB_MLP_NESTEROV:
         for (size_t i = 0; i < n; i++) {
             m[i] = mu * m[i] + g[i];
-            theta[i] -= lr * (g[i] + mu * m[i]);
+            out[i] = theta[i] - lr * (g[i] + mu * m[i]);
         }
         break;
-    default: { /* adam, adamw */
-        if (o->kind == KNOB_MLP_ADAMW && wd > 0) {
-            double f = 1.0 - lr * wd;
-            for (size_t i = 0; i < o->n_weights; i++) theta[i] *= f;
-        }
+    default: { /* adam, adamw: weights shrink by 1 - lr wd (adamw), biases never */
         double b1 = o->beta1, b2 = o->beta2, eps = o->eps;
         double c1 = 1.0 / (1.0 - pow(b1, (double)o->t)), c2 = 1.0 / (1.0 - pow(b2, (double)o->t));
+        double shrink = o->kind == KNOB_MLP_ADAMW ? 1.0 - lr * wd : 1.0;
         for (size_t i = 0; i < n; i++) {
             m[i] = b1 * m[i] + (1.0 - b1) * g[i];
             v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-            theta[i] -= lr * (m[i] * c1) / (sqrt(v[i] * c2) + eps);
+            out[i] = (i < nw ? shrink : 1.0) * theta[i] - lr * (m[i] * c1) / (sqrt(v[i] * c2) + eps);
         }
         break;
     }
