@@ -7,6 +7,7 @@ static const knob_model_vtable *const registry[] = {
     &knob_model_dummy,
     &knob_model_linear,
     &knob_model_logistic,
+    &knob_model_mlp,
 };
 
 const knob_model_vtable *const *knob_model_kinds(size_t *n)
