@@ -6,14 +6,6 @@
 #include "l_aux.h"
 #include "l_modules.h"
 
-/* The knob.Model userdata holds one pointer (the layout of model_box in l_model.c). */
-static knob_model *check_model(lua_State *L, int idx)
-{
-    knob_model **box = luaL_checkudata(L, idx, "knob.Model");
-    if (!*box) luaL_error(L, "model is closed");
-    return *box;
-}
-
 static void push_array(lua_State *L, const double *v, size_t n, const char *field)
 {
     lua_createtable(L, (int)n, 0);
@@ -29,7 +21,7 @@ static int l_lr_range_test(lua_State *L)
 {
     static const char what[] = "lr_range_test";
     static const char *const valid[] = {"lr_min", "lr_max", "steps", "smoothing", "stop_factor", NULL};
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     knob_dataset *ds = l_check_dataset(L, 2);
     l_check_options(L, 3, what, valid);
     knob_mlp_lr_range_opts o;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/json_io.h"
 #include "linear_common.h"
 #include "model_impl.h"
 
@@ -187,29 +188,6 @@ int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, 
     if (!o->callback) return 0;
     rc = o->callback(o->callback_ud, &info, err);
     return rc < 0 ? rc : rc ? 1 : 0;
-}
-
-/* A JSON number written with %.17g (null if not finite). */
-static cJSON *exact_number(double v)
-{
-    if (!isfinite(v)) return cJSON_CreateNull();
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return cJSON_CreateRaw(buf);
-}
-
-cJSON *knob_json_exact_array(const double *v, size_t n)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr && i < n; i++) {
-        cJSON *e = exact_number(v[i]);
-        if (!e) {
-            cJSON_Delete(arr);
-            return NULL;
-        }
-        cJSON_AddItemToArray(arr, e);
-    }
-    return arr;
 }
 
 knob_linear_state *knob_linear_state_new(knob_model *m, size_t outputs, size_t kf, knob_err *err)

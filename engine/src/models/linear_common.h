@@ -113,10 +113,4 @@ size_t knob_linear_state_bytes(const knob_model *m);
 int knob_linear_report(knob_model *m, const knob_fit_opts *o, size_t iteration, double train_loss,
                        double valid_loss, double valid_metric, knob_err *err);
 
-/**
- * A JSON array of @p n numbers written with %.17g so they read back bit for bit (cJSON's own printer may
- * drop the last bit); a non-finite entry is written as null. NULL when out of memory.
- */
-struct cJSON *knob_json_exact_array(const double *v, size_t n);
-
 #endif

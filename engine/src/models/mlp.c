@@ -19,6 +19,7 @@
  * - BLAS threads: OpenBLAS's own (OPENBLAS_NUM_THREADS); the fit's threads option is not used. Results are
  *   bit-identical run to run on one machine; another CPU's BLAS kernels may differ in the last bits. */
 #include "knob/mlp.h"
+#include "knob/json_io.h"
 
 #include <cJSON.h>
 #include <math.h>
@@ -647,22 +648,6 @@ static int mlp_proba(const knob_model *m, const knob_dataset *ds, double *out, k
 
 /* ---- persistence ------------------------------------------------------------------------------------- */
 
-/* A JSON array of doubles printed with %.17g, so they read back bit-identical (cJSON's own printing keeps only
- * 15 digits when its approximate round-trip test passes). The values must be finite. */
-static cJSON *exact_array(const double *v, size_t n)
-{
-    size_t cap = 26 * n + 3, used = 0;
-    char *buf = malloc(cap);
-    if (!buf) return NULL;
-    buf[used++] = '[';
-    for (size_t i = 0; i < n; i++) used += (size_t)snprintf(buf + used, cap - used, "%s%.17g", i ? "," : "", v[i]);
-    buf[used++] = ']';
-    buf[used] = '\0';
-    cJSON *raw = cJSON_CreateRaw(buf);
-    free(buf);
-    return raw;
-}
-
 static int mlp_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     const knob_mlp_net *net = &((const mlp_state *)m->state)->net;
@@ -671,7 +656,7 @@ static int mlp_save(const knob_model *m, cJSON *obj, knob_err *err)
     cJSON *sizes = cJSON_AddArrayToObject(obj, "sizes");
     for (size_t l = 0; sizes && l <= net->n_layers; l++)
         cJSON_AddItemToArray(sizes, cJSON_CreateNumber((double)net->size[l]));
-    cJSON *theta = exact_array(net->theta, net->n_params);
+    cJSON *theta = knob_json_exact_array(net->theta, net->n_params);
     if (!sizes || !theta) {
         cJSON_Delete(theta);
         return knob_err_set(err, KNOB_ENOMEM, "out of memory writing the mlp weights");
