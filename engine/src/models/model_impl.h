@@ -26,6 +26,17 @@ double *knob_json_doubles(const struct cJSON *arr, size_t n, const char *field, 
 /** Read a JSON number; KNOB_EPARSE naming @p field if absent or not a number. */
 int knob_json_number(const struct cJSON *item, const char *field, double *out, knob_err *err);
 
+/**
+ * Check that @p ds suits a model that needs dense numeric features: no categorical column (the message points to
+ * knob.prep.onehot) and no missing or infinite value (the message names the feature and the 1-based row).
+ * @param kind the model kind, for messages
+ * @return KNOB_OK or KNOB_EINVAL
+ */
+int knob_check_dense(const knob_dataset *ds, const char *kind, knob_err *err);
+
+/** Copy view rows [r0, r0 + nr) of @p ds into @p out, row-major (nr x n_features). */
+void knob_gather_rows(const knob_dataset *ds, size_t r0, size_t nr, double *out);
+
 /** snprintf into a describe() buffer. */
 void knob_describe_printf(char *buf, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)

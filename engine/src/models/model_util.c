@@ -1,5 +1,6 @@
-/* model_util.c — small helpers shared by model kinds: weighted median, JSON field readers. */
+/* model_util.c — small helpers shared by model kinds: weighted median, JSON field readers, dense numeric rows. */
 #include <cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,4 +85,33 @@ void knob_describe_printf(char *buf, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, size, fmt, ap);
     va_end(ap);
+}
+
+int knob_check_dense(const knob_dataset *ds, const char *kind, knob_err *err)
+{
+    const knob_frame *f = ds->frame;
+    for (size_t j = 0; j < f->n_features; j++) {
+        if (f->cols[j].kind == KNOB_COL_CATEGORICAL)
+            return knob_err_set(err, KNOB_EINVAL, "%s: feature '%s' is categorical; encode it first (e.g. knob.prep.onehot)",
+                                kind, f->cols[j].name);
+        const double *col = f->X + j * f->n_rows;
+        for (size_t i = 0; i < ds->n_rows; i++) {
+            double v = col[knob_dataset_row(ds, i)];
+            if (!isfinite(v))
+                return knob_err_set(err, KNOB_EINVAL, "%s: feature '%s' has %s at row %zu (%s)", kind, f->cols[j].name,
+                                    isnan(v) ? "a missing value" : "an infinite value", i + 1,
+                                    isnan(v) ? "impute it first, e.g. knob.prep.impute" : "values must be finite");
+        }
+    }
+    return KNOB_OK;
+}
+
+void knob_gather_rows(const knob_dataset *ds, size_t r0, size_t nr, double *out)
+{
+    const knob_frame *f = ds->frame;
+    size_t p = f->n_features;
+    for (size_t j = 0; j < p; j++) {
+        const double *col = f->X + j * f->n_rows;
+        for (size_t r = 0; r < nr; r++) out[r * p + j] = col[knob_dataset_row(ds, r0 + r)];
+    }
 }
