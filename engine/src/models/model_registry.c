@@ -5,6 +5,7 @@
 
 static const knob_model_vtable *const registry[] = {
     &knob_model_dummy,
+    &knob_model_knn,
 };
 
 const knob_model_vtable *const *knob_model_kinds(size_t *n)
