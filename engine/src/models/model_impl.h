@@ -38,6 +38,14 @@ int knob_check_dense(const knob_dataset *ds, const char *kind, knob_err *err);
 /** Copy view rows [r0, r0 + nr) of @p ds into @p out, row-major (nr x n_features). */
 void knob_gather_rows(const knob_dataset *ds, size_t r0, size_t nr, double *out);
 
+/**
+ * Read the fitted-state field @p name of @p obj: a JSON array of exactly @p n numbers, each finite, in [lo, hi]
+ * and (if @p integral) a whole number, into the caller's @p dst. Errors name the field "state.<name>".
+ * @return KNOB_OK, KNOB_EPARSE or KNOB_ENOMEM
+ */
+int knob_json_state_doubles(const struct cJSON *obj, const char *name, size_t n, double *dst, double lo, double hi,
+                            int integral, knob_err *err);
+
 /** snprintf into a describe() buffer. */
 void knob_describe_printf(char *buf, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -115,3 +115,21 @@ void knob_gather_rows(const knob_dataset *ds, size_t r0, size_t nr, double *out)
         for (size_t r = 0; r < nr; r++) out[r * p + j] = col[knob_dataset_row(ds, r0 + r)];
     }
 }
+
+int knob_json_state_doubles(const cJSON *obj, const char *name, size_t n, double *dst, double lo, double hi,
+                            int integral, knob_err *err)
+{
+    char field[64];
+    snprintf(field, sizeof field, "state.%s", name);
+    double *v = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, name), n, field, err);
+    if (!v) return err ? err->code : KNOB_EPARSE;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || v[i] < lo || v[i] > hi || (integral && v[i] != floor(v[i]))) {
+            free(v);
+            return knob_err_set(err, KNOB_EPARSE, "model file: field '%s' entry %zu must be a finite %s in [%g, %g]",
+                                field, i + 1, integral ? "whole number" : "number", lo, hi);
+        }
+    if (n) memcpy(dst, v, n * sizeof *dst);
+    free(v);
+    return KNOB_OK;
+}
