@@ -23,9 +23,9 @@
  */
 #include <cJSON.h>
 #include <cblas.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -390,41 +390,6 @@ static int knn_save(const knob_model *m, cJSON *obj, knob_err *err)
     return KNOB_OK;
 }
 
-/* Read field @p name (n numbers, each checked by @p ok) into the preallocated dst. */
-static int load_array(const cJSON *obj, const char *name, size_t n, double *dst, int (*ok)(double, size_t),
-                      size_t arg, const char *why, knob_err *err)
-{
-    char field[32];
-    snprintf(field, sizeof field, "state.%s", name);
-    double *v = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, name), n, field, err);
-    if (!v) return err ? err->code : KNOB_EPARSE;
-    for (size_t i = 0; i < n; i++)
-        if (!ok(v[i], arg)) {
-            free(v);
-            return knob_err_set(err, KNOB_EPARSE, "model file: field '%s' entry %zu %s", field, i + 1, why);
-        }
-    memcpy(dst, v, n * sizeof *dst);
-    free(v);
-    return KNOB_OK;
-}
-
-static int is_finite(double v, size_t unused)
-{
-    (void)unused;
-    return isfinite(v);
-}
-
-static int is_positive(double v, size_t unused)
-{
-    (void)unused;
-    return isfinite(v) && v > 0;
-}
-
-static int is_class(double v, size_t k)
-{
-    return v >= 0 && v < (double)k && v == floor(v);
-}
-
 static int knn_load(knob_model *m, const cJSON *obj, knob_err *err)
 {
     knn_state *s = calloc(1, sizeof *s);
@@ -440,10 +405,10 @@ static int knn_load(knob_model *m, const cJSON *obj, knob_err *err)
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "weight");
     if ((rc = state_alloc(s, (size_t)nt, p, w != NULL, err))) return rc;
     s->k_classes = m->schema.task == KNOB_TASK_CLASSIFICATION ? m->schema.n_classes : 0;
-    if ((rc = load_array(obj, "X", s->n * p, s->X, is_finite, 0, "is not finite", err))) return rc;
-    if (s->k_classes) rc = load_array(obj, "y", s->n, s->y, is_class, s->k_classes, "is not a class code", err);
-    else rc = load_array(obj, "y", s->n, s->y, is_finite, 0, "is not finite", err);
-    if (rc == KNOB_OK && w) rc = load_array(obj, "weight", s->n, s->w, is_positive, 0, "must be > 0", err);
+    if ((rc = knob_json_state_doubles(obj, "X", s->n * p, s->X, -DBL_MAX, DBL_MAX, 0, err))) return rc;
+    if (s->k_classes) rc = knob_json_state_doubles(obj, "y", s->n, s->y, 0, (double)s->k_classes - 1, 1, err);
+    else rc = knob_json_state_doubles(obj, "y", s->n, s->y, -DBL_MAX, DBL_MAX, 0, err);
+    if (rc == KNOB_OK && w) rc = knob_json_state_doubles(obj, "weight", s->n, s->w, DBL_TRUE_MIN, DBL_MAX, 0, err);
     if (rc == KNOB_OK) compute_norms(s);
     return rc;
 }

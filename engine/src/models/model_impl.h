@@ -16,6 +16,7 @@ struct cJSON;
 
 extern const knob_model_vtable knob_model_dummy;
 extern const knob_model_vtable knob_model_knn;
+extern const knob_model_vtable knob_model_naive_bayes;
 
 /** Weighted median of y[0..n-1] (weights may be NULL = all 1); the lower median on ties, like numpy for
  *  unweighted odd n and the mean of the two middle values for unweighted even n. Does not modify y. */

@@ -6,6 +6,7 @@
 static const knob_model_vtable *const registry[] = {
     &knob_model_dummy,
     &knob_model_knn,
+    &knob_model_naive_bayes,
 };
 
 const knob_model_vtable *const *knob_model_kinds(size_t *n)
