@@ -47,6 +47,13 @@ void knob_gather_rows(const knob_dataset *ds, size_t r0, size_t nr, double *out)
 int knob_json_state_doubles(const struct cJSON *obj, const char *name, size_t n, double *dst, double lo, double hi,
                             int integral, knob_err *err);
 
+/**
+ * Add field @p name to @p obj: a JSON array of the @p n doubles printed with %.17g, so they read back bit for bit
+ * (cJSON's own printing may round the last bit); non-finite values become null.
+ * @return KNOB_OK or KNOB_ENOMEM
+ */
+int knob_json_add_doubles(struct cJSON *obj, const char *name, const double *v, size_t n, knob_err *err);
+
 /** snprintf into a describe() buffer. */
 void knob_describe_printf(char *buf, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)
