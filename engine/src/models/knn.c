@@ -24,7 +24,6 @@
 #include <cJSON.h>
 #include <cblas.h>
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,13 +380,11 @@ static int knn_proba(const knob_model *m, const knob_dataset *ds, double *out, k
 static int knn_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     const knn_state *s = m->state;
-    if (s->n * s->p > (size_t)INT_MAX)
-        return knob_err_set(err, KNOB_EINVAL, "knn: %zu training values are too many to save as JSON", s->n * s->p);
     cJSON_AddNumberToObject(obj, "n_train", (double)s->n);
-    cJSON_AddItemToObject(obj, "X", cJSON_CreateDoubleArray(s->X, (int)(s->n * s->p)));
-    cJSON_AddItemToObject(obj, "y", cJSON_CreateDoubleArray(s->y, (int)s->n));
-    if (s->w) cJSON_AddItemToObject(obj, "weight", cJSON_CreateDoubleArray(s->w, (int)s->n));
-    return KNOB_OK;
+    int rc = knob_json_add_doubles(obj, "X", s->X, s->n * s->p, err);
+    if (rc == KNOB_OK) rc = knob_json_add_doubles(obj, "y", s->y, s->n, err);
+    if (rc == KNOB_OK && s->w) rc = knob_json_add_doubles(obj, "weight", s->w, s->n, err);
+    return rc;
 }
 
 static int knn_load(knob_model *m, const cJSON *obj, knob_err *err)

@@ -225,14 +225,14 @@ static int nb_proba(const knob_model *m, const knob_dataset *ds, double *out, kn
 
 static int nb_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
-    (void)err;
     const nb_state *s = m->state;
-    cJSON_AddItemToObject(obj, "theta", cJSON_CreateDoubleArray(s->theta, (int)(s->k * s->p)));
-    cJSON_AddItemToObject(obj, "var", cJSON_CreateDoubleArray(s->var, (int)(s->k * s->p)));
-    cJSON_AddItemToObject(obj, "class_count", cJSON_CreateDoubleArray(s->count, (int)s->k));
-    cJSON_AddItemToObject(obj, "class_prior", cJSON_CreateDoubleArray(s->prior, (int)s->k));
-    cJSON_AddNumberToObject(obj, "epsilon", s->epsilon);
-    return KNOB_OK;
+    size_t kp = s->k * s->p;
+    int rc = knob_json_add_doubles(obj, "theta", s->theta, kp, err);
+    if (rc == KNOB_OK) rc = knob_json_add_doubles(obj, "var", s->var, kp, err);
+    if (rc == KNOB_OK) rc = knob_json_add_doubles(obj, "class_count", s->count, s->k, err);
+    if (rc == KNOB_OK) rc = knob_json_add_doubles(obj, "class_prior", s->prior, s->k, err);
+    if (rc == KNOB_OK && !cJSON_AddNumberToObject(obj, "epsilon", s->epsilon)) rc = knob_err_set(err, KNOB_ENOMEM, "out of memory");
+    return rc; /* epsilon is for reading only: var already includes it */
 }
 
 static int nb_load(knob_model *m, const cJSON *obj, knob_err *err)
