@@ -13,23 +13,7 @@ local TARGETS = {iris = "species", wine = "cultivar", breast_cancer = "diagnosis
 
 -- A bundled CSV (numeric features, target last) as a classification Dataset.
 local function load(name)
-  local path = "examples/data/" .. name .. ".csv"
-  local ds = knob.data.read_csv(path, {target = TARGETS[name], task = "classification"})
-  if ds then return ds end
-  -- TEMPORARY until knob.data.read_csv lands on main
-  local rows, names = {}, nil
-  for line in io.lines(path) do
-    local cells = {}
-    for c in (line .. ","):gmatch("([^,]*),") do cells[#cells + 1] = c end
-    if not names then names = cells else rows[#rows + 1] = cells end
-  end
-  local X, y = {}, {}
-  for i, r in ipairs(rows) do
-    X[i] = {}
-    for j = 1, #r - 1 do X[i][j] = tonumber(r[j]) end
-    y[i] = r[#r]
-  end
-  return knob.data.from_table{X = X, y = y, names = {table.unpack(names, 1, #names - 1)}, target = names[#names]}
+  return assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = TARGETS[name], task = "classification"}))
 end
 
 -- The numbers of array field `name` in a model's JSON state.
