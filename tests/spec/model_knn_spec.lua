@@ -3,12 +3,6 @@
 -- accuracy, persistence and bad input.
 local knob = require "knob"
 
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
-
 local TARGETS = {iris = "species", wine = "cultivar", breast_cancer = "diagnosis"}
 
 -- A bundled CSV (numeric features, target last) as a classification Dataset.
@@ -46,6 +40,11 @@ describe("knob.model.knn", function()
     assert.near((40 / c3 + 20 / 2) / (1 / c3 + 1 / 2),
       first(knob.model.knn{n_neighbors = 2, weights = "distance", metric = "minkowski", p = 3}:fit(train), query), 1e-12)
     assert.near(30, first(knob.model.knn{n_neighbors = 4}:fit(train), query), 1e-12)
+    -- a large power: A = 4 (1 + 0.75^400)^(1/400) = 4, C = 2^(1/400), D = 12 (1 + (5/12)^400)^(1/400) = 12 to
+    -- double precision; 12^400 alone would overflow, so D's weight shows the sum is scaled
+    local cp = 2 ^ (1 / 400)
+    assert.near((10 / 4 + 20 / 2 + 40 / cp + 50 / 12) / (1 / 4 + 1 / 2 + 1 / cp + 1 / 12),
+      first(knob.model.knn{n_neighbors = 4, weights = "distance", metric = "minkowski", p = 400}:fit(train), query), 1e-12)
     -- minkowski with p = 1 and p = 2 are manhattan and euclidean
     assert.near(first(knob.model.knn{n_neighbors = 3, weights = "distance", metric = "manhattan"}:fit(train), query),
       first(knob.model.knn{n_neighbors = 3, weights = "distance", metric = "minkowski", p = 1}:fit(train), query), 1e-12)
@@ -207,7 +206,7 @@ describe("knob.model.knn", function()
     local w = {}
     for i = 1, #c do w[i] = (i % 4) * 0.5 end -- every fourth row has weight 0 and is not stored
     local m = knob.model.knn{n_neighbors = 4, weights = "distance", metric = "manhattan"}:fit(c, {sample_weight = w})
-    local path = tmpname()
+    local path = os.tmpname() -- save replaces the empty file
     assert.is_true(m:save(path))
     local back = assert(knob.model.load(path))
     os.remove(path)

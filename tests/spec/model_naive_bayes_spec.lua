@@ -3,17 +3,8 @@
 -- with priors), held-out accuracy, persistence and bad input.
 local knob = require "knob"
 
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
-
-local TARGETS = {iris = "species", wine = "cultivar", breast_cancer = "diagnosis"}
-
--- A bundled CSV (numeric features, target last) as a classification Dataset.
-local function load(name)
-  return assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = TARGETS[name], task = "classification"}))
+local function read(name, target)
+  return assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = target, task = "classification"}))
 end
 
 -- The numbers of array field `name` in a model's JSON state.
@@ -68,7 +59,7 @@ describe("knob.model.naive_bayes", function()
     -- d = pd.read_csv("examples/data/iris.csv"); X, y = d.iloc[:, :-1].to_numpy(float), d.iloc[:, -1].to_numpy()
     -- m = GaussianNB().fit(X, y); rows = [0, 50, 70, 83, 100, 119, 133]
     -- m.theta_.ravel(), m.var_.ravel(), m.epsilon_, m.predict_proba(X[rows])   (repr of each value)
-    local iris = load("iris")
+    local iris = read("iris", "species")
     local m = knob.model.naive_bayes{}:fit(iris)
     close_all({5.005999999999999, 3.428000000000001, 1.4620000000000002, 0.2459999999999999, 5.936,
                2.7700000000000005, 4.26, 1.3259999999999998, 6.587999999999998, 2.9739999999999998, 5.552, 2.026},
@@ -96,7 +87,7 @@ describe("knob.model.naive_bayes", function()
   it("matches scikit-learn with sample weights, and with priors and var_smoothing", function()
     -- w = np.arange(150) % 3 + 0.5; mw = GaussianNB().fit(X, y, sample_weight=w)
     -- mp = GaussianNB(priors=[0.1, 0.3, 0.6], var_smoothing=1e-3).fit(X, y)   (same rows as above)
-    local iris = load("iris")
+    local iris = read("iris", "species")
     local w = {}
     for i = 1, #iris do w[i] = (i - 1) % 3 + 0.5 end
     local mw = knob.model.naive_bayes{}:fit(iris, {sample_weight = w})
@@ -136,10 +127,12 @@ describe("knob.model.naive_bayes", function()
     -- the split of model_knn_spec.lua (test rows pasted and checked there), then
     --   GaussianNB().fit(X[tr], y[tr]).score(X[te], y[te])
     -- → iris 0.9333333333333333, wine 0.9629629629629629, breast_cancer 0.9181286549707602
-    for name, want in pairs {iris = 0.9333333333333333, wine = 0.9629629629629629, breast_cancer = 0.9181286549707602} do
-      local train, test = knob.split.train_test(load(name), {test = 0.3, stratify = true, seed = 7})
-      local m = knob.model.naive_bayes{}:fit(train)
-      assert.is_true(math.abs(m:score(test) - want) <= 0.01, name)
+    local cases = {{"iris", "species", 0.9333333333333333}, {"wine", "cultivar", 0.9629629629629629},
+                   {"breast_cancer", "diagnosis", 0.9181286549707602}}
+    for _, c in ipairs(cases) do
+      local train, test = knob.split.train_test(read(c[1], c[2]), {test = 0.3, stratify = true, seed = 7})
+      local acc = knob.model.naive_bayes{}:fit(train):score(test)
+      assert.is_true(math.abs(acc - c[3]) <= 0.01, c[1])
     end
   end)
 
@@ -162,9 +155,9 @@ describe("knob.model.naive_bayes", function()
   end)
 
   it("saves and loads with identical predictions; reports a tampered state", function()
-    local iris = load("iris")
+    local iris = read("iris", "species")
     local m = knob.model.naive_bayes{priors = {0.2, 0.3, 0.5}}:fit(iris)
-    local path = tmpname()
+    local path = os.tmpname() -- save replaces the empty file
     assert.is_true(m:save(path))
     local back = assert(knob.model.load(path))
     os.remove(path)
