@@ -15,6 +15,8 @@
 struct cJSON;
 
 extern const knob_model_vtable knob_model_dummy;
+extern const knob_model_vtable knob_model_linear;
+extern const knob_model_vtable knob_model_logistic;
 extern const knob_model_vtable knob_model_knn;
 extern const knob_model_vtable knob_model_naive_bayes;
 
