@@ -52,11 +52,13 @@ static void set_params(lua_State *L, knob_model *m, int idx)
         } else if (ptype == KNOB_PT_STR) {
             if (t != LUA_TSTRING) luaL_error(L, "%s: hyperparameter '%s' must be a string (got %s)", kind, name, luaL_typename(L, -1));
             rc = knob_params_set_str(&m->params, kind, name, lua_tostring(L, -1), &err);
-        } else if (ptype == KNOB_PT_LIST) {
+        } else if (ptype == KNOB_PT_LIST || ptype == KNOB_PT_NUM_LIST) {
             size_t n;
             char what[160];
             snprintf(what, sizeof what, "%s: hyperparameter '%s'", kind, name);
-            if (t != LUA_TTABLE) luaL_error(L, "%s must be a list of integers (got %s)", what, luaL_typename(L, -1));
+            if (t != LUA_TTABLE)
+                luaL_error(L, "%s must be a list of %s (got %s)", what, ptype == KNOB_PT_LIST ? "integers" : "numbers",
+                           luaL_typename(L, -1));
             double *v = l_check_number_array(L, -1, what, &n, 0);
             rc = knob_params_set_list(&m->params, kind, name, v, n, &err);
             lua_pop(L, 1); /* the array's anchor */
@@ -92,10 +94,11 @@ static void push_param_value(lua_State *L, const knob_param_spec *s, const knob_
         lua_pushboolean(L, v->num != 0);
     } else if (s->type == KNOB_PT_INT) {
         lua_pushinteger(L, (lua_Integer)v->num);
-    } else if (s->type == KNOB_PT_LIST) {
+    } else if (s->type == KNOB_PT_LIST || s->type == KNOB_PT_NUM_LIST) {
         lua_createtable(L, (int)v->n_list, 0);
         for (size_t k = 0; k < v->n_list; k++) {
-            lua_pushinteger(L, (lua_Integer)v->list[k]);
+            if (s->type == KNOB_PT_LIST) lua_pushinteger(L, (lua_Integer)v->list[k]);
+            else lua_pushnumber(L, v->list[k]);
             lua_rawseti(L, -2, (lua_Integer)k + 1);
         }
     } else {
@@ -389,7 +392,7 @@ static int l_is_fitted(lua_State *L)
 
 static void push_spec(lua_State *L, const knob_param_spec *s)
 {
-    static const char *const tn[] = {"?", "number", "integer", "boolean", "string", "list"};
+    static const char *const tn[] = {"?", "number", "integer", "boolean", "string", "list", "number list"};
     lua_createtable(L, 0, 8);
     lua_pushstring(L, s->name);
     lua_setfield(L, -2, "name");

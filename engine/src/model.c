@@ -222,7 +222,7 @@ static cJSON *params_to_json(const knob_params *p)
             cJSON_AddStringToObject(o, s->name, v->str ? v->str : "");
         } else if (s->type == KNOB_PT_BOOL) {
             cJSON_AddBoolToObject(o, s->name, v->num != 0);
-        } else if (s->type == KNOB_PT_LIST) {
+        } else if (s->type == KNOB_PT_LIST || s->type == KNOB_PT_NUM_LIST) {
             cJSON *arr = cJSON_AddArrayToObject(o, s->name);
             for (size_t k = 0; k < v->n_list; k++) cJSON_AddItemToArray(arr, cJSON_CreateNumber(v->list[k]));
         } else {
@@ -388,7 +388,7 @@ static int params_from_json(knob_model *m, const cJSON *o, knob_err *err)
         } else if (type == KNOB_PT_BOOL) {
             if (!cJSON_IsBool(it)) return bad(err, name, "must be a boolean");
             rc = knob_params_set_num(&m->params, m->vt->kind, name, cJSON_IsTrue(it) ? 1 : 0, err);
-        } else if (type == KNOB_PT_LIST) {
+        } else if (type == KNOB_PT_LIST || type == KNOB_PT_NUM_LIST) {
             if (!cJSON_IsArray(it)) return bad(err, name, "must be an array of numbers");
             size_t n = (size_t)cJSON_GetArraySize(it), k = 0;
             double *v = malloc((n ? n : 1) * sizeof *v);

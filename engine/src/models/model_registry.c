@@ -8,6 +8,8 @@ static const knob_model_vtable *const registry[] = {
     &knob_model_linear,
     &knob_model_logistic,
     &knob_model_mlp,
+    &knob_model_knn,
+    &knob_model_naive_bayes,
 };
 
 const knob_model_vtable *const *knob_model_kinds(size_t *n)
