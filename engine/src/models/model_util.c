@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/json_io.h"
 #include "model_impl.h"
 
 typedef struct {
@@ -136,20 +137,7 @@ int knob_json_state_doubles(const cJSON *obj, const char *name, size_t n, double
 
 int knob_json_add_doubles(cJSON *obj, const char *name, const double *v, size_t n, knob_err *err)
 {
-    /* one raw node "[a,b,...]" with %.17g numbers: cJSON's own printing may drop the last bit */
-    size_t cap = 3 + n * 26, used = 0;
-    char *buf = malloc(cap);
-    if (!buf) return knob_err_set(err, KNOB_ENOMEM, "out of memory writing '%s'", name);
-    buf[used++] = '[';
-    for (size_t i = 0; i < n; i++) {
-        if (i) buf[used++] = ',';
-        if (isfinite(v[i])) used += (size_t)snprintf(buf + used, cap - used, "%.17g", v[i]);
-        else used += (size_t)snprintf(buf + used, cap - used, "null");
-    }
-    buf[used++] = ']';
-    buf[used] = '\0';
-    cJSON *raw = cJSON_CreateRaw(buf);
-    free(buf);
+    cJSON *raw = knob_json_exact_array(v, n);
     if (!raw || !cJSON_AddItemToObject(obj, name, raw)) {
         cJSON_Delete(raw);
         return knob_err_set(err, KNOB_ENOMEM, "out of memory writing '%s'", name);
