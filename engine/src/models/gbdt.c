@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "gbdt.h"
+#include "knob/json_io.h"
 #include "knob/model.h"
 #include "knob/parallel.h"
 #include "knob/rng.h"
@@ -684,30 +685,23 @@ static int gbdt_predict(const knob_model *m, const knob_dataset *ds, double *out
 
 /* ---- persistence: each tree as parallel arrays ------------------------------------------------------- */
 
-/* A JSON number that reads back as exactly the same double (cJSON's own printing may drop the last bit). */
-static cJSON *exact_number(double v)
-{
-    char buf[32];
-    if (v == floor(v) && fabs(v) < 1e15) return cJSON_CreateNumber(v);
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return cJSON_CreateRaw(buf);
-}
+static const char *const tree_keys[] = {"feature", "threshold", "default_left", "left", "right", "value", "gain"};
 
-static cJSON *tree_to_json(const knob_gbdt_tree *t)
+/* One tree as parallel arrays of exact numbers (a threshold of +inf is written as null). */
+static cJSON *tree_to_json(const knob_gbdt_tree *t, double *col, knob_err *err)
 {
-    static const char *const keys[] = {"feature", "threshold", "default_left", "left", "right", "value", "gain"};
     cJSON *o = cJSON_CreateObject();
-    cJSON *arr[7];
-    for (int a = 0; a < 7; a++) arr[a] = cJSON_AddArrayToObject(o, keys[a]);
-    for (size_t i = 0; i < t->n_nodes; i++) {
-        const knob_gbdt_node *nd = &t->nodes[i];
-        cJSON_AddItemToArray(arr[0], cJSON_CreateNumber(nd->feature));
-        cJSON_AddItemToArray(arr[1], isinf(nd->threshold) ? cJSON_CreateNull() : exact_number(nd->threshold));
-        cJSON_AddItemToArray(arr[2], cJSON_CreateNumber(nd->default_left));
-        cJSON_AddItemToArray(arr[3], cJSON_CreateNumber(nd->left));
-        cJSON_AddItemToArray(arr[4], cJSON_CreateNumber(nd->right));
-        cJSON_AddItemToArray(arr[5], exact_number(nd->value));
-        cJSON_AddItemToArray(arr[6], exact_number(nd->gain));
+    if (!o) return NULL;
+    for (int a = 0; a < 7; a++) {
+        for (size_t i = 0; i < t->n_nodes; i++) {
+            const knob_gbdt_node *nd = &t->nodes[i];
+            col[i] = a == 0 ? nd->feature : a == 1 ? nd->threshold : a == 2 ? nd->default_left : a == 3 ? nd->left
+                   : a == 4 ? nd->right : a == 5 ? nd->value : nd->gain;
+        }
+        if (knob_json_add_doubles(o, tree_keys[a], col, t->n_nodes, err)) {
+            cJSON_Delete(o);
+            return NULL;
+        }
     }
     int any_cat = 0;
     for (size_t i = 0; i < t->n_nodes; i++) any_cat |= t->nodes[i].categorical;
@@ -762,10 +756,19 @@ static int gbdt_save(const knob_model *m, cJSON *obj, knob_err *err)
     const gbdt_state *s = m->state;
     cJSON_AddStringToObject(obj, "objective", objectives[s->objective]);
     cJSON_AddNumberToObject(obj, "trees_per_round", (double)s->k);
-    cJSON *base = cJSON_AddArrayToObject(obj, "base");
-    for (size_t c = 0; c < s->k; c++) cJSON_AddItemToArray(base, exact_number(s->base[c]));
+    int rc = knob_json_add_doubles(obj, "base", s->base, s->k, err);
+    if (rc) return rc;
+    size_t most = 1;
+    for (size_t t = 0; t < s->n_trees; t++)
+        if (s->trees[t].n_nodes > most) most = s->trees[t].n_nodes;
+    double *col = malloc(most * sizeof *col);
     cJSON *trees = cJSON_AddArrayToObject(obj, "trees");
-    for (size_t t = 0; t < s->n_trees; t++) cJSON_AddItemToArray(trees, tree_to_json(&s->trees[t]));
+    for (size_t t = 0; col && trees && t < s->n_trees; t++) {
+        cJSON *tj = tree_to_json(&s->trees[t], col, err);
+        if (!tj) break;
+        cJSON_AddItemToArray(trees, tj);
+    }
+    free(col);
     if (!trees || cJSON_GetArraySize(trees) != (int)s->n_trees)
         return knob_err_set(err, KNOB_ENOMEM, "gbdt: out of memory saving trees");
     return KNOB_OK;
@@ -773,7 +776,7 @@ static int gbdt_save(const knob_model *m, cJSON *obj, knob_err *err)
 
 static int tree_from_json(const cJSON *o, size_t ti, size_t p, knob_gbdt_tree *t, knob_err *err)
 {
-    static const char *const keys[] = {"feature", "threshold", "default_left", "left", "right", "value", "gain"};
+    const char *const *keys = tree_keys;
     const cJSON *arr[7];
     t->n_nodes = 0;
     t->nodes = NULL;
