@@ -25,26 +25,15 @@ local function reg(xs, ys)
   return knob.data.from_table{X = X, y = ys, names = {"x"}, task = "regression"}
 end
 
--- A bundled CSV (numeric features, target last) split by row number: row i (0-based) is a test row when
--- i % 5 == 4. The peers below use exactly this split.
-local function load_split(name, target, task)
-  local f = assert(io.open("examples/data/" .. name .. ".csv"))
-  local names = {}
-  for c in f:read("l"):gmatch("[^,]+") do names[#names + 1] = c end
-  table.remove(names)
-  local tr, te, ytr, yte, i = {}, {}, {}, {}, 0
-  for line in f:lines() do
-    local row = {}
-    for c in line:gmatch("[^,]+") do row[#row + 1] = c end
-    local y = table.remove(row)
-    for j = 1, #row do row[j] = tonumber(row[j]) end
-    y = tonumber(y) or y
-    if i % 5 == 4 then te[#te + 1], yte[#yte + 1] = row, y else tr[#tr + 1], ytr[#ytr + 1] = row, y end
-    i = i + 1
+-- A bundled CSV split by row number: row i (0-based) is a test row when i % 5 == 4. The peers below use
+-- exactly this split.
+local function load_split(name, target)
+  local ds = assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = target}))
+  local tr, te = {}, {}
+  for i = 1, ds:rows() do
+    if (i - 1) % 5 == 4 then te[#te + 1] = i else tr[#tr + 1] = i end
   end
-  f:close()
-  return knob.data.from_table{X = tr, y = ytr, names = names, target = target, task = task},
-         knob.data.from_table{X = te, y = yte, names = names, target = target, task = task}
+  return knob.split.view(ds, tr), knob.split.view(ds, te)
 end
 
 local function same_matrix(a, b)
@@ -149,7 +138,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("honours max_depth, max_leaves, min_split_gain and l1", function()
-    local train = load_split("diabetes", "progression", "regression")
+    local train = load_split("diabetes", "progression")
     local function nodes_per_tree(m)
       local counts = {}
       for feats in m:to_json():gmatch('"feature":%[([^%]]*)%]') do
@@ -197,7 +186,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("gives identical results for any number of threads", function()
-    local train, test = load_split("digits", "digit", "classification")
+    local train, test = load_split("digits", "digit")
     local params = {n_estimators = 8, subsample = 0.8, colsample = 0.6, seed = 5}
     local a = knob.model.gbdt(params):fit(train, {threads = 1})
     local b = knob.model.gbdt(params):fit(train, {threads = 2})
@@ -254,7 +243,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("regression history: valid_metric is the RMSE", function()
-    local train, test = load_split("diabetes", "progression", "regression")
+    local train, test = load_split("diabetes", "progression")
     local m = knob.model.gbdt{n_estimators = 10}:fit(train, {eval_set = test})
     local p, y, sse = m:predict(test), test:target(), 0
     for i = 1, #p do sse = sse + (p[i] - y[i]) ^ 2 end
@@ -282,7 +271,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("saves and loads with identical predictions", function()
-    local train, test = load_split("digits", "digit", "classification")
+    local train, test = load_split("digits", "digit")
     local m = knob.model.gbdt{n_estimators = 5, max_leaves = 8}:fit(train)
     local path = tmpname()
     assert.is_true(m:save(path))
@@ -292,7 +281,7 @@ describe("knob.model.gbdt", function()
     assert.same(m:predict(test), m2:predict(test))
     assert.same(m:feature_importances(), m2:feature_importances())
     assert.equals(m:history().status, m2:history().status)
-    local rtrain, rtest = load_split("diabetes", "progression", "regression")
+    local rtrain, rtest = load_split("diabetes", "progression")
     local r = knob.model.gbdt{n_estimators = 7, objective = "huber", huber_delta = 30}:fit(rtrain)
     same_matrix(r:predict(rtest), knob.model.from_json(r:to_json()):predict(rtest))
   end)
@@ -386,7 +375,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("matches scikit-learn and XGBoost on digits (10 classes, held out)", function()
-    local train, test = load_split("digits", "digit", "classification")
+    local train, test = load_split("digits", "digit")
     local m = knob.model.gbdt(SK):fit(train)
     assert.is_true(m:score(test, "accuracy") >= 0.969359 - 0.01)
     assert.is_true(knob.model.gbdt(XGB):fit(train):score(test, "accuracy") >= 0.974930 - 0.01)
@@ -398,7 +387,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("matches scikit-learn on diabetes (regression, held out)", function()
-    local train, test = load_split("diabetes", "progression", "regression")
+    local train, test = load_split("diabetes", "progression")
     assert.is_true(knob.model.gbdt(SK):fit(train):score(test, "r2") >= 0.368483 - 0.01)
   end)
 
@@ -461,7 +450,7 @@ describe("knob.model.gbdt", function()
   end)
 
   it("fits multiclass with one tree per class per round, and binary on two classes", function()
-    local train, test = load_split("digits", "digit", "classification")
+    local train, test = load_split("digits", "digit")
     local m = knob.model.gbdt{n_estimators = 3, max_leaves = 4}:fit(train)
     assert.matches("30 trees, multiclass", tostring(m), 1, true)
     local b = knob.model.gbdt{n_estimators = 3, max_leaves = 4, objective = "multiclass"}:fit(synth(100))
