@@ -4,8 +4,8 @@
 --   build/knob bench/gbdt_bench.lua [--rows N] [--threads T] [--repeat R] [--rounds K]
 --
 -- Data: knob.data.make_classification{n_samples = N * 1.25, n_features = 20, n_informative = 10,
--- n_redundant = 4, flip_y = 0.03, seed = 42}, written once to bench/data/ as CSV (values printed with %.17g,
--- so the peers read exactly knob's doubles); the first N rows train, the rest test (80/20).
+-- n_redundant = 4, flip_y = 0.03, seed = 42}, written once to bench/data/ as CSV (exact numbers); knob
+-- (knob.data.read_csv) and the peers (numpy) read that file; the first N rows train, the rest test (80/20).
 -- Models: 100 trees, 31 leaves (leaf-wise), 255 bins, learning rate 0.1, T threads on every side. knob runs
 -- twice: with XGBoost's regularisation (l2 = 1, min_child_weight = 1, min_samples_leaf = 1) and with
 -- scikit-learn's (l2 = 0, min_samples_leaf = 20), each compared with that peer.
@@ -40,25 +40,6 @@ local function dataset()
                                        flip_y = 0.03, seed = 42}
 end
 
-local function write_csv(ds, path)
-  os.execute("mkdir -p bench/data")
-  local f = assert(io.open(path .. ".tmp", "w"))
-  local names = ds:names()
-  names[#names + 1] = "target"
-  f:write(table.concat(names, ","), "\n")
-  local cols = {}
-  for j = 1, ds:features() do cols[j] = ds:column(j) end
-  local y = ds:target()
-  local line = {}
-  for i = 1, ds:rows() do
-    for j = 1, #cols do line[j] = string.format("%.17g", cols[j][i]) end
-    line[#cols + 1] = y[i]
-    f:write(table.concat(line, ","), "\n")
-  end
-  f:close()
-  assert(os.rename(path .. ".tmp", path))
-end
-
 local function range(a, b)
   local t = {}
   for i = a, b do t[#t + 1] = i end
@@ -74,7 +55,7 @@ local PARAMS = {
 
 -- Worker: fit knob R times, print the result line.
 if worker then
-  local ds = dataset()
+  local ds = assert(knob.data.read_csv(csv, {target = "y"}))
   local train, test = knob.split.view(ds, range(1, n_train)), knob.split.view(ds, range(n_train + 1, n_total))
   local best, m = math.huge, nil
   for _ = 1, opts["repeat"] do
@@ -91,7 +72,8 @@ local f = io.open(csv)
 if f then f:close() else
   io.write("writing ", csv, " ... ")
   io.flush()
-  write_csv(dataset(), csv)
+  os.execute("mkdir -p bench/data")
+  assert(dataset():write_csv(csv))
   print("done")
 end
 
