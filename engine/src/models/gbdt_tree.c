@@ -487,29 +487,36 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
 #define GOES_LEFT_CAT(b, cats, miss, dl) \
     ((size_t)((b) == (miss) ? (unsigned)(dl) : ((cats)[(b) >> 5] >> ((b) & 31)) & 1u))
 
+/* Split rows src[0..m) by split s: left rows to L (which may be src itself: each write lands behind the read
+ * position), right rows to R, both in their old order; returns the number going left. Branch-free. */
+static size_t split_rows(const knob_gbdt_grower *g, const split_t *s, const uint32_t *src, size_t m, uint32_t *L,
+                         uint32_t *R)
+{
+    const uint8_t *col = g->binned + (size_t)s->feature * g->n;
+    uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
+    int dl = s->default_left, cat = s->categorical;
+    size_t nl = 0, nr = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = src[i];
+        size_t left = cat ? GOES_LEFT_CAT(col[r], s->cats, miss, dl) : GOES_LEFT(col[r], bin, miss, dl);
+        L[nl] = r;
+        R[nr] = r;
+        nl += left;
+        nr += 1 - left;
+    }
+    return nl;
+}
+
 static void partition_task(void *vctx, size_t task, int worker)
 {
     (void)worker;
     rows_ctx *c = vctx;
     knob_gbdt_grower *g = c->g;
-    const split_t *s = &c->l->best;
     size_t lo = task * ROW_TASK, hi = lo + ROW_TASK;
     if (hi > c->l->count) hi = c->l->count;
     uint32_t *idx = g->part + c->l->begin, *L = g->tmp + lo, *R = g->tmp2 + lo;
     if (c->phase == 0) {
-        const uint8_t *col = g->binned + (size_t)s->feature * g->n;
-        uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
-        int dl = s->default_left, cat = s->categorical;
-        size_t nl = 0, nr = 0;
-        for (size_t i = lo; i < hi; i++) {
-            uint32_t r = idx[i];
-            size_t left = cat ? GOES_LEFT_CAT(col[r], s->cats, miss, dl) : GOES_LEFT(col[r], bin, miss, dl);
-            L[nl] = r;
-            R[nr] = r;
-            nl += left;
-            nr += 1 - left;
-        }
-        g->block_nl[task] = nl;
+        g->block_nl[task] = split_rows(g, &c->l->best, idx + lo, hi - lo, L, R);
         return;
     }
     size_t nl = g->block_nl[task], nr = hi - lo - nl;
@@ -534,21 +541,9 @@ static size_t partition(knob_gbdt_grower *g, const leaf_t *l)
         knob_parallel_for(tasks, threads, partition_task, &c);
         return c.nl_total;
     }
-    const split_t *s = &l->best;
-    const uint8_t *col = g->binned + (size_t)s->feature * g->n;
-    uint8_t miss = (uint8_t)g->bins->n_bins[s->feature], bin = (uint8_t)s->bin;
-    int dl = s->default_left, cat = s->categorical;
-    uint32_t *idx = g->part + l->begin, *tmp = g->tmp;
-    size_t nl = 0, nr = 0;
-    for (size_t i = 0; i < l->count; i++) { /* branch-free: write to both sides, advance one */
-        uint32_t r = idx[i];
-        size_t left = cat ? GOES_LEFT_CAT(col[r], s->cats, miss, dl) : GOES_LEFT(col[r], bin, miss, dl);
-        idx[nl] = r;
-        tmp[nr] = r;
-        nl += left;
-        nr += 1 - left;
-    }
-    memcpy(idx + nl, tmp, nr * sizeof *idx);
+    uint32_t *idx = g->part + l->begin;
+    size_t nl = split_rows(g, &l->best, idx, l->count, idx, g->tmp), nr = l->count - nl;
+    memcpy(idx + nl, g->tmp, nr * sizeof *idx);
     return nl;
 }
 
