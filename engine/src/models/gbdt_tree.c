@@ -280,6 +280,35 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
     double mg = gh[2 * nb], mh = gh[2 * nb + 1], mn = cnt[nb];
     double N = (double)l->count, msl = (double)g->tp.min_samples_leaf;
     double bnum = -1, bden = 1, GL = 0, HL = 0, NL = 0;
+    if (mn == 0 && g->tp.l1 == 0) { /* the common case, lean: no missing values, no L1 */
+        double G = l->g, H = l->h, l2 = g->tp.l2, hmin = g->hmin;
+        int bt = -1;
+        for (int t = 0; t < nb; t++) {
+            GL += gh[2 * t];
+            HL += gh[2 * t + 1];
+            NL += cnt[t];
+            if (cnt[t] == 0 || NL < msl) continue;
+            if (N - NL < msl) break;
+            double rg = G - GL, rh = H - HL;
+            if (!((HL >= hmin) & (rh >= hmin))) continue;
+            double b = HL + l2, d = rh + l2, num = GL * GL * d + rg * rg * b, den = b * d;
+            if (num * bden > bnum * den) { /* the same test as consider() */
+                bnum = num;
+                bden = den;
+                bt = t;
+                best->lg = GL;
+                best->lh = HL;
+                best->ln = NL;
+            }
+        }
+        if (bt >= 0) {
+            best->feature = f;
+            best->bin = bt;
+            best->default_left = best->ln >= N - best->ln; /* missing values go with the larger side */
+            best->gain = 0.5 * (bnum / bden - leaf_score(G, H, &g->tp));
+        }
+        return;
+    }
     for (int t = 0; t < nb; t++) {
         GL += gh[2 * t];
         HL += gh[2 * t + 1];
