@@ -15,6 +15,9 @@
 struct cJSON;
 
 extern const knob_model_vtable knob_model_dummy;
+extern const knob_model_vtable knob_model_tree;
+extern const knob_model_vtable knob_model_forest;
+extern const knob_model_vtable knob_model_extra_trees;
 
 /** Weighted median of y[0..n-1] (weights may be NULL = all 1); the lower median on ties, like numpy for
  *  unweighted odd n and the mean of the two middle values for unweighted even n. Does not modify y. */

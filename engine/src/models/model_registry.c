@@ -5,6 +5,9 @@
 
 static const knob_model_vtable *const registry[] = {
     &knob_model_dummy,
+    &knob_model_tree,
+    &knob_model_forest,
+    &knob_model_extra_trees,
 };
 
 const knob_model_vtable *const *knob_model_kinds(size_t *n)
