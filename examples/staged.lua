@@ -1,3 +1,80 @@
--- examples/staged.lua — the staged tuning workflow on bundled data (grows as knob grows).
+-- examples/staged.lua — the staged tuning workflow on bundled data.
+--
+--   knob examples/staged.lua [data.csv target]       (default: examples/data/breast_cancer.csv diagnosis)
+--
+-- Stage 0, today: load and describe the data, lock away a stratified test split, show the cross-validation
+-- folds and score baselines on them. Later stages (random search → grid → fine tuning → ensemble → final
+-- test) are added here as knob grows; the test split is not touched until the final stage.
 local knob = require "knob"
-print(string.format("knob %s", knob.version))
+
+local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
+local target = arg[2] or "diagnosis"
+local seed = 42
+
+local function section(title)
+  print()
+  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
+end
+
+local function counts(ds)
+  local parts = {}
+  for _, c in ipairs(ds:classes()) do parts[#parts + 1] = ("%s=%d"):format(c, ds:class_counts()[c]) end
+  return table.concat(parts, " ")
+end
+
+-- 1. Data --------------------------------------------------------------------------------------------
+section("data")
+local ds = assert(knob.data.read_csv(path, {target = target}))
+print(ds)
+print("fingerprint " .. ds:fingerprint() .. "   (recorded with every result computed from this data)")
+print()
+print((ds:describe()))
+
+-- 2. Lock the test split -----------------------------------------------------------------------------
+section("held-out test split (locked until the final stage)")
+local train, test = ds:split{test = 0.2, stratify = true, seed = seed}
+print(("train %d rows  %s"):format(train:rows(), counts(train)))
+print(("test  %d rows  %s"):format(test:rows(), counts(test)))
+
+-- 3. Cross-validation folds and baselines ------------------------------------------------------------
+section("stratified 5-fold CV on the training rows")
+local cv = knob.split.stratified_kfold{k = 5, shuffle = true, seed = seed}
+local baselines = {
+  {"most frequent class", knob.model.dummy{strategy = "most_frequent"}},
+  {"class prior (random)", knob.model.dummy{strategy = "stratified", seed = seed}},
+}
+local metric_names = {"accuracy", "balanced_accuracy", "f1_macro"}
+local scores = {}
+print(("%-5s %6s %6s  %-28s %s"):format("fold", "train", "valid", "valid classes", "fingerprint"))
+for fold, tr, va in cv:iter(train) do
+  print(("%-5d %6d %6d  %-28s %s"):format(fold, tr:rows(), va:rows(), counts(va), va:fingerprint()))
+  for b, base in ipairs(baselines) do
+    local m = base[2]:clone():fit(tr)
+    scores[b] = scores[b] or {}
+    for _, name in ipairs(metric_names) do
+      scores[b][name] = scores[b][name] or {}
+      table.insert(scores[b][name], m:score(va, name))
+    end
+  end
+end
+
+local function mean_std(xs)
+  local s = 0
+  for _, x in ipairs(xs) do s = s + x end
+  local mean = s / #xs
+  local v = 0
+  for _, x in ipairs(xs) do v = v + (x - mean) ^ 2 end
+  return mean, math.sqrt(v / (#xs - 1))
+end
+
+section("baselines (mean ± std over the 5 folds)")
+print(("%-22s" .. (" %20s"):rep(#metric_names)):format("model", table.unpack(metric_names)))
+for b, base in ipairs(baselines) do
+  local cells = {}
+  for _, name in ipairs(metric_names) do
+    cells[#cells + 1] = ("%.3f ± %.3f"):format(mean_std(scores[b][name]))
+  end
+  print(("%-22s" .. (" %20s"):rep(#cells)):format(base[1], table.unpack(cells)))
+end
+print()
+print("Any tuned model must beat these numbers on the same folds. The test split has not been scored.")

@@ -11,8 +11,14 @@ int luaopen_knob_core(lua_State *L)
         const char *name;
         lua_CFunction open;
     } mods[] = {
-        {"data", l_open_data},   {"synth", l_open_synth},     {"split", l_open_split},
-        {"prep", l_open_prep},   {"metrics", l_open_metrics}, {"sys", l_open_sys},       {"model", l_open_model},
+        {"data", l_open_data},
+        {"synth", l_open_synth},
+        {"split", l_open_split},
+        {"prep", l_open_prep},
+        {"metrics", l_open_metrics},
+        {"sys", l_open_sys},
+        {"model", l_open_model},
+        {"csv", l_open_csv},
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {

@@ -72,6 +72,7 @@ static void set_params(lua_State *L, knob_model *m, int idx)
 
 static int l_new(lua_State *L)
 {
+    lua_settop(L, 2); /* the model is pushed at 3: params stay at 2 */
     const char *kind = luaL_checkstring(L, 1);
     knob_err err = {0};
     knob_model *m = knob_model_new(kind, &err);
@@ -116,6 +117,7 @@ static int l_params(lua_State *L)
 
 static int l_clone(lua_State *L)
 {
+    lua_settop(L, 2); /* the clone is pushed at 3: overrides stay at 2 */
     knob_model *m = check_model(L, 1);
     knob_err err = {0};
     knob_model *c = knob_model_clone(m, &err);

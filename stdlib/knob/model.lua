@@ -22,11 +22,11 @@ function methods.score(self, ds, metric)
     if #classes == 2 then
       local pos = {}
       for i, row in ipairs(proba) do pos[i] = row[2] end
-      return m.fn(y, pos, {labels = classes})
+      return (m.fn(y, pos, {labels = classes}))
     end
-    return m.fn(y, proba, {labels = classes})
+    return (m.fn(y, proba, {labels = classes}))
   end
-  return m.fn(y, self:predict(ds))
+  return (m.fn(y, self:predict(ds)))
 end
 
 --- Save as JSON. The file is written to a temporary name and renamed, so a crash never leaves half a model.

@@ -4,11 +4,6 @@
 local knob = require "knob"
 local data = knob.data
 
--- Set to true once the CSV reader (engine/src/csv.c) is merged: the specs that read real files run then.
-local CSV_READER = false
-local function needs_reader()
-  if not CSV_READER then pending("needs the CSV reader") end
-end
 
 local NaN = 0 / 0
 local function isnan(v) return v ~= v end
@@ -584,7 +579,6 @@ end)
 
 describe("knob.data.read_csv on the bundled data", function()
   it("reads iris with string classes", function()
-    needs_reader()
     local ds = assert(data.read_csv("examples/data/iris.csv", {target = "species"}))
     assert.equals("knob.Dataset<150 rows x 4 features, classification 3 classes, target 'species'>", tostring(ds))
     assert.same({"sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"}, ds:names())
@@ -603,14 +597,12 @@ describe("knob.data.read_csv on the bundled data", function()
   end)
 
   it("reads breast_cancer with the target last (-1)", function()
-    needs_reader()
     local ds = assert(data.read_csv("examples/data/breast_cancer.csv", {target = -1}))
     assert.equals("knob.Dataset<569 rows x 30 features, classification 2 classes, target 'diagnosis'>", tostring(ds))
     assert.same({benign = 357, malignant = 212}, ds:class_counts())
   end)
 
   it("reads diabetes as regression and wine's integer classes as classification", function()
-    needs_reader()
     local d = assert(data.read_csv("examples/data/diabetes.csv", {target = "progression"}))
     assert.equals("knob.Dataset<442 rows x 10 features, regression, target 'progression'>", tostring(d))
     local w = assert(data.read_csv("examples/data/wine.csv", {target = "cultivar"}))
@@ -620,7 +612,6 @@ describe("knob.data.read_csv on the bundled data", function()
   end)
 
   it("writes a dataset and reads it back with the same content", function()
-    needs_reader()
     local ds = mixed()
     local path = os.tmpname()
     assert.is_true(ds:write_csv(path))
@@ -636,7 +627,6 @@ describe("knob.data.read_csv on the bundled data", function()
   end)
 
   it("raises when the reader finds the options wrong whatever the file holds", function()
-    needs_reader()
     errors(function() data.read_csv("examples/data/iris.csv", {delimiter = "x"}) end, "delimiter")
     errors(function() data.read_csv("examples/data/iris.csv", {task = "regression"}) end, "target")
     -- a target the file does not have depends on the content: nil, msg
@@ -646,7 +636,6 @@ describe("knob.data.read_csv on the bundled data", function()
   end)
 
   it("applies na_values, categorical and numeric", function()
-    needs_reader()
     local path = os.tmpname()
     local f = assert(io.open(path, "w"))
     f:write("code,size,label\n1,-,a\n2,3.5,b\n1,4,a\n")

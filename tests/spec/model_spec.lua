@@ -124,6 +124,8 @@ describe("knob.model", function()
     local c = m:clone{seed = 4}
     assert.same({strategy = "uniform", seed = 4, constant = 0}, c:params())
     assert.is_false(c:is_fitted())
+    assert.same(m:params(), m:clone():params())
+    assert.same({strategy = "auto", seed = 0, constant = 0}, knob.model.dummy():params())
     assert.has_error(function() m:clone{sed = 1} end)
   end)
 
