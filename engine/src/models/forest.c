@@ -105,16 +105,31 @@ size_t knob_forest_bytes(const knob_model *m)
     return b;
 }
 
+/* A number written with %.17g (cJSON's own printer may drop the last bit). */
+static cJSON *exact_number(double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
+
 int knob_forest_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     const knob_forest_state *s = m->state;
-    cJSON *imp = cJSON_CreateDoubleArray(s->importance, (int)s->p);
+    cJSON *imp = cJSON_AddArrayToObject(obj, "importances");
     cJSON *arr = cJSON_AddArrayToObject(obj, "trees");
-    if (!imp || !cJSON_AddItemToObject(obj, "importances", imp) || !arr) {
-        cJSON_Delete(imp);
-        return knob_err_set(err, KNOB_ENOMEM, "out of memory saving the model");
+    int ok = imp && arr;
+    for (size_t j = 0; ok && j < s->p; j++) {
+        cJSON *v = exact_number(s->importance[j]);
+        ok = v && cJSON_AddItemToArray(imp, v);
+        if (!ok) cJSON_Delete(v);
     }
-    if (!isnan(s->oob_score)) cJSON_AddNumberToObject(obj, "oob_score", s->oob_score);
+    if (ok && !isnan(s->oob_score)) {
+        cJSON *v = exact_number(s->oob_score);
+        ok = v && cJSON_AddItemToObject(obj, "oob_score", v);
+        if (!ok) cJSON_Delete(v);
+    }
+    if (!ok) return knob_err_set(err, KNOB_ENOMEM, "out of memory saving the model");
     for (size_t t = 0; t < s->n_trees; t++) {
         int rc = knob_tree_to_json(&s->trees[t], s->n_out, arr, err);
         if (rc) return rc;
