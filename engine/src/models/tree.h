@@ -81,6 +81,7 @@ typedef struct {
     double *y;              /**< regression: targets (owned), else NULL */
     double *w;              /**< n row weights: sample_weight x class weight (owned) */
     uint32_t *order;        /**< p x n: rows sorted by each feature (owned), or NULL (random splits / sorting) */
+    double *sorted;         /**< p x n: each feature's values in that order (owned), or NULL */
 } knob_tree_data;
 
 /** The hyperparameters every tree kind has; expanded into each kind's knob_param_spec table. */

@@ -9,7 +9,7 @@
 #include "tree.h"
 
 #define FEATURE_THRESHOLD 1e-7  /* values closer than this are not separated (scikit-learn's constant) */
-#define PRESORT_RATIO 2.0       /* cost of sorting one drawn feature per row and log2 level vs a partition */
+#define PRESORT_RATIO 1.0       /* cost of sorting one drawn feature per row and log2 level vs a partition */
 #define PRESORT_MAX_BYTES ((size_t)1 << 30)
 
 /* ---- sorting (value, row) pairs: introsort ------------------------------------------------------- */
@@ -109,11 +109,20 @@ int knob_tree_presort_pays(size_t n, size_t p, size_t max_features)
 
 int knob_tree_use_presort(size_t n, size_t p, const knob_tree_cfg *cfg)
 {
-    return !cfg->random_splits && p * n * sizeof(uint32_t) <= PRESORT_MAX_BYTES &&
+    return !cfg->random_splits && p * n * (sizeof(uint32_t) + sizeof(double)) <= PRESORT_MAX_BYTES &&
            knob_tree_presort_pays(n, p, cfg->max_features);
 }
 
 /* ---- scratch ------------------------------------------------------------------------------------ */
+
+/* What a split scan needs of one row, in one place (one cache line read per row). */
+typedef struct {
+    double w;              /* weight x in-bag count */
+    union {
+        double y;          /* regression target */
+        int32_t c;         /* class code */
+    } t;
+} row_info;
 
 typedef struct {
     uint32_t start, end;
@@ -122,18 +131,29 @@ typedef struct {
     int presorted;    /* the rows are kept sorted for every feature */
 } stack_entry;
 
+/* Node statistics: total weight, regression sums, rows with a positive weight, class weights. */
+typedef struct {
+    double w;        /* total weight */
+    double s, ss;    /* regression: sum of w y, sum of w y^2 */
+    size_t npos;     /* rows with a positive weight */
+    double *cls;     /* classification: k class weights (points into scratch) */
+} node_stats;
+
 struct knob_tree_work {
-    size_t n, p, k;
+    size_t n, p, k, kk;     /* kk = max(k, 1) */
     int presort;            /* seg holds p sorted row lists (stride n); else one row list */
     uint32_t *seg;
+    double *segx;           /* presort: the values of seg's rows (p x n), partitioned alongside */
+    double *tmpx;           /* presort: n, partition buffer for segx */
     uint32_t *tmp;          /* n: partition buffer and sorted rows of the feature being scanned */
-    double *xs;             /* n: sorted values of the feature being scanned */
+    double *xs;             /* n: values of the feature being scanned, in scan order */
     knob_tree_pair *pairs;  /* n: sorting buffer */
     unsigned char *goes_left;
-    double *wr;             /* n effective row weights (weight x in-bag count) */
+    row_info *info;         /* n */
     uint32_t *feat;         /* p: features in draw order */
-    double *cls;            /* 6k: node classes, left, right, scan f caches (left, right), spare */
+    double *cls;            /* 8 kk: node, scan left / right / f caches, split left / right */
     stack_entry *stack;
+    double *stack_stats;    /* per stack entry: w, s, ss, npos, k class weights (the node's statistics) */
     size_t stack_cap;
 };
 
@@ -142,14 +162,17 @@ void knob_tree_work_free(knob_tree_work **w)
     if (!w || !*w) return;
     knob_tree_work *x = *w;
     free(x->seg);
+    free(x->segx);
+    free(x->tmpx);
     free(x->tmp);
     free(x->xs);
     free(x->pairs);
     free(x->goes_left);
-    free(x->wr);
+    free(x->info);
     free(x->feat);
     free(x->cls);
     free(x->stack);
+    free(x->stack_stats);
     free(x);
     *w = NULL;
 }
@@ -158,37 +181,34 @@ knob_tree_work *knob_tree_work_new(const knob_tree_data *d, const knob_tree_cfg 
 {
     knob_tree_work *w = calloc(1, sizeof *w);
     if (!w) return NULL;
-    size_t n = d->n ? d->n : 1, p = d->p ? d->p : 1, k = d->k ? d->k : 1;
+    size_t n = d->n ? d->n : 1, p = d->p ? d->p : 1;
     w->n = d->n;
     w->p = d->p;
     w->k = d->k;
+    w->kk = d->k ? d->k : 1;
     w->presort = d->order && !cfg->random_splits;
     w->seg = malloc((w->presort ? p : 1) * n * sizeof *w->seg);
     w->tmp = malloc(n * sizeof *w->tmp);
+    w->xs = malloc(n * sizeof *w->xs);
     w->goes_left = malloc(n);
-    w->wr = malloc(n * sizeof *w->wr);
+    w->info = malloc(n * sizeof *w->info);
     w->feat = malloc(p * sizeof *w->feat);
-    w->cls = malloc(6 * k * sizeof *w->cls);
+    w->cls = malloc(8 * w->kk * sizeof *w->cls);
     w->stack_cap = 64;
     w->stack = malloc(w->stack_cap * sizeof *w->stack);
-    if (!cfg->random_splits) {
-        w->xs = malloc(n * sizeof *w->xs);
-        w->pairs = malloc(n * sizeof *w->pairs);
+    w->stack_stats = malloc(w->stack_cap * (4 + w->kk) * sizeof *w->stack_stats);
+    if (!cfg->random_splits) w->pairs = malloc(n * sizeof *w->pairs);
+    if (w->presort) {
+        w->segx = malloc(p * n * sizeof *w->segx);
+        w->tmpx = malloc(n * sizeof *w->tmpx);
     }
-    if (!w->seg || !w->tmp || !w->goes_left || !w->wr || !w->feat || !w->cls || !w->stack ||
-        (!cfg->random_splits && (!w->xs || !w->pairs)))
+    if ((w->presort && (!w->segx || !w->tmpx)) || !w->seg || !w->tmp || !w->xs || !w->goes_left || !w->info || !w->feat || !w->cls || !w->stack ||
+        !w->stack_stats || (!cfg->random_splits && !w->pairs))
         knob_tree_work_free(&w);
     return w;
 }
 
 /* ---- node statistics and impurities ------------------------------------------------------------- */
-
-typedef struct {
-    double w;        /* total weight */
-    double s, ss;    /* regression: sum of w y, sum of w y^2 */
-    size_t npos;     /* rows with a positive weight */
-    double *cls;     /* classification: k class weights (points into scratch) */
-} node_stats;
 
 static double xlog2x(double x)
 {
@@ -217,30 +237,46 @@ static double impurity(const node_stats *st, size_t k, int criterion)
     return r;
 }
 
-/* Statistics of the rows rows[0..m-1]. */
-static void stats_of(const knob_tree_data *d, const double *wr, const uint32_t *rows, size_t m, node_stats *st)
+static void stats_zero(node_stats *st, size_t k)
 {
     st->w = st->s = st->ss = 0;
     st->npos = 0;
-    if (d->k) {
-        memset(st->cls, 0, d->k * sizeof *st->cls);
-        for (size_t i = 0; i < m; i++) {
-            uint32_t r = rows[i];
-            double wt = wr[r];
-            st->cls[d->yc[r]] += wt;
-            st->w += wt;
-            st->npos += wt > 0;
-        }
+    if (k) memset(st->cls, 0, k * sizeof *st->cls);
+}
+
+static void stats_add(node_stats *st, const row_info *ri, size_t k)
+{
+    double wt = ri->w;
+    st->w += wt;
+    st->npos += wt > 0;
+    if (k) {
+        st->cls[ri->t.c] += wt;
     } else {
-        for (size_t i = 0; i < m; i++) {
-            uint32_t r = rows[i];
-            double wt = wr[r], wy = wt * d->y[r];
-            st->w += wt;
-            st->s += wy;
-            st->ss += wy * d->y[r];
-            st->npos += wt > 0;
-        }
+        double wy = wt * ri->t.y;
+        st->s += wy;
+        st->ss += wy * ri->t.y;
     }
+}
+
+/* Save / restore statistics in the stack's slot @p slot. */
+static void stats_store(knob_tree_work *w, size_t slot, const node_stats *st)
+{
+    double *o = w->stack_stats + slot * (4 + w->kk);
+    o[0] = st->w;
+    o[1] = st->s;
+    o[2] = st->ss;
+    o[3] = (double)st->npos;
+    if (w->k) memcpy(o + 4, st->cls, w->k * sizeof *o);
+}
+
+static void stats_load(const knob_tree_work *w, size_t slot, node_stats *st)
+{
+    const double *o = w->stack_stats + slot * (4 + w->kk);
+    st->w = o[0];
+    st->s = o[1];
+    st->ss = o[2];
+    st->npos = (size_t)o[3];
+    if (w->k) memcpy(st->cls, o + 4, w->k * sizeof *o);
 }
 
 /* The criterion's proxy for -(W_left impurity_left + W_right impurity_right) (up to a constant per node). */
@@ -286,60 +322,55 @@ static double midpoint(double lo, double hi)
     return (t == hi || isinf(t)) ? lo : t;
 }
 
+static void consider(split_t *best, double proxy, int32_t j, const double *xs, size_t i)
+{
+    if (proxy > best->proxy) {
+        best->proxy = proxy;
+        best->feature = j;
+        best->threshold = midpoint(xs[i], xs[i + 1]);
+    }
+}
+
 /* Scan the node's rows rows[0..m-1] sorted by feature j (values xs) for the best threshold. */
 static void scan_sorted(const node_ctx *nc, int32_t j, const uint32_t *rows, const double *xs, split_t *best)
 {
-    const knob_tree_data *d = nc->d;
-    const double *wr = nc->w->wr;
-    size_t m = nc->m, msl = nc->cfg->min_samples_leaf, k = d->k;
+    const row_info *info = nc->w->info;
+    size_t m = nc->m, msl = nc->cfg->min_samples_leaf, k = nc->d->k;
     size_t npl = 0, npn = nc->node->npos;
     double wl = 0, wn = nc->node->w;
+    /* only positions with at least msl rows on each side can split */
+    size_t lo = msl - 1, hi = m - msl; /* candidate i: split between i and i + 1, lo <= i < hi */
     if (k == 0) {
         double sl = 0, sn = nc->node->s;
-        const double *y = d->y;
-        for (size_t i = 0; i + 1 < m; i++) {
-            uint32_t r = rows[i];
-            double wt = wr[r];
-            wl += wt;
-            sl += wt * y[r];
-            npl += wt > 0;
-            if (xs[i + 1] <= xs[i] + FEATURE_THRESHOLD) continue;
-            if (i + 1 < msl || m - i - 1 < msl || npl == 0 || npl == npn) continue;
-            double sr = sn - sl, wrr = wn - wl;
-            double proxy = sl * sl / wl + sr * sr / wrr;
-            if (proxy > best->proxy) {
-                best->proxy = proxy;
-                best->feature = j;
-                best->threshold = midpoint(xs[i], xs[i + 1]);
-            }
+        for (size_t i = 0; i < hi; i++) {
+            const row_info *ri = &info[rows[i]];
+            wl += ri->w;
+            sl += ri->w * ri->t.y;
+            npl += ri->w > 0;
+            if (i < lo || xs[i + 1] <= xs[i] + FEATURE_THRESHOLD || npl == 0 || npl == npn) continue;
+            double sr = sn - sl;
+            consider(best, sl * sl / wl + sr * sr / (wn - wl), j, xs, i);
         }
         return;
     }
-    const int32_t *yc = d->yc;
     double *L = nc->w->cls + k, *R = nc->w->cls + 2 * k;
     memset(L, 0, k * sizeof *L);
     memcpy(R, nc->node->cls, k * sizeof *R);
     if (nc->cfg->criterion == KNOB_CRIT_GINI) {
         double sql = 0, sqr = 0;
         for (size_t c = 0; c < k; c++) sqr += R[c] * R[c];
-        for (size_t i = 0; i + 1 < m; i++) {
-            uint32_t r = rows[i];
-            double wt = wr[r];
-            int32_t c = yc[r];
+        for (size_t i = 0; i < hi; i++) {
+            const row_info *ri = &info[rows[i]];
+            double wt = ri->w;
+            int32_t c = ri->t.c;
             sql += wt * (2 * L[c] + wt);
             sqr -= wt * (2 * R[c] - wt);
             L[c] += wt;
             R[c] -= wt;
             wl += wt;
             npl += wt > 0;
-            if (xs[i + 1] <= xs[i] + FEATURE_THRESHOLD) continue;
-            if (i + 1 < msl || m - i - 1 < msl || npl == 0 || npl == npn) continue;
-            double proxy = sql / wl + sqr / (wn - wl);
-            if (proxy > best->proxy) {
-                best->proxy = proxy;
-                best->feature = j;
-                best->threshold = midpoint(xs[i], xs[i + 1]);
-            }
+            if (i < lo || xs[i + 1] <= xs[i] + FEATURE_THRESHOLD || npl == 0 || npl == npn) continue;
+            consider(best, sql / wl + sqr / (wn - wl), j, xs, i);
         }
         return;
     }
@@ -351,13 +382,13 @@ static void scan_sorted(const node_ctx *nc, int32_t j, const uint32_t *rows, con
         fr[c] = xlog2x(R[c]);
         ar += fr[c];
     }
-    for (size_t i = 0; i + 1 < m; i++) {
-        uint32_t r = rows[i];
-        double wt = wr[r];
+    for (size_t i = 0; i < hi; i++) {
+        const row_info *ri = &info[rows[i]];
+        double wt = ri->w;
         wl += wt;
         npl += wt > 0;
         if (wt > 0) {
-            int32_t c = yc[r];
+            int32_t c = ri->t.c;
             L[c] += wt;
             R[c] -= wt;
             double a = xlog2x(L[c]), b = R[c] > 0 ? xlog2x(R[c]) : 0;
@@ -366,46 +397,41 @@ static void scan_sorted(const node_ctx *nc, int32_t j, const uint32_t *rows, con
             fl[c] = a;
             fr[c] = b;
         }
-        if (xs[i + 1] <= xs[i] + FEATURE_THRESHOLD) continue;
-        if (i + 1 < msl || m - i - 1 < msl || npl == 0 || npl == npn) continue;
-        double proxy = al + ar - xlog2x(wl) - xlog2x(wn - wl);
-        if (proxy > best->proxy) {
-            best->proxy = proxy;
-            best->feature = j;
-            best->threshold = midpoint(xs[i], xs[i + 1]);
-        }
+        if (i < lo || xs[i + 1] <= xs[i] + FEATURE_THRESHOLD || npl == 0 || npl == npn) continue;
+        consider(best, al + ar - xlog2x(wl) - xlog2x(wn - wl), j, xs, i);
     }
 }
 
-/* Left statistics of threshold t on feature j over rows[0..m-1]; flags goes_left when @p mark. */
-static size_t left_stats(const node_ctx *nc, int32_t j, double t, const uint32_t *rows, node_stats *left,
-                         int mark)
+/* Left statistics of the rows with xs[i] <= t (extra trees' candidate evaluation); returns their count. */
+static size_t left_of(const node_ctx *nc, const uint32_t *rows, const double *xs, double t, node_stats *left)
+{
+    const row_info *info = nc->w->info;
+    size_t nl = 0, m = nc->m, k = nc->d->k;
+    stats_zero(left, k);
+    for (size_t i = 0; i < m; i++)
+        if (xs[i] <= t) {
+            nl++;
+            stats_add(left, &info[rows[i]], k);
+        }
+    return nl;
+}
+
+/* Exact statistics of both children of the split (j, t), flagging goes_left per row. */
+static void split_stats(const node_ctx *nc, int32_t j, double t, const uint32_t *rows, node_stats *left,
+                        node_stats *right)
 {
     const knob_tree_data *d = nc->d;
-    const double *xj = d->X + (size_t)j * d->n, *wr = nc->w->wr;
+    const double *xj = d->X + (size_t)j * d->n;
+    const row_info *info = nc->w->info;
     unsigned char *gl = nc->w->goes_left;
-    size_t nl = 0, m = nc->m;
-    left->w = left->s = left->ss = 0;
-    left->npos = 0;
-    if (d->k) memset(left->cls, 0, d->k * sizeof *left->cls);
-    for (size_t i = 0; i < m; i++) {
+    stats_zero(left, d->k);
+    stats_zero(right, d->k);
+    for (size_t i = 0; i < nc->m; i++) {
         uint32_t r = rows[i];
         int go = xj[r] <= t;
-        if (mark) gl[r] = (unsigned char)go;
-        if (!go) continue;
-        double wt = wr[r];
-        nl++;
-        left->w += wt;
-        left->npos += wt > 0;
-        if (d->k) {
-            left->cls[d->yc[r]] += wt;
-        } else {
-            double wy = wt * d->y[r];
-            left->s += wy;
-            left->ss += wy * d->y[r];
-        }
+        gl[r] = (unsigned char)go;
+        stats_add(go ? left : right, &info[r], d->k);
     }
-    return nl;
 }
 
 /*
@@ -421,9 +447,10 @@ static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, kno
     split_t best = {-INFINITY, 0, -1};
     uint32_t *feat = w->feat;
     const uint32_t *rows = w->seg + start; /* the node's rows (feature 0's list in presorted mode) */
+    double *xs = w->xs;
     size_t f_i = p, visited = 0;
     int found = 0;
-    node_stats left = {0, 0, 0, 0, w->cls + 5 * d->k};
+    node_stats left = {0, 0, 0, 0, w->cls + 5 * w->kk};
     while (f_i > 0 && (visited < mtry || !found)) {
         visited++;
         size_t r = (size_t)knob_rng_below(rng, f_i);
@@ -431,18 +458,27 @@ static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, kno
         feat[r] = feat[--f_i];
         feat[f_i] = j;
         const double *xj = d->X + (size_t)j * n;
-        if (nc->cfg->random_splits) {
-            double lo = INFINITY, hi = -INFINITY;
-            for (size_t i = 0; i < m; i++) {
-                double v = xj[rows[i]];
-                if (v < lo) lo = v;
-                if (v > hi) hi = v;
-            }
-            if (hi <= lo + FEATURE_THRESHOLD) continue;
+        if (presorted) {
+            const uint32_t *sj = w->seg + (size_t)j * n + start;
+            const double *vj = w->segx + (size_t)j * n + start;
+            if (vj[m - 1] <= vj[0] + FEATURE_THRESHOLD) continue;
             found = 1;
+            scan_sorted(nc, (int32_t)j, sj, vj, &best);
+            continue;
+        }
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < m; i++) {
+            double v = xj[rows[i]];
+            xs[i] = v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (hi <= lo + FEATURE_THRESHOLD) continue;
+        found = 1;
+        if (nc->cfg->random_splits) {
             double t = (hi - lo) * knob_rng_uniform(rng) + lo;
             if (t == hi) t = lo;
-            size_t nl = left_stats(nc, (int32_t)j, t, rows, &left, 0);
+            size_t nl = left_of(nc, rows, xs, t, &left);
             size_t msl = nc->cfg->min_samples_leaf;
             if (nl < msl || m - nl < msl || left.npos == 0 || left.npos == nc->node->npos) continue;
             double proxy = proxy_of(nc->node, &left, d->k, nc->cfg->criterion);
@@ -453,45 +489,55 @@ static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, kno
             }
             continue;
         }
-        if (presorted) {
-            const uint32_t *sj = w->seg + (size_t)j * n + start;
-            if (xj[sj[m - 1]] <= xj[sj[0]] + FEATURE_THRESHOLD) continue;
-            found = 1;
-            for (size_t i = 0; i < m; i++) w->xs[i] = xj[sj[i]];
-            scan_sorted(nc, (int32_t)j, sj, w->xs, &best);
-            continue;
-        }
         knob_tree_pair *pr = w->pairs;
-        double lo = INFINITY, hi = -INFINITY;
         for (size_t i = 0; i < m; i++) {
-            double v = xj[rows[i]];
-            pr[i].x = v;
+            pr[i].x = xs[i];
             pr[i].row = rows[i];
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
         }
-        if (hi <= lo + FEATURE_THRESHOLD) continue;
-        found = 1;
         knob_tree_sort_pairs(pr, m);
         for (size_t i = 0; i < m; i++) {
-            w->xs[i] = pr[i].x;
+            xs[i] = pr[i].x;
             w->tmp[i] = pr[i].row;
         }
-        scan_sorted(nc, (int32_t)j, w->tmp, w->xs, &best);
+        scan_sorted(nc, (int32_t)j, w->tmp, xs, &best);
     }
     return best;
 }
 
-/* Stable partition of list[0..m-1] by goes_left; returns the left count. */
+/* Stable partition of list[0..m-1] by goes_left (branch-free); returns the left count. */
 static size_t partition(uint32_t *list, size_t m, const unsigned char *gl, uint32_t *tmp)
 {
     size_t a = 0, b = 0;
     for (size_t i = 0; i < m; i++) {
         uint32_t r = list[i];
-        if (gl[r]) list[a++] = r;
-        else tmp[b++] = r;
+        size_t g = gl[r];
+        list[a] = r;
+        tmp[b] = r;
+        a += g;
+        b += 1 - g;
     }
     memcpy(list + a, tmp, b * sizeof *tmp);
+    return a;
+}
+
+/* The same for a row list and its values. */
+static size_t partition_with_values(uint32_t *list, double *x, size_t m, const unsigned char *gl, uint32_t *tmp,
+                                    double *tmpx)
+{
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = list[i];
+        double v = x[i];
+        size_t g = gl[r];
+        list[a] = r;
+        x[a] = v;
+        tmp[b] = r;
+        tmpx[b] = v;
+        a += g;
+        b += 1 - g;
+    }
+    memcpy(list + a, tmp, b * sizeof *tmp);
+    memcpy(x + a, tmpx, b * sizeof *tmpx);
     return a;
 }
 
@@ -545,25 +591,32 @@ static int make_leaf(tree_buf *b, int32_t id, const node_stats *st, size_t k)
     return KNOB_OK;
 }
 
-static int push(knob_tree_work *w, size_t *top, stack_entry e)
+static int push(knob_tree_work *w, size_t *top, stack_entry e, const node_stats *st)
 {
     if (*top == w->stack_cap) {
-        stack_entry *s = realloc(w->stack, 2 * w->stack_cap * sizeof *s);
+        size_t cap = 2 * w->stack_cap;
+        stack_entry *s = realloc(w->stack, cap * sizeof *s);
         if (!s) return KNOB_ENOMEM;
         w->stack = s;
-        w->stack_cap *= 2;
+        double *ss = realloc(w->stack_stats, cap * (4 + w->kk) * sizeof *ss);
+        if (!ss) return KNOB_ENOMEM;
+        w->stack_stats = ss;
+        w->stack_cap = cap;
     }
+    stats_store(w, *top, st);
     w->stack[(*top)++] = e;
     return KNOB_OK;
 }
 
-/* Fill the work's weights and row lists for one tree; returns the number of in-bag rows. */
+/* Fill the work's row information and row lists for one tree; returns the number of in-bag rows. */
 static size_t init_rows(const knob_tree_data *d, knob_tree_work *w, const uint32_t *count)
 {
     size_t n = d->n, n_in = 0;
     for (size_t r = 0; r < n; r++) {
         uint32_t c = count ? count[r] : 1;
-        w->wr[r] = d->w[r] * (double)c;
+        w->info[r].w = d->w[r] * (double)c;
+        if (d->k) w->info[r].t.c = d->yc[r];
+        else w->info[r].t.y = d->y[r];
         if (c) w->tmp[n_in++] = (uint32_t)r;
     }
     if (!w->presort) {
@@ -572,50 +625,52 @@ static size_t init_rows(const knob_tree_data *d, knob_tree_work *w, const uint32
     }
     for (size_t j = 0; j < d->p; j++) {
         const uint32_t *o = d->order + j * n;
+        const double *v = d->sorted + j * n;
         uint32_t *s = w->seg + j * n;
+        double *sx = w->segx + j * n;
         if (!count) {
             memcpy(s, o, n * sizeof *s);
+            memcpy(sx, v, n * sizeof *sx);
             continue;
         }
         size_t a = 0;
-        for (size_t i = 0; i < n; i++)
-            if (count[o[i]]) s[a++] = o[i];
+        for (size_t i = 0; i < n; i++) {
+            s[a] = o[i];
+            sx[a] = v[i];
+            a += count[o[i]] != 0;
+        }
     }
     return n_in;
-}
-
-static int oom(knob_err *err)
-{
-    return knob_err_set(err, KNOB_ENOMEM, "out of memory growing a tree");
 }
 
 int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *cfg, const uint32_t *count,
                    knob_rng *rng, knob_tree_work *w, double *importance, knob_err *err)
 {
     memset(t, 0, sizeof *t);
-    size_t k = d->k, p = d->p, n = d->n;
-    tree_buf b = {t, 0, 0, k ? k : 1};
+    size_t k = d->k, p = d->p, n = d->n, kk = w->kk;
+    tree_buf b = {t, 0, 0, kk};
     memset(importance, 0, p * sizeof *importance);
     for (size_t j = 0; j < p; j++) w->feat[j] = (uint32_t)j;
     size_t n_in = init_rows(d, w, count);
-    node_stats st = {0, 0, 0, 0, w->cls}, left = {0, 0, 0, 0, w->cls + 5 * (k ? k : 1)};
-    stats_of(d, w->wr, w->seg, n_in, &st);
+    node_stats st = {0, 0, 0, 0, w->cls}, left = {0, 0, 0, 0, w->cls + 6 * kk},
+               right = {0, 0, 0, 0, w->cls + 7 * kk};
+    stats_zero(&st, k);
+    for (size_t i = 0; i < n_in; i++) stats_add(&st, &w->info[w->seg[i]], k);
     if (!(st.w > 0)) return knob_err_set(err, KNOB_EINVAL, "the sample weights of the training rows sum to zero");
     double w_root = st.w;
     size_t top = 0;
-    if (add_nodes(&b, 1) || push(w, &top, (stack_entry){0, (uint32_t)n_in, 0, 0, w->presort}))
-        goto fail;
+    if (add_nodes(&b, 1) || push(w, &top, (stack_entry){0, (uint32_t)n_in, 0, 0, w->presort}, &st)) goto fail;
     while (top > 0) {
         stack_entry e = w->stack[--top];
+        stats_load(w, top, &st);
         size_t m = e.end - e.start;
         const uint32_t *rows = w->seg + e.start;
-        stats_of(d, w->wr, rows, m, &st);
         double imp = impurity(&st, k, cfg->criterion);
         if (e.depth > t->depth) t->depth = e.depth;
         int leaf = (cfg->max_depth >= 0 && e.depth >= cfg->max_depth) || m < cfg->min_samples_split ||
                    m < 2 * cfg->min_samples_leaf || imp <= DBL_EPSILON;
         split_t s = {0, 0, -1};
-        double imp_l = 0, imp_r = 0, wl = 0, wrr = 0;
+        double imp_l = 0, imp_r = 0;
         if (!leaf) {
             int presorted = e.presorted && knob_tree_presort_pays(m, p, cfg->max_features);
             node_ctx nc = {d, cfg, w, &st, m};
@@ -624,18 +679,10 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
             if (s.feature < 0) {
                 leaf = 1;
             } else {
-                left_stats(&nc, s.feature, s.threshold, rows, &left, 1);
-                node_stats right = left;
-                right.cls = w->cls + 4 * (k ? k : 1);
-                right.w = st.w - left.w;
-                right.s = st.s - left.s;
-                right.ss = st.ss - left.ss;
-                for (size_t c = 0; c < k; c++) right.cls[c] = st.cls[c] - left.cls[c];
+                split_stats(&nc, s.feature, s.threshold, rows, &left, &right);
                 imp_l = impurity(&left, k, cfg->criterion);
                 imp_r = impurity(&right, k, cfg->criterion);
-                wl = left.w;
-                wrr = right.w;
-                double improvement = st.w / w_root * (imp - wl / st.w * imp_l - wrr / st.w * imp_r);
+                double improvement = st.w / w_root * (imp - left.w / st.w * imp_l - right.w / st.w * imp_r);
                 if (improvement + DBL_EPSILON < cfg->min_impurity_decrease) leaf = 1;
             }
         }
@@ -643,7 +690,7 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
             if (make_leaf(&b, e.id, &st, k)) goto fail;
             continue;
         }
-        importance[s.feature] += st.w * imp - wl * imp_l - wrr * imp_r;
+        importance[s.feature] += st.w * imp - left.w * imp_l - right.w * imp_r;
         int32_t child = t->n_nodes;
         if (add_nodes(&b, 2)) goto fail;
         t->node[e.id].feature = s.feature;
@@ -651,13 +698,15 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
         t->node[e.id].child = child;
         size_t nl = 0;
         if (e.presorted) {
-            for (size_t j = 0; j < p; j++) nl = partition(w->seg + j * n + e.start, m, w->goes_left, w->tmp);
+            for (size_t j = 0; j < p; j++)
+                nl = partition_with_values(w->seg + j * n + e.start, w->segx + j * n + e.start, m, w->goes_left,
+                                           w->tmp, w->tmpx);
         } else {
             nl = partition(w->seg + e.start, m, w->goes_left, w->tmp);
         }
         uint32_t mid = e.start + (uint32_t)nl;
-        if (push(w, &top, (stack_entry){mid, e.end, child + 1, e.depth + 1, e.presorted}) ||
-            push(w, &top, (stack_entry){e.start, mid, child, e.depth + 1, e.presorted}))
+        if (push(w, &top, (stack_entry){mid, e.end, child + 1, e.depth + 1, e.presorted}, &right) ||
+            push(w, &top, (stack_entry){e.start, mid, child, e.depth + 1, e.presorted}, &left))
             goto fail;
     }
     /* trim to size */
@@ -672,5 +721,5 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
     return KNOB_OK;
 fail:
     knob_tree_free(t);
-    return oom(err);
+    return knob_err_set(err, KNOB_ENOMEM, "out of memory growing a tree");
 }

@@ -74,6 +74,7 @@ void knob_tree_data_free(knob_tree_data *d)
     free(d->y);
     free(d->w);
     free(d->order);
+    free(d->sorted);
     memset(d, 0, sizeof *d);
 }
 
@@ -94,7 +95,11 @@ static void presort_task(void *ctx, size_t j, int worker)
     }
     knob_tree_sort_pairs(pr, n);
     uint32_t *o = c->d->order + j * n;
-    for (size_t i = 0; i < n; i++) o[i] = pr[i].row;
+    double *v = c->d->sorted + j * n;
+    for (size_t i = 0; i < n; i++) {
+        o[i] = pr[i].row;
+        v[i] = pr[i].x;
+    }
 }
 
 static int data_oom(knob_tree_data *d, knob_err *err)
@@ -152,8 +157,9 @@ int knob_tree_data_init(knob_tree_data *d, const knob_model *m, const knob_datas
         int t = threads > 0 ? threads : knob_parallel_default_threads();
         if ((size_t)t > p) t = (int)p;
         d->order = malloc(p * n * sizeof *d->order);
+        d->sorted = malloc(p * n * sizeof *d->sorted);
         c.buf = malloc((size_t)t * n * sizeof *c.buf);
-        if (!d->order || !c.buf) {
+        if (!d->order || !d->sorted || !c.buf) {
             free(c.buf);
             return data_oom(d, err);
         }
