@@ -244,7 +244,7 @@ static void stats_zero(node_stats *st, size_t k)
     if (k) memset(st->cls, 0, k * sizeof *st->cls);
 }
 
-static void stats_add(node_stats *st, const row_info *ri, size_t k)
+static inline void stats_add(node_stats *st, const row_info *ri, size_t k)
 {
     double wt = ri->w;
     st->w += wt;
@@ -306,6 +306,7 @@ typedef struct {
     double proxy;
     double threshold;
     int32_t feature;    /* -1: none found */
+    size_t pos;         /* presorted scans: rows going left (a prefix of the feature's sorted list) */
 } split_t;
 
 typedef struct {
@@ -328,6 +329,7 @@ static void consider(split_t *best, double proxy, int32_t j, const double *xs, s
         best->proxy = proxy;
         best->feature = j;
         best->threshold = midpoint(xs[i], xs[i + 1]);
+        best->pos = i + 1;
     }
 }
 
@@ -417,21 +419,44 @@ static size_t left_of(const node_ctx *nc, const uint32_t *rows, const double *xs
 }
 
 /* Exact statistics of both children of the split (j, t), flagging goes_left per row. */
-static void split_stats(const node_ctx *nc, int32_t j, double t, const uint32_t *rows, node_stats *left,
-                        node_stats *right)
+static size_t split_stats(const node_ctx *nc, int32_t j, double t, const uint32_t *rows, node_stats *left,
+                          node_stats *right)
 {
     const knob_tree_data *d = nc->d;
     const double *xj = d->X + (size_t)j * d->n;
     const row_info *info = nc->w->info;
     unsigned char *gl = nc->w->goes_left;
+    size_t nl = 0;
     stats_zero(left, d->k);
     stats_zero(right, d->k);
     for (size_t i = 0; i < nc->m; i++) {
         uint32_t r = rows[i];
         int go = xj[r] <= t;
         gl[r] = (unsigned char)go;
+        nl += (size_t)go;
         stats_add(go ? left : right, &info[r], d->k);
     }
+    return nl;
+}
+
+/* The same when the left rows are the first @p pos of the split feature's sorted list @p sorted. */
+static size_t split_stats_sorted(const node_ctx *nc, const uint32_t *sorted, size_t pos, node_stats *left,
+                                 node_stats *right)
+{
+    const row_info *info = nc->w->info;
+    unsigned char *gl = nc->w->goes_left;
+    size_t k = nc->d->k;
+    stats_zero(left, k);
+    stats_zero(right, k);
+    for (size_t i = 0; i < pos; i++) {
+        gl[sorted[i]] = 1;
+        stats_add(left, &info[sorted[i]], k);
+    }
+    for (size_t i = pos; i < nc->m; i++) {
+        gl[sorted[i]] = 0;
+        stats_add(right, &info[sorted[i]], k);
+    }
+    return pos;
 }
 
 /*
@@ -444,7 +469,7 @@ static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, kno
     knob_tree_work *w = nc->w;
     size_t p = d->p, m = nc->m, n = d->n;
     size_t mtry = nc->cfg->max_features;
-    split_t best = {-INFINITY, 0, -1};
+    split_t best = {-INFINITY, 0, -1, 0};
     uint32_t *feat = w->feat;
     const uint32_t *rows = w->seg + start; /* the node's rows (feature 0's list in presorted mode) */
     double *xs = w->xs;
@@ -643,6 +668,13 @@ static size_t init_rows(const knob_tree_data *d, knob_tree_work *w, const uint32
     return n_in;
 }
 
+/* A node that is not split whatever its rows (scikit-learn's stopping rules). */
+static int terminal(const knob_tree_cfg *cfg, int32_t depth, size_t m, double imp)
+{
+    return (cfg->max_depth >= 0 && depth >= cfg->max_depth) || m < cfg->min_samples_split ||
+           m < 2 * cfg->min_samples_leaf || imp <= DBL_EPSILON;
+}
+
 int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *cfg, const uint32_t *count,
                    knob_rng *rng, knob_tree_work *w, double *importance, knob_err *err)
 {
@@ -659,7 +691,8 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
     if (!(st.w > 0)) return knob_err_set(err, KNOB_EINVAL, "the sample weights of the training rows sum to zero");
     double w_root = st.w;
     size_t top = 0;
-    if (add_nodes(&b, 1) || push(w, &top, (stack_entry){0, (uint32_t)n_in, 0, 0, w->presort}, &st)) goto fail;
+    int pre = w->presort && knob_tree_presort_pays(n_in, p, cfg->max_features);
+    if (add_nodes(&b, 1) || push(w, &top, (stack_entry){0, (uint32_t)n_in, 0, 0, pre}, &st)) goto fail;
     while (top > 0) {
         stack_entry e = w->stack[--top];
         stats_load(w, top, &st);
@@ -667,19 +700,19 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
         const uint32_t *rows = w->seg + e.start;
         double imp = impurity(&st, k, cfg->criterion);
         if (e.depth > t->depth) t->depth = e.depth;
-        int leaf = (cfg->max_depth >= 0 && e.depth >= cfg->max_depth) || m < cfg->min_samples_split ||
-                   m < 2 * cfg->min_samples_leaf || imp <= DBL_EPSILON;
-        split_t s = {0, 0, -1};
+        int leaf = terminal(cfg, e.depth, m, imp);
+        split_t s = {0, 0, -1, 0};
         double imp_l = 0, imp_r = 0;
+        size_t ml = 0;
         if (!leaf) {
-            int presorted = e.presorted && knob_tree_presort_pays(m, p, cfg->max_features);
+            int presorted = e.presorted;
             node_ctx nc = {d, cfg, w, &st, m};
             s = find_split(&nc, e.start, presorted, rng);
-            e.presorted = presorted;
             if (s.feature < 0) {
                 leaf = 1;
             } else {
-                split_stats(&nc, s.feature, s.threshold, rows, &left, &right);
+                ml = presorted ? split_stats_sorted(&nc, w->seg + (size_t)s.feature * n + e.start, s.pos, &left, &right)
+                               : split_stats(&nc, s.feature, s.threshold, rows, &left, &right);
                 imp_l = impurity(&left, k, cfg->criterion);
                 imp_r = impurity(&right, k, cfg->criterion);
                 double improvement = st.w / w_root * (imp - left.w / st.w * imp_l - right.w / st.w * imp_r);
@@ -696,17 +729,22 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
         t->node[e.id].feature = s.feature;
         t->node[e.id].threshold = s.threshold;
         t->node[e.id].child = child;
-        size_t nl = 0;
-        if (e.presorted) {
+        /* children's row lists: all features' sorted lists if a child scans them, else only the row list
+           (sorting per node) or nothing (both children are leaves) */
+        uint32_t mid = e.start + (uint32_t)ml;
+        size_t mr = m - ml;
+        int open_l = !terminal(cfg, e.depth + 1, ml, imp_l), open_r = !terminal(cfg, e.depth + 1, mr, imp_r);
+        int pre_l = e.presorted && open_l && knob_tree_presort_pays(ml, p, cfg->max_features);
+        int pre_r = e.presorted && open_r && knob_tree_presort_pays(mr, p, cfg->max_features);
+        if (pre_l || pre_r) {
             for (size_t j = 0; j < p; j++)
-                nl = partition_with_values(w->seg + j * n + e.start, w->segx + j * n + e.start, m, w->goes_left,
-                                           w->tmp, w->tmpx);
-        } else {
-            nl = partition(w->seg + e.start, m, w->goes_left, w->tmp);
+                partition_with_values(w->seg + j * n + e.start, w->segx + j * n + e.start, m, w->goes_left,
+                                      w->tmp, w->tmpx);
+        } else if (open_l || open_r) {
+            partition(w->seg + e.start, m, w->goes_left, w->tmp);
         }
-        uint32_t mid = e.start + (uint32_t)nl;
-        if (push(w, &top, (stack_entry){mid, e.end, child + 1, e.depth + 1, e.presorted}, &right) ||
-            push(w, &top, (stack_entry){e.start, mid, child, e.depth + 1, e.presorted}, &left))
+        if (push(w, &top, (stack_entry){mid, e.end, child + 1, e.depth + 1, pre_r}, &right) ||
+            push(w, &top, (stack_entry){e.start, mid, child, e.depth + 1, pre_l}, &left))
             goto fail;
     }
     /* trim to size */
