@@ -1,14 +1,9 @@
 -- model_tree_spec.lua — knob.model.tree: one CART tree with exact splits (scikit-learn 1.2's
 -- DecisionTreeClassifier / DecisionTreeRegressor). Hand-computed splits, impurities and importances on tiny
--- data; equivalences (weights vs duplicated rows, class_weight vs explicit weights); held-out accuracy / R^2
--- within 1 point of scikit-learn 1.2.1 on the bundled datasets; persistence; errors.
+-- data; equivalences (weights vs duplicated rows, class_weight vs explicit weights); persistence; errors. At
+-- the end: held-out accuracy / R^2 (and out-of-bag scores) of tree, forest and extra_trees within 1 point of
+-- scikit-learn 1.2.1 on the bundled datasets.
 local knob = require "knob"
-
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
 
 local function log2(x) return math.log(x, 2) end
 
@@ -52,8 +47,9 @@ local SETS = {
   diabetes = {target = "progression", test = 0.25, stratify = false, n_test = 111, sum = 23966},
 }
 
--- Mean held-out score (accuracy or R^2) of kind{params, seed = 0..9} on a bundled dataset.
-local function held_out(name, kind, params)
+-- Mean held-out score (accuracy or R^2) and, for forests, mean out-of-bag score of kind{seed = 0..9} (default
+-- hyperparameters otherwise; oob_score on for forests) on a bundled dataset.
+local function held_out(name, kind)
   local s = SETS[name]
   local ds = assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = s.target}))
   local train, test, _, test_rows = knob.split.train_test(ds, {test = s.test, stratify = s.stratify, seed = 42})
@@ -61,13 +57,17 @@ local function held_out(name, kind, params)
   for _, r in ipairs(test_rows) do sum = sum + r end
   assert.equals(s.n_test, #test_rows)
   assert.equals(s.sum, sum)
-  local total = 0
+  local total, oob = 0, 0
   for seed = 0, 9 do
-    local p = {seed = seed}
-    for k, v in pairs(params or {}) do p[k] = v end
-    total = total + knob.model[kind](p):fit(train):score(test)
+    local m = knob.model[kind]{seed = seed, oob_score = kind == "forest" or nil}:fit(train)
+    total = total + m:score(test)
+    if kind == "forest" then
+      local v, rows = m:info().status:match("^100 trees; oob_score ([%d%.%-]+) %(%w+, (%d+) rows%)$")
+      assert.equals(#train, tonumber(rows))
+      oob = oob + tonumber(v)
+    end
   end
-  return total / 10
+  return total / 10, oob / 10
 end
 
 describe("knob.model.tree", function()
@@ -267,7 +267,7 @@ describe("knob.model.tree", function()
     local p = {max_features_mode = "sqrt", seed = 11}
     local a, b = knob.model.tree(p):fit(ds), knob.model.tree(p):fit(ds)
     assert.equals(strip_time(a:to_json()), strip_time(b:to_json()))
-    local path = tmpname()
+    local path = os.tmpname()
     assert.is_true(a:save(path))
     local back = assert(knob.model.load(path))
     os.remove(path)
@@ -304,16 +304,33 @@ describe("knob.model.tree", function()
       assert.matches(c[3], err, 1, true)
     end
   end)
+end)
 
-  -- Reference scores: scikit-learn 1.2.1, mean over random_state 0..9 of the held-out accuracy (R^2 for
-  -- diabetes), produced once with the snippet at the end of this file; knob must be within 1 point.
-  --   breast_cancer tree 0.9339   digits tree 0.8511   wine tree 0.9037   diabetes tree -0.3497
-  it("matches scikit-learn's held-out accuracy / R^2 within 1 point on the bundled datasets", function()
-    assert.near(0.9339, held_out("breast_cancer", "tree"), 0.01)
-    assert.near(0.8511, held_out("digits", "tree"), 0.01)
-    assert.near(0.9037, held_out("wine", "tree"), 0.01)
-    assert.near(-0.3497, held_out("diabetes", "tree"), 0.01)
-  end)
+-- Reference scores: scikit-learn 1.2.1 DecisionTree*, RandomForest* (oob_score=True) and ExtraTrees* with
+-- default parameters otherwise (100 trees), mean over random_state 0..9 of the held-out accuracy (R^2 for
+-- diabetes) and of oob_score_, produced once with the snippet at the end of this file:
+--                  tree      forest  (oob)      extra_trees
+--   breast_cancer  0.9339    0.9474  (0.9661)   0.9567
+--   digits         0.8511    0.9676  (0.9694)   0.9742
+--   wine           0.9037    1.0000  (0.9677)   0.9944
+--   diabetes      -0.3497    0.3535  (0.4529)   0.3965
+-- knob (its own seeds 0..9) must be within 1 point of each.
+describe("tree kinds against scikit-learn 1.2.1 on the bundled datasets", function()
+  local ref = {
+    breast_cancer = {tree = 0.9339, forest = 0.9474, oob = 0.9661, extra_trees = 0.9567},
+    digits = {tree = 0.8511, forest = 0.9676, oob = 0.9694, extra_trees = 0.9742},
+    wine = {tree = 0.9037, forest = 1.0000, oob = 0.9677, extra_trees = 0.9944},
+    diabetes = {tree = -0.3497, forest = 0.3535, oob = 0.4529, extra_trees = 0.3965},
+  }
+  for _, name in ipairs{"breast_cancer", "digits", "wine", "diabetes"} do
+    it(name .. ": held-out and out-of-bag scores within 1 point", function()
+      for _, kind in ipairs{"tree", "forest", "extra_trees"} do
+        local score, oob = held_out(name, kind)
+        assert.near(ref[name][kind], score, 0.01)
+        if kind == "forest" then assert.near(ref[name].oob, oob, 0.01) end
+      end
+    end)
+  end
 end)
 
 --[==[ The scikit-learn 1.2.1 snippet behind the reference scores of model_tree_spec.lua and

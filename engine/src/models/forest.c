@@ -339,9 +339,9 @@ static int oob_score(knob_forest_state *s, const knob_tree_data *d, const unsign
     return KNOB_OK;
 }
 
-static int forest_fit_impl(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, int random_splits,
-                           knob_err *err)
+static int forest_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
 {
+    int random_splits = m->vt == &knob_model_extra_trees;
     const knob_params *pr = &m->params;
     const char *kind = m->vt->kind;
     size_t p = train->frame->n_features, n = train->n_rows;
@@ -410,16 +410,6 @@ done:
     return rc;
 }
 
-static int forest_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
-{
-    return forest_fit_impl(m, train, o, 0, err);
-}
-
-static int extra_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
-{
-    return forest_fit_impl(m, train, o, 1, err);
-}
-
 static void forest_describe(const knob_model *m, char *buf, size_t size)
 {
     const knob_forest_state *s = m->state;
@@ -430,13 +420,12 @@ static void forest_describe(const knob_model *m, char *buf, size_t size)
     .tasks = (1u << KNOB_TASK_CLASSIFICATION) | (1u << KNOB_TASK_REGRESSION), .check = forest_check,            \
     .predict = knob_forest_predict, .predict_proba = knob_forest_proba, .save = knob_forest_save,                \
     .load = knob_forest_load, .free_state = knob_forest_free, .importances = knob_forest_importances,            \
-    .n_learned = knob_forest_n_learned, .state_bytes = knob_forest_bytes, .describe = forest_describe
+    .fit = forest_fit, .n_learned = knob_forest_n_learned, .state_bytes = knob_forest_bytes, .describe = forest_describe
 
 const knob_model_vtable knob_model_forest = {
     .kind = "forest",
     .summary = "random forest: bootstrapped CART trees with random feature subsets, averaged",
     .params = forest_params,
-    .fit = forest_fit,
     FOREST_VTABLE_COMMON,
 };
 
@@ -444,6 +433,5 @@ const knob_model_vtable knob_model_extra_trees = {
     .kind = "extra_trees",
     .summary = "extremely randomized trees: random thresholds on random feature subsets, averaged",
     .params = extra_params,
-    .fit = extra_fit,
     FOREST_VTABLE_COMMON,
 };
