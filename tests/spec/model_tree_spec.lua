@@ -261,20 +261,23 @@ describe("knob.model.tree", function()
     assert.matches("an unknown category level counts as missing", err, 1, true)
   end)
 
-  it("is deterministic per seed and saves / loads with identical predictions", function()
+  it("is deterministic per seed and saves / loads with identical predictions (every tree kind)", function()
     local ds = knob.data.make_classification{n_samples = 300, n_features = 8, n_informative = 4, n_classes = 3,
                                              seed = 7}
-    local p = {max_features_mode = "sqrt", seed = 11}
-    local a, b = knob.model.tree(p):fit(ds), knob.model.tree(p):fit(ds)
-    assert.equals(strip_time(a:to_json()), strip_time(b:to_json()))
-    local path = os.tmpname()
-    assert.is_true(a:save(path))
-    local back = assert(knob.model.load(path))
-    os.remove(path)
-    assert.same(a:predict(ds), back:predict(ds))
-    assert.same(a:predict_proba(ds), back:predict_proba(ds))
-    assert.same(a:feature_importances(), back:feature_importances())
-    assert.equals(tostring(a), tostring(back))
+    for _, c in ipairs{{"tree", {max_features_mode = "sqrt", seed = 11}}, {"forest", {n_estimators = 15, seed = 4}},
+                       {"extra_trees", {n_estimators = 15, seed = 4}}} do
+      local a, b = knob.model[c[1]](c[2]):fit(ds), knob.model[c[1]](c[2]):fit(ds)
+      assert.equals(strip_time(a:to_json()), strip_time(b:to_json()))
+      local path = os.tmpname()
+      assert.is_true(a:save(path))
+      local back = assert(knob.model.load(path))
+      os.remove(path)
+      assert.same(a:predict(ds), back:predict(ds))
+      assert.same(a:predict_proba(ds), back:predict_proba(ds))
+      assert.same(a:feature_importances(), back:feature_importances())
+      assert.equals(tostring(a), tostring(back))
+      assert.equals(a:info().n_params, back:info().n_params)
+    end
     local reg = knob.data.make_regression{n_samples = 200, n_features = 5, noise = 1, seed = 3}
     local r = knob.model.tree{max_depth = 6}:fit(reg)
     local r2 = assert(knob.model.from_json(r:to_json()))
