@@ -20,6 +20,12 @@ static const knob_param_spec tree_params[] = {
     {NULL, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL},
 };
 
+static void tree_describe(const knob_model *m, char *buf, size_t size)
+{
+    const knob_forest_state *s = m->state;
+    knob_describe_printf(buf, size, "depth %d, %d leaves", (int)s->trees[0].depth, (int)s->trees[0].n_leaves);
+}
+
 static int tree_fit(knob_model *m, const knob_dataset *train, const knob_fit_opts *o, knob_err *err)
 {
     size_t p = train->frame->n_features, n = train->n_rows;
@@ -39,16 +45,11 @@ static int tree_fit(knob_model *m, const knob_dataset *train, const knob_fit_opt
         knob_rng_seed(&rng, (uint64_t)knob_params_num(&m->params, "seed"));
         rc = knob_tree_grow(&s->trees[0], &d, &cfg, NULL, &rng, w, s->importance, err);
         if (rc == KNOB_EINVAL) knob_err_set(err, rc, "tree: the sample weights sum to zero");
+        if (rc == KNOB_OK) tree_describe(m, m->history.status, sizeof m->history.status);
     }
     knob_tree_work_free(&w);
     knob_tree_data_free(&d);
     return rc;
-}
-
-static void tree_describe(const knob_model *m, char *buf, size_t size)
-{
-    const knob_forest_state *s = m->state;
-    knob_describe_printf(buf, size, "depth %d, %d leaves", (int)s->trees[0].depth, (int)s->trees[0].n_leaves);
 }
 
 const knob_model_vtable knob_model_tree = {
