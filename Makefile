@@ -69,8 +69,11 @@ check-layering: ## fail if the pure C core includes lua.h
 demo: all ## run the bundled staged-tuning recipe on bundled data
 	@build/knob examples/staged.lua
 
-bench: all ## benchmarks side by side with peers (needs python3-sklearn, python3-pandas)
-	@build/knob bench/run.lua
+bench: all ## benchmarks side by side with peers (BENCH="csv gbdt" picks some; installs the peers)
+	@for p in python3-sklearn python3-pandas python3-xgboost; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$p; done
+	@build/knob bench/run.lua $(BENCH)
 
 fuzz: ## build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 60)
 	@$(MAKE) --no-print-directory -C tests/fuzz run SECONDS=$${FUZZ_SECONDS:-60}

@@ -18,10 +18,8 @@ if not ds then
   io.stderr:write("knob describe: ", err, "\n")
   os.exit(1)
 end
-print(tostring(ds))
-print("fingerprint " .. ds:fingerprint())
-print()
 print((ds:describe()))
+print("fingerprint " .. ds:fingerprint())
 if args.head then
   print()
   print((ds:head(args.head)))

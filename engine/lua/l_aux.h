@@ -15,6 +15,7 @@
 #include "knob/err.h"
 
 #define KNOB_DATASET_MT "knob.Dataset"
+#define MODEL_MT "knob.Model"
 
 /* Raise "what: unknown option 'x' (valid: a, b, c)" if the table at idx has a key not in valid[]
  * (NULL-terminated). A nil/none idx is accepted as "no options"; a non-table raises. */
@@ -43,6 +44,10 @@ void l_push_dataset(lua_State *L, knob_dataset *ds);
 knob_dataset *l_check_dataset(lua_State *L, int idx);
 /* The dataset at idx, or NULL if the value is not a Dataset userdata. */
 knob_dataset *l_test_dataset(lua_State *L, int idx);
+
+struct knob_model;
+/* The open model at idx (l_model.c); raises "model is closed" or a type error. */
+struct knob_model *l_check_model(lua_State *L, int idx);
 
 /* Read a Lua array of numbers (all entries 1..#t must be numbers; NaN allowed only if allow_nan).
  * Returns the array and its length in *n; raises (naming what) on a bad entry. The array is owned by a

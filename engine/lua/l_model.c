@@ -8,13 +8,12 @@
 #include "l_aux.h"
 #include "l_modules.h"
 
-#define MODEL_MT "knob.Model"
 
 typedef struct {
     knob_model *m;
 } model_box;
 
-static knob_model *check_model(lua_State *L, int idx)
+knob_model *l_check_model(lua_State *L, int idx)
 {
     model_box *b = luaL_checkudata(L, idx, MODEL_MT);
     if (!b->m) luaL_error(L, "model is closed");
@@ -53,11 +52,13 @@ static void set_params(lua_State *L, knob_model *m, int idx)
         } else if (ptype == KNOB_PT_STR) {
             if (t != LUA_TSTRING) luaL_error(L, "%s: hyperparameter '%s' must be a string (got %s)", kind, name, luaL_typename(L, -1));
             rc = knob_params_set_str(&m->params, kind, name, lua_tostring(L, -1), &err);
-        } else if (ptype == KNOB_PT_LIST) {
+        } else if (ptype == KNOB_PT_LIST || ptype == KNOB_PT_NUM_LIST) {
             size_t n;
             char what[160];
             snprintf(what, sizeof what, "%s: hyperparameter '%s'", kind, name);
-            if (t != LUA_TTABLE) luaL_error(L, "%s must be a list of integers (got %s)", what, luaL_typename(L, -1));
+            if (t != LUA_TTABLE)
+                luaL_error(L, "%s must be a list of %s (got %s)", what, ptype == KNOB_PT_LIST ? "integers" : "numbers",
+                           luaL_typename(L, -1));
             double *v = l_check_number_array(L, -1, what, &n, 0);
             rc = knob_params_set_list(&m->params, kind, name, v, n, &err);
             lua_pop(L, 1); /* the array's anchor */
@@ -93,10 +94,11 @@ static void push_param_value(lua_State *L, const knob_param_spec *s, const knob_
         lua_pushboolean(L, v->num != 0);
     } else if (s->type == KNOB_PT_INT) {
         lua_pushinteger(L, (lua_Integer)v->num);
-    } else if (s->type == KNOB_PT_LIST) {
+    } else if (s->type == KNOB_PT_LIST || s->type == KNOB_PT_NUM_LIST) {
         lua_createtable(L, (int)v->n_list, 0);
         for (size_t k = 0; k < v->n_list; k++) {
-            lua_pushinteger(L, (lua_Integer)v->list[k]);
+            if (s->type == KNOB_PT_LIST) lua_pushinteger(L, (lua_Integer)v->list[k]);
+            else lua_pushnumber(L, v->list[k]);
             lua_rawseti(L, -2, (lua_Integer)k + 1);
         }
     } else {
@@ -106,7 +108,7 @@ static void push_param_value(lua_State *L, const knob_param_spec *s, const knob_
 
 static int l_params(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     lua_newtable(L);
     for (size_t i = 0; i < m->params.n; i++) {
         push_param_value(L, &m->params.spec[i], &m->params.v[i]);
@@ -118,7 +120,7 @@ static int l_params(lua_State *L)
 static int l_clone(lua_State *L)
 {
     lua_settop(L, 2); /* the clone is pushed at 3: overrides stay at 2 */
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     knob_err err = {0};
     knob_model *c = knob_model_clone(m, &err);
     if (!c) return l_raise(L, &err);
@@ -170,7 +172,7 @@ static const char *const fit_opts[] = {"sample_weight", "eval_set", "callback", 
 
 static int l_fit(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     knob_dataset *ds = l_check_dataset(L, 2);
     l_check_options(L, 3, "fit", fit_opts);
     knob_fit_opts o = {0};
@@ -228,7 +230,7 @@ static void push_labels(lua_State *L, const knob_model *m, const double *v, size
 
 static int l_predict(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     knob_dataset *ds = l_check_dataset(L, 2);
     double *out = l_alloc_anchored(L, ds->n_rows * sizeof *out);
     knob_err err = {0};
@@ -239,7 +241,7 @@ static int l_predict(lua_State *L)
 
 static int l_predict_proba(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     knob_dataset *ds = l_check_dataset(L, 2);
     size_t k = m->fitted ? m->schema.n_classes : 0;
     double *out = l_alloc_anchored(L, ds->n_rows * (k ? k : 1) * sizeof *out);
@@ -264,7 +266,7 @@ static int l_predict_proba(lua_State *L)
 
 static int l_importances(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     if (!m->fitted) return luaL_error(L, "%s: model is not fitted", m->vt->kind);
     size_t p = m->schema.n_features;
     double *out = l_alloc_anchored(L, p * sizeof *out);
@@ -280,7 +282,7 @@ static int l_importances(lua_State *L)
 
 static int l_history(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     const knob_history *h = &m->history;
     lua_createtable(L, 0, 2);
     lua_pushstring(L, h->status);
@@ -302,7 +304,7 @@ static int l_history(lua_State *L)
 
 static int l_info(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     lua_createtable(L, 0, 8);
     lua_pushstring(L, m->vt->kind);
     lua_setfield(L, -2, "kind");
@@ -335,7 +337,7 @@ static int l_info(lua_State *L)
 
 static int l_to_json(lua_State *L)
 {
-    knob_model *m = check_model(L, 1);
+    knob_model *m = l_check_model(L, 1);
     knob_err err = {0};
     char *text = knob_model_to_json(m, &err);
     if (!text) return l_raise(L, &err);
@@ -378,19 +380,19 @@ static int l_tostring(lua_State *L)
 
 static int l_kind(lua_State *L)
 {
-    lua_pushstring(L, check_model(L, 1)->vt->kind);
+    lua_pushstring(L, l_check_model(L, 1)->vt->kind);
     return 1;
 }
 
 static int l_is_fitted(lua_State *L)
 {
-    lua_pushboolean(L, check_model(L, 1)->fitted);
+    lua_pushboolean(L, l_check_model(L, 1)->fitted);
     return 1;
 }
 
 static void push_spec(lua_State *L, const knob_param_spec *s)
 {
-    static const char *const tn[] = {"?", "number", "integer", "boolean", "string", "list"};
+    static const char *const tn[] = {"?", "number", "integer", "boolean", "string", "list", "number list"};
     lua_createtable(L, 0, 8);
     lua_pushstring(L, s->name);
     lua_setfield(L, -2, "name");

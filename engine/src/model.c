@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/json_io.h"
 #include "knob/sysinfo.h"
 
 #define MODEL_FORMAT "knob.model"
@@ -221,20 +222,16 @@ static cJSON *params_to_json(const knob_params *p)
             cJSON_AddStringToObject(o, s->name, v->str ? v->str : "");
         } else if (s->type == KNOB_PT_BOOL) {
             cJSON_AddBoolToObject(o, s->name, v->num != 0);
-        } else if (s->type == KNOB_PT_LIST) {
+        } else if (s->type == KNOB_PT_LIST || s->type == KNOB_PT_NUM_LIST) {
             cJSON *arr = cJSON_AddArrayToObject(o, s->name);
             for (size_t k = 0; k < v->n_list; k++) cJSON_AddItemToArray(arr, cJSON_CreateNumber(v->list[k]));
         } else {
-            cJSON_AddNumberToObject(o, s->name, v->num);
+            cJSON_AddItemToObject(o, s->name, knob_json_exact(v->num));
         }
     }
     return o;
 }
 
-static cJSON *num_or_null(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
 
 static cJSON *history_to_json(const knob_history *h)
 {
@@ -245,10 +242,10 @@ static cJSON *history_to_json(const knob_history *h)
         const knob_iter_info *it = &h->it[i];
         cJSON *row = cJSON_CreateArray();
         cJSON_AddItemToArray(row, cJSON_CreateNumber((double)it->iteration));
-        cJSON_AddItemToArray(row, num_or_null(it->train_loss));
-        cJSON_AddItemToArray(row, num_or_null(it->valid_loss));
-        cJSON_AddItemToArray(row, num_or_null(it->valid_metric));
-        cJSON_AddItemToArray(row, num_or_null(it->learning_rate));
+        cJSON_AddItemToArray(row, knob_json_exact(it->train_loss));
+        cJSON_AddItemToArray(row, knob_json_exact(it->valid_loss));
+        cJSON_AddItemToArray(row, knob_json_exact(it->valid_metric));
+        cJSON_AddItemToArray(row, knob_json_exact(it->learning_rate));
         cJSON_AddItemToArray(its, row);
     }
     return o;
@@ -269,7 +266,7 @@ char *knob_model_to_json(const knob_model *m, knob_err *err)
     if (m->fitted) {
         cJSON_AddItemToObject(root, "schema", schema_to_json(&m->schema));
         cJSON_AddItemToObject(root, "history", history_to_json(&m->history));
-        cJSON_AddNumberToObject(root, "fit_seconds", m->fit_seconds);
+        cJSON_AddItemToObject(root, "fit_seconds", knob_json_exact(m->fit_seconds));
         cJSON *state = cJSON_AddObjectToObject(root, "state");
         if (m->vt->save && m->vt->save(m, state, err)) {
             cJSON_Delete(root);
@@ -391,7 +388,7 @@ static int params_from_json(knob_model *m, const cJSON *o, knob_err *err)
         } else if (type == KNOB_PT_BOOL) {
             if (!cJSON_IsBool(it)) return bad(err, name, "must be a boolean");
             rc = knob_params_set_num(&m->params, m->vt->kind, name, cJSON_IsTrue(it) ? 1 : 0, err);
-        } else if (type == KNOB_PT_LIST) {
+        } else if (type == KNOB_PT_LIST || type == KNOB_PT_NUM_LIST) {
             if (!cJSON_IsArray(it)) return bad(err, name, "must be an array of numbers");
             size_t n = (size_t)cJSON_GetArraySize(it), k = 0;
             double *v = malloc((n ? n : 1) * sizeof *v);

@@ -110,9 +110,11 @@ static int lookup(knob_params *p, const char *what, const char *name, int type, 
         return knob_err_set(err, KNOB_EINVAL, "%s: unknown hyperparameter '%s' (valid: %s)", what, name, names);
     }
     int t = p->spec[i].type;
-    int ok = t == type || (type == KNOB_PT_NUM && (t == KNOB_PT_INT || t == KNOB_PT_BOOL));
+    int ok = t == type || (type == KNOB_PT_NUM && (t == KNOB_PT_INT || t == KNOB_PT_BOOL)) ||
+             (type == KNOB_PT_LIST && t == KNOB_PT_NUM_LIST);
     if (!ok) {
-        static const char *tn[] = {"?", "a number", "an integer", "a boolean", "a string", "a list"};
+        static const char *tn[] = {"?", "a number", "an integer", "a boolean", "a string", "a list",
+                                   "a list of numbers"};
         return knob_err_set(err, KNOB_EINVAL, "%s: hyperparameter '%s' must be %s", what, name, tn[t]);
     }
     return i;

@@ -1,6 +1,7 @@
 /* prep_json.c — transformers to JSON text and back (cJSON). Doubles are written with %.17g so that a
  * round trip is exact; NaN is written as null. Reading checks every field and reports the path of the
  * first problem: a corrupt or foreign document never gives a half-built transformer. */
+#include "knob/json_io.h"
 #include "prep_impl.h"
 
 #include <cjson/cJSON.h>
@@ -68,9 +69,7 @@ static cJSON *jnum(jwriter *w, double v)
         w->nonfinite = 1;
         return cJSON_CreateNull();
     }
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return cJSON_CreateRaw(buf);
+    return knob_json_exact(v);
 }
 
 static void put(jwriter *w, cJSON *obj, const char *key, cJSON *item)

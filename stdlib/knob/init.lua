@@ -4,6 +4,8 @@
 --   knob.prep     preprocessing transformers (fit on training rows only)
 --   knob.metrics  classification and regression metrics
 --   knob.model    models behind one interface (fit, predict, save, load)
+--   knob.mlp      extras of the mlp model: lr_range_test
+--   knob.pipeline transformers followed by a model, as one model: knob.pipeline{knob.prep.standardize(), knob.model.knn{}}
 --   knob.sys      clock, CPU time, memory
 local core = require "knob.core"
 
@@ -13,7 +15,17 @@ local knob = {
 }
 
 -- Modules are loaded on first use, so a script pays only for what it touches.
-local modules = {data = true, split = true, prep = true, metrics = true, sys = true, model = true}
+-- One line per module, so parallel work adds lines without conflicts.
+local modules = {
+  data = true,
+  split = true,
+  prep = true,
+  metrics = true,
+  sys = true,
+  model = true,
+  mlp = true,
+  pipeline = true,
+}
 setmetatable(knob, {
   __index = function(t, name)
     if modules[name] then

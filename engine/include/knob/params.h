@@ -20,7 +20,8 @@ typedef enum {
     KNOB_PT_INT,       /**< an integer (stored as a double holding an exact integer) */
     KNOB_PT_BOOL,      /**< 0 or 1 */
     KNOB_PT_STR,       /**< one of a list of choices (or any string if choices is NULL) */
-    KNOB_PT_LIST       /**< a list of integers (e.g. hidden layer sizes) */
+    KNOB_PT_LIST,      /**< a list of integers (e.g. hidden layer sizes) */
+    KNOB_PT_NUM_LIST   /**< a list of finite numbers (e.g. class priors) */
 } knob_param_type;
 
 /** Declaration of one hyperparameter. Arrays of these end with an entry whose name is NULL. */
@@ -41,7 +42,7 @@ typedef struct {
     int is_set;                   /**< 0 when unset (nullable parameters only) */
     double num;                   /**< NUM / INT / BOOL value */
     char *str;                    /**< STR value (owned) */
-    double *list;                 /**< LIST entries (owned) */
+    double *list;                 /**< LIST / NUM_LIST entries (owned) */
     size_t n_list;                /**< LIST length */
 } knob_param_value;
 
@@ -76,7 +77,7 @@ int knob_params_set_num(knob_params *p, const char *what, const char *name, doub
 /** Set a STR parameter, checking it is one of the choices. */
 int knob_params_set_str(knob_params *p, const char *what, const char *name, const char *v, knob_err *err);
 
-/** Set a LIST parameter (entries checked against the bounds). */
+/** Set a LIST or NUM_LIST parameter (entries checked against the bounds). */
 int knob_params_set_list(knob_params *p, const char *what, const char *name, const double *v, size_t n,
                          knob_err *err);
 
@@ -92,7 +93,7 @@ int knob_params_is_set(const knob_params *p, const char *name);
 /** Value of STR parameter @p name (NULL if unset). */
 const char *knob_params_str(const knob_params *p, const char *name);
 
-/** LIST parameter @p name: entries (NULL if empty) and count in *@p n. */
+/** LIST or NUM_LIST parameter @p name: entries (NULL if empty) and count in *@p n. */
 const double *knob_params_list(const knob_params *p, const char *name, size_t *n);
 
 /** Write "a, b, c" (the declared names) into @p buf. */

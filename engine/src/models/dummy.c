@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/json_io.h"
 #include "knob/model.h"
 #include "knob/rng.h"
 #include "model_impl.h"
@@ -158,8 +159,8 @@ static int dummy_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     (void)err;
     const dummy_state *s = m->state;
-    if (s->k) cJSON_AddItemToObject(obj, "prior", cJSON_CreateDoubleArray(s->prior, (int)s->k));
-    else cJSON_AddNumberToObject(obj, "value", s->value);
+    if (s->k) cJSON_AddItemToObject(obj, "prior", knob_json_exact_array(s->prior, s->k));
+    else cJSON_AddItemToObject(obj, "value", knob_json_exact(s->value));
     return KNOB_OK;
 }
 

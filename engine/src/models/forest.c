@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/json_io.h"
 #include "knob/parallel.h"
 #include "model_impl.h"
 #include "tree.h"
@@ -105,33 +106,22 @@ size_t knob_forest_bytes(const knob_model *m)
     return b;
 }
 
-/* A number written with %.17g (cJSON's own printer may drop the last bit). */
-static cJSON *exact_number(double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return cJSON_CreateRaw(buf);
-}
-
 int knob_forest_save(const knob_model *m, cJSON *obj, knob_err *err)
 {
     const knob_forest_state *s = m->state;
-    cJSON *imp = cJSON_AddArrayToObject(obj, "importances");
+    int rc = knob_json_add_doubles(obj, "importances", s->importance, s->p, err);
+    if (rc) return rc;
+    if (!isnan(s->oob_score)) {
+        cJSON *v = knob_json_exact(s->oob_score);
+        if (!v || !cJSON_AddItemToObject(obj, "oob_score", v)) {
+            cJSON_Delete(v);
+            return knob_err_set(err, KNOB_ENOMEM, "out of memory saving the model");
+        }
+    }
     cJSON *arr = cJSON_AddArrayToObject(obj, "trees");
-    int ok = imp && arr;
-    for (size_t j = 0; ok && j < s->p; j++) {
-        cJSON *v = exact_number(s->importance[j]);
-        ok = v && cJSON_AddItemToArray(imp, v);
-        if (!ok) cJSON_Delete(v);
-    }
-    if (ok && !isnan(s->oob_score)) {
-        cJSON *v = exact_number(s->oob_score);
-        ok = v && cJSON_AddItemToObject(obj, "oob_score", v);
-        if (!ok) cJSON_Delete(v);
-    }
-    if (!ok) return knob_err_set(err, KNOB_ENOMEM, "out of memory saving the model");
+    if (!arr) return knob_err_set(err, KNOB_ENOMEM, "out of memory saving the model");
     for (size_t t = 0; t < s->n_trees; t++) {
-        int rc = knob_tree_to_json(&s->trees[t], s->n_out, arr, err);
+        rc = knob_tree_to_json(&s->trees[t], s->n_out, arr, err);
         if (rc) return rc;
     }
     return KNOB_OK;
@@ -154,23 +144,17 @@ int knob_forest_load(knob_model *m, const cJSON *obj, knob_err *err)
     knob_forest_state *s = knob_forest_state_new(n_trees, n_out, p);
     if (!s) return knob_err_set(err, KNOB_ENOMEM, "out of memory loading the model");
     m->state = s;
-    double *imp = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, "importances"), p, "state.importances", err);
-    if (!imp) return err ? err->code : KNOB_EPARSE;
-    memcpy(s->importance, imp, p * sizeof *imp);
-    free(imp);
+    int rc = knob_json_state_doubles(obj, "importances", p, s->importance, 0, 1, 0, err);
+    if (rc) return rc;
     const cJSON *oob = cJSON_GetObjectItemCaseSensitive(obj, "oob_score");
-    if (oob) {
-        int rc = knob_json_number(oob, "state.oob_score", &s->oob_score, err);
-        if (rc) return rc;
-    }
+    if (oob && (rc = knob_json_number(oob, "state.oob_score", &s->oob_score, err))) return rc;
     size_t t = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)
     {
         char field[48];
         snprintf(field, sizeof field, "state.trees[%zu]", t + 1);
-        int rc = knob_tree_from_json(&s->trees[t], it, p, n_out, field, err);
-        if (rc) return rc;
+        if ((rc = knob_tree_from_json(&s->trees[t], it, p, n_out, field, err))) return rc;
         t++;
     }
     return KNOB_OK;

@@ -5,6 +5,11 @@
 
 static const knob_model_vtable *const registry[] = {
     &knob_model_dummy,
+    &knob_model_linear,
+    &knob_model_logistic,
+    &knob_model_mlp,
+    &knob_model_knn,
+    &knob_model_naive_bayes,
     &knob_model_tree,
     &knob_model_forest,
     &knob_model_extra_trees,

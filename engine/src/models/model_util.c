@@ -1,10 +1,12 @@
-/* model_util.c — small helpers shared by model kinds: weighted median, JSON field readers. */
+/* model_util.c — small helpers shared by model kinds: weighted median, JSON field readers, dense numeric rows. */
 #include <cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/json_io.h"
 #include "model_impl.h"
 
 typedef struct {
@@ -84,4 +86,61 @@ void knob_describe_printf(char *buf, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, size, fmt, ap);
     va_end(ap);
+}
+
+int knob_check_dense(const knob_dataset *ds, const char *kind, knob_err *err)
+{
+    const knob_frame *f = ds->frame;
+    for (size_t j = 0; j < f->n_features; j++) {
+        if (f->cols[j].kind == KNOB_COL_CATEGORICAL)
+            return knob_err_set(err, KNOB_EINVAL, "%s: feature '%s' is categorical; encode it first (e.g. knob.prep.onehot)",
+                                kind, f->cols[j].name);
+        const double *col = f->X + j * f->n_rows;
+        for (size_t i = 0; i < ds->n_rows; i++) {
+            double v = col[knob_dataset_row(ds, i)];
+            if (!isfinite(v))
+                return knob_err_set(err, KNOB_EINVAL, "%s: feature '%s' has %s at row %zu (%s)", kind, f->cols[j].name,
+                                    isnan(v) ? "a missing value" : "an infinite value", i + 1,
+                                    isnan(v) ? "impute it first, e.g. knob.prep.impute" : "values must be finite");
+        }
+    }
+    return KNOB_OK;
+}
+
+void knob_gather_rows(const knob_dataset *ds, size_t r0, size_t nr, double *out)
+{
+    const knob_frame *f = ds->frame;
+    size_t p = f->n_features;
+    for (size_t j = 0; j < p; j++) {
+        const double *col = f->X + j * f->n_rows;
+        for (size_t r = 0; r < nr; r++) out[r * p + j] = col[knob_dataset_row(ds, r0 + r)];
+    }
+}
+
+int knob_json_state_doubles(const cJSON *obj, const char *name, size_t n, double *dst, double lo, double hi,
+                            int integral, knob_err *err)
+{
+    char field[64];
+    snprintf(field, sizeof field, "state.%s", name);
+    double *v = knob_json_doubles(cJSON_GetObjectItemCaseSensitive(obj, name), n, field, err);
+    if (!v) return err ? err->code : KNOB_EPARSE;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || v[i] < lo || v[i] > hi || (integral && v[i] != floor(v[i]))) {
+            free(v);
+            return knob_err_set(err, KNOB_EPARSE, "model file: field '%s' entry %zu must be a finite %s in [%g, %g]",
+                                field, i + 1, integral ? "whole number" : "number", lo, hi);
+        }
+    if (n) memcpy(dst, v, n * sizeof *dst);
+    free(v);
+    return KNOB_OK;
+}
+
+int knob_json_add_doubles(cJSON *obj, const char *name, const double *v, size_t n, knob_err *err)
+{
+    cJSON *raw = knob_json_exact_array(v, n);
+    if (!raw || !cJSON_AddItemToObject(obj, name, raw)) {
+        cJSON_Delete(raw);
+        return knob_err_set(err, KNOB_ENOMEM, "out of memory writing '%s'", name);
+    }
+    return KNOB_OK;
 }
