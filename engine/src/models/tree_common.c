@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "knob/parallel.h"
+#include "model_impl.h"
 #include "tree.h"
 
 const char *const knob_tree_criteria[] = {"auto", "gini", "entropy", "log_loss", "squared_error", NULL};
@@ -196,12 +197,7 @@ static void predict_task(void *ctx, size_t block, int worker)
     size_t p = c->p, n_out = c->n_out, lo = block * PREDICT_BLOCK;
     size_t hi = lo + PREDICT_BLOCK < ds->n_rows ? lo + PREDICT_BLOCK : ds->n_rows;
     double *xb = c->buf + (size_t)worker * PREDICT_BLOCK * p;
-    const double *X = ds->frame->X;
-    size_t N = ds->frame->n_rows;
-    for (size_t i = lo; i < hi; i++) {
-        size_t r = knob_dataset_row(ds, i);
-        for (size_t j = 0; j < p; j++) xb[(i - lo) * p + j] = X[j * N + r];
-    }
+    knob_gather_rows(ds, lo, hi - lo, xb);
     double *out = c->out + lo * n_out;
     memset(out, 0, (hi - lo) * n_out * sizeof *out);
     for (size_t t = 0; t < c->n_trees; t++)
