@@ -153,6 +153,7 @@ struct knob_tree_work {
     double *tmpx;           /* presort: n, partition buffer for segx */
     uint32_t *tmp;          /* n: partition buffer and sorted rows of the feature being scanned */
     double *xs;             /* n: values of the feature being scanned, in scan order */
+    double *xs_best;        /* random splits: n, the node's values of the best feature so far */
     knob_tree_pair *pairs;  /* n: sorting buffer */
     unsigned char *goes_left;
     row_info *info;         /* n */
@@ -172,6 +173,7 @@ void knob_tree_work_free(knob_tree_work **w)
     free(x->tmpx);
     free(x->tmp);
     free(x->xs);
+    free(x->xs_best);
     free(x->pairs);
     free(x->goes_left);
     free(x->info);
@@ -204,12 +206,13 @@ knob_tree_work *knob_tree_work_new(const knob_tree_data *d, const knob_tree_cfg 
     w->stack = malloc(w->stack_cap * sizeof *w->stack);
     w->stack_stats = malloc(w->stack_cap * (4 + w->kk) * sizeof *w->stack_stats);
     if (!cfg->random_splits) w->pairs = malloc(n * sizeof *w->pairs);
+    else w->xs_best = malloc(n * sizeof *w->xs_best);
     if (w->presort) {
         w->segx = malloc(p * n * sizeof *w->segx);
         w->tmpx = malloc(n * sizeof *w->tmpx);
     }
     if ((w->presort && (!w->segx || !w->tmpx)) || !w->seg || !w->tmp || !w->xs || !w->goes_left || !w->info || !w->feat || !w->cls || !w->stack ||
-        !w->stack_stats || (!cfg->random_splits && !w->pairs))
+        !w->stack_stats || (!cfg->random_splits && !w->pairs) || (cfg->random_splits && !w->xs_best))
         knob_tree_work_free(&w);
     return w;
 }
@@ -413,20 +416,29 @@ static void scan_sorted(const node_ctx *nc, int32_t j, const uint32_t *rows, con
     }
 }
 
-/* Left statistics of the rows with xs[i] <= t (extra trees' candidate evaluation); returns their count. */
-static size_t left_of(const node_ctx *nc, const uint32_t *rows, const double *xs, double t, node_stats *left)
+/* Statistics of the rows with xs[i] <= t and of the others (extra trees' candidates); returns the left count. */
+static size_t sides_of(const node_ctx *nc, const uint32_t *rows, const double *xs, double t, node_stats *left,
+                       node_stats *right)
 {
     const row_info *info = nc->w->info;
     size_t nl = 0, m = nc->m, k = nc->d->k;
     stats_zero(left, k);
+    stats_zero(right, k);
     for (size_t i = 0; i < m; i++) {
         if (i + PREFETCH < m) PREFETCH_READ(&info[rows[i + PREFETCH]]);
-        if (xs[i] <= t) {
-            nl++;
-            stats_add(left, &info[rows[i]], k);
-        }
+        int go = xs[i] <= t;
+        nl += (size_t)go;
+        stats_add(go ? left : right, &info[rows[i]], k);
     }
     return nl;
+}
+
+static void stats_copy(node_stats *dst, const node_stats *src, size_t k)
+{
+    double *cls = dst->cls;
+    *dst = *src;
+    dst->cls = cls;
+    if (k) memcpy(cls, src->cls, k * sizeof *cls);
 }
 
 /* Exact statistics of both children of the split (j, t), flagging goes_left per row. */
@@ -474,7 +486,8 @@ static size_t split_stats_sorted(const node_ctx *nc, const uint32_t *sorted, siz
  * Draw candidate features (scikit-learn's rule: stop after max_features draws once a non-constant feature
  * was seen) and return the best split of the node [start, end).
  */
-static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, knob_rng *rng)
+static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, knob_rng *rng, node_stats *best_left,
+                          node_stats *best_right)
 {
     const knob_tree_data *d = nc->d;
     knob_tree_work *w = nc->w;
@@ -486,7 +499,7 @@ static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, kno
     double *xs = w->xs;
     size_t f_i = p, visited = 0;
     int found = 0;
-    node_stats left = {0, 0, 0, 0, w->cls + 5 * w->kk};
+    node_stats left = {0, 0, 0, 0, w->cls + 5 * w->kk}, right = {0, 0, 0, 0, w->cls + 3 * w->kk};
     while (f_i > 0 && (visited < mtry || !found)) {
         visited++;
         size_t r = (size_t)knob_rng_below(rng, f_i);
@@ -515,14 +528,20 @@ static split_t find_split(const node_ctx *nc, uint32_t start, int presorted, kno
         if (nc->cfg->random_splits) {
             double t = (hi - lo) * knob_rng_uniform(rng) + lo;
             if (t == hi) t = lo;
-            size_t nl = left_of(nc, rows, xs, t, &left);
+            size_t nl = sides_of(nc, rows, xs, t, &left, &right);
             size_t msl = nc->cfg->min_samples_leaf;
-            if (nl < msl || m - nl < msl || left.npos == 0 || left.npos == nc->node->npos) continue;
+            if (nl < msl || m - nl < msl || left.npos == 0 || right.npos == 0) continue;
             double proxy = proxy_of(nc->node, &left, d->k, nc->cfg->criterion);
             if (proxy > best.proxy) {
                 best.proxy = proxy;
                 best.feature = (int32_t)j;
                 best.threshold = t;
+                best.pos = nl;
+                stats_copy(best_left, &left, d->k);
+                stats_copy(best_right, &right, d->k);
+                w->xs = w->xs_best; /* keep this feature's values for the partition */
+                w->xs_best = xs;
+                xs = w->xs;
             }
             continue;
         }
@@ -555,6 +574,21 @@ static size_t partition(uint32_t *list, size_t m, const unsigned char *gl, uint3
     }
     memcpy(list + a, tmp, b * sizeof *tmp);
     return a;
+}
+
+/* The same by value: xs[i] (the value of list[i]) <= t goes left. */
+static void partition_by_value(uint32_t *list, const double *xs, size_t m, double t, uint32_t *tmp)
+{
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = list[i];
+        size_t g = xs[i] <= t;
+        list[a] = r;
+        tmp[b] = r;
+        a += g;
+        b += 1 - g;
+    }
+    memcpy(list + a, tmp, b * sizeof *tmp);
 }
 
 /* The same for a row list and its values. */
@@ -719,12 +753,13 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
         if (!leaf) {
             int presorted = e.presorted;
             node_ctx nc = {d, cfg, w, &st, m};
-            s = find_split(&nc, e.start, presorted, rng);
+            s = find_split(&nc, e.start, presorted, rng, &left, &right);
             if (s.feature < 0) {
                 leaf = 1;
             } else {
-                ml = presorted ? split_stats_sorted(&nc, w->seg + (size_t)s.feature * n + e.start, s.pos, &left, &right)
-                               : split_stats(&nc, s.feature, s.threshold, rows, &left, &right);
+                if (cfg->random_splits) ml = s.pos; /* statistics filled by find_split */
+                else if (presorted) ml = split_stats_sorted(&nc, w->seg + (size_t)s.feature * n + e.start, s.pos, &left, &right);
+                else ml = split_stats(&nc, s.feature, s.threshold, rows, &left, &right);
                 imp_l = impurity(&left, k, cfg->criterion);
                 imp_r = impurity(&right, k, cfg->criterion);
                 double improvement = st.w / w_root * (imp - left.w / st.w * imp_l - right.w / st.w * imp_r);
@@ -752,6 +787,8 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
             for (size_t j = 0; j < p; j++)
                 partition_with_values(w->seg + j * n + e.start, w->segx + j * n + e.start, m, w->goes_left,
                                       w->tmp, w->tmpx);
+        } else if (cfg->random_splits && (open_l || open_r)) {
+            partition_by_value(w->seg + e.start, w->xs_best, m, s.threshold, w->tmp);
         } else if (open_l || open_r) {
             partition(w->seg + e.start, m, w->goes_left, w->tmp);
         }
