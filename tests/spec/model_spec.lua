@@ -1,12 +1,7 @@
 -- model_spec.lua — the generic model interface (knob.model) exercised through the dummy baseline:
 -- hyperparameter validation, fit/predict/proba, schema alignment by name, persistence, errors.
 local knob = require "knob"
-
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
+local tmpname = require("helpers").tmpname
 
 -- y has 3 "a", 1 "b", 2 "c": class prior (hand-computed) = 1/2, 1/6, 1/3.
 local function clf_data()
