@@ -300,6 +300,7 @@ static int get_number(jreader *r, const cJSON *it, int nan_ok, double *out)
         return KNOB_OK;
     }
     if (!cJSON_IsNumber(it)) return bad(r, nan_ok ? "must be a number or null" : "must be a number");
+    if (!isfinite(it->valuedouble)) return bad(r, "must be a finite number"); /* 1e999 parses as inf */
     *out = it->valuedouble;
     return KNOB_OK;
 }
