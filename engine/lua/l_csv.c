@@ -31,30 +31,6 @@ static char opt_delimiter(lua_State *L, int idx, const char *what)
     return d[0];
 }
 
-/* opts[name] as a NULL-terminated array of strings (anchored on the stack), or NULL when absent. */
-static const char *const *opt_strings(lua_State *L, int idx, const char *what, const char *name)
-{
-    if (lua_isnoneornil(L, idx) || lua_getfield(L, idx, name) == LUA_TNIL) {
-        if (!lua_isnoneornil(L, idx)) lua_pop(L, 1);
-        return NULL;
-    }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "%s: option '%s' must be an array of strings (got %s)", what, name, luaL_typename(L, -1));
-    int t = lua_gettop(L);
-    lua_Integer n = luaL_len(L, t);
-    const char **a = l_alloc_anchored(L, ((size_t)(n > 0 ? n : 0) + 1) * sizeof *a);
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_geti(L, t, i) != LUA_TSTRING)
-            luaL_error(L, "%s: option '%s': entry %d must be a string (got %s)", what, name, (int)i,
-                       luaL_typename(L, -1));
-        a[i - 1] = lua_tostring(L, -1); /* anchored in the array, which is anchored in opts */
-        lua_pop(L, 1);
-    }
-    a[n > 0 ? n : 0] = NULL;
-    lua_remove(L, t); /* keep the anchor userdata, drop the array (still referenced by opts) */
-    return a;
-}
-
 static void check_read_opts(lua_State *L, int idx, const char *what, knob_csv_opts *o, int is_parse)
 {
     static const char *const read_valid[] = {"delimiter", "target", "task", "max_classes", "na_values",
@@ -79,9 +55,9 @@ static void check_read_opts(lua_State *L, int idx, const char *what, knob_csv_op
     lua_Integer mc = l_opt_integer(L, idx, what, "max_classes", KNOB_CSV_MAX_CLASSES);
     if (mc < 1) luaL_error(L, "%s: option 'max_classes' must be >= 1 (got %d)", what, (int)mc);
     o->max_classes = (size_t)mc;
-    o->na_values = opt_strings(L, idx, what, "na_values");
-    o->categorical = opt_strings(L, idx, what, "categorical");
-    o->numeric = opt_strings(L, idx, what, "numeric");
+    o->na_values = l_opt_string_list(L, idx, what, "na_values");
+    o->categorical = l_opt_string_list(L, idx, what, "categorical");
+    o->numeric = l_opt_string_list(L, idx, what, "numeric");
 }
 
 /* Push the dataset, or nil + message (expected failures) / raise (misuse: KNOB_EINVAL). */

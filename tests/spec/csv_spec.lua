@@ -540,7 +540,7 @@ describe("csv reader: options", function()
       {{task = "regression"}, "examples/data/iris.csv: a task is given but no target column"},
       {{max_classes = 0}, "csv.read: option 'max_classes' must be >= 1 (got 0)"},
       {{max_classes = 0 / 0}, "csv.read: option 'max_classes' must be an integer (got number)"},
-      {{na_values = "NA"}, "csv.read: option 'na_values' must be an array of strings (got string)"},
+      {{na_values = "NA"}, "csv.read: option 'na_values' must be a list of strings (got string)"},
       {{categorical = {1}}, "csv.read: option 'categorical': entry 1 must be a string (got number)"},
       {{categorical = {"a"}, numeric = {"a"}}, "examples/data/iris.csv: column 'a' is forced both categorical and numeric"},
     }
