@@ -53,6 +53,7 @@ static const pdesc params_desc[] = {
     {"threshold", P_NUM, K(KNOB_PREP_VARIANCE) | K(KNOB_PREP_CORR), OFF(threshold), 0, NULL},
 };
 #define N_PARAMS (sizeof params_desc / sizeof params_desc[0])
+_Static_assert(N_PARAMS < 32, "read_params keeps one bit per parameter (and one for columns) in an unsigned long");
 
 /* ---- writing ---- */
 
@@ -416,16 +417,23 @@ static knob_prep *read_params(jreader *r, const cJSON *obj, int kind)
         return NULL;
     }
     const cJSON *it;
+    unsigned long seen = 0; /* bit i: params_desc[i] read; bit N_PARAMS: columns read */
     cJSON_ArrayForEach(it, obj)
     {
         snprintf(r->path, sizeof r->path, "params.%.100s", it->string ? it->string : "?");
         const pdesc *d = NULL;
+        size_t bit = N_PARAMS;
         for (size_t i = 0; i < N_PARAMS; i++)
             if (it->string && strcmp(it->string, params_desc[i].name) == 0 && (params_desc[i].kinds & K(kind)))
-                d = &params_desc[i];
+                d = &params_desc[i], bit = i;
+        if ((d || (it->string && strcmp(it->string, "columns") == 0)) && (seen & (1ul << bit))) {
+            bad(r, "is given twice"); /* JSON allows a repeated key; a transformer file never has one */
+            goto done;
+        }
+        seen |= 1ul << bit;
         if (d ? read_param(r, d, it, &par, &level) : 0) goto done;
         if (!d && it->string && strcmp(it->string, "columns") == 0) {
-            if (cols || get_strings(r, it, &cols, &n_cols)) goto done;
+            if (get_strings(r, it, &cols, &n_cols)) goto done;
             par.columns = (const char *const *)cols;
             par.n_columns = n_cols;
         } else if (!d) {

@@ -43,31 +43,29 @@ static void exercise(const knob_model *m)
     knob_dataset_free(&ds);
 }
 
+static void *load(const char *text, size_t len, knob_err *err)
+{
+    return knob_model_from_json(text, len, err);
+}
+
+static char *save(const void *m, knob_err *err)
+{
+    return knob_model_to_json(m, err);
+}
+
+static void release(void *m)
+{
+    knob_model *p = m;
+    knob_model_free(&p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    knob_err err;
-    knob_err_clear(&err);
-    knob_model *m = knob_model_from_json((const char *)data, size, &err);
-    if (!m) {
-        CHECK(err.code < 0 && err.msg[0]);
-        return 0;
-    }
-    char *text = knob_model_to_json(m, &err);
-    if (!text) fprintf(stderr, "a loaded model does not save: %s\n", err.msg);
-    CHECK(text != NULL);
-    knob_model *back = knob_model_from_json(text, strlen(text), &err);
-    if (!back) fprintf(stderr, "a saved model does not load: %s\n---\n%.2000s\n---\n", err.msg, text);
-    CHECK(back != NULL);
-    char *again = knob_model_to_json(back, &err);
-    CHECK(again != NULL);
-    if (strcmp(text, again) != 0) fprintf(stderr, "saved text changed on reload:\n%.2000s\n%.2000s\n", text, again);
-    CHECK(strcmp(text, again) == 0);
-    if (m->fitted) exercise(m);
-    free(again);
-    free(text);
-    knob_model_free(&back);
-    knob_model_free(&m);
+    static const fuzz_codec codec = {"model", load, save, release};
+    knob_model *m = fuzz_round_trip(&codec, data, size);
+    if (m && m->fitted) exercise(m);
+    release(m);
     return 0;
 }

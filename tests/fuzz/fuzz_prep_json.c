@@ -35,31 +35,29 @@ static void exercise(const knob_prep *p)
     knob_dataset_free(&ds);
 }
 
+static void *load(const char *text, size_t len, knob_err *err)
+{
+    return knob_prep_from_json(text, len, err);
+}
+
+static char *save(const void *p, knob_err *err)
+{
+    return knob_prep_to_json(p, err);
+}
+
+static void release(void *p)
+{
+    knob_prep *q = p;
+    knob_prep_free(&q);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    knob_err err;
-    knob_err_clear(&err);
-    knob_prep *p = knob_prep_from_json((const char *)data, size, &err);
-    if (!p) {
-        CHECK(err.code < 0 && err.msg[0]);
-        return 0;
-    }
-    char *text = knob_prep_to_json(p, &err);
-    if (!text) fprintf(stderr, "a loaded transformer does not save: %s\n", err.msg);
-    CHECK(text != NULL);
-    knob_prep *back = knob_prep_from_json(text, strlen(text), &err);
-    if (!back) fprintf(stderr, "a saved transformer does not load: %s\n---\n%.2000s\n---\n", err.msg, text);
-    CHECK(back != NULL);
-    char *again = knob_prep_to_json(back, &err);
-    CHECK(again != NULL);
-    if (strcmp(text, again) != 0) fprintf(stderr, "saved text changed on reload:\n%.2000s\n%.2000s\n", text, again);
-    CHECK(strcmp(text, again) == 0);
-    if (knob_prep_is_fitted(p)) exercise(p);
-    free(again);
-    free(text);
-    knob_prep_free(&back);
-    knob_prep_free(&p);
+    static const fuzz_codec codec = {"transformer", load, save, release};
+    knob_prep *p = fuzz_round_trip(&codec, data, size);
+    if (p && knob_prep_is_fitted(p)) exercise(p);
+    release(p);
     return 0;
 }

@@ -7,8 +7,10 @@
 #define KNOB_FUZZ_UTIL_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "knob/dataset.h"
 
@@ -57,6 +59,44 @@ static inline knob_dataset *fuzz_probe_dataset(const fuzz_col *cols, size_t p)
 fail:
     knob_dataset_free(&ds);
     return NULL;
+}
+
+/* A persisted object's reader, writer and destructor (wrappers around knob_<x>_from_json / to_json / free). */
+typedef struct {
+    const char *what;                                              /* "model", "transformer" */
+    void *(*load)(const char *text, size_t len, knob_err *err);
+    char *(*save)(const void *obj, knob_err *err);
+    void (*free)(void *obj);
+} fuzz_codec;
+
+/*
+ * The round-trip property of a JSON reader: an input that does not load fails with a message; one that
+ * loads saves, its saved text loads again, and saving that gives the same text. Returns the object loaded
+ * from the input (the caller frees it with c->free), or NULL.
+ */
+static inline void *fuzz_round_trip(const fuzz_codec *c, const uint8_t *data, size_t size)
+{
+    knob_err err;
+    knob_err_clear(&err);
+    void *obj = c->load((const char *)data, size, &err);
+    if (!obj) {
+        CHECK(err.code < 0 && err.msg[0]);
+        return NULL;
+    }
+    char *text = c->save(obj, &err);
+    if (!text) fprintf(stderr, "a loaded %s does not save: %s\n", c->what, err.msg);
+    CHECK(text != NULL);
+    void *back = c->load(text, strlen(text), &err);
+    if (!back) fprintf(stderr, "a saved %s does not load: %s\n---\n%.2000s\n---\n", c->what, err.msg, text);
+    CHECK(back != NULL);
+    char *again = c->save(back, &err);
+    CHECK(again != NULL);
+    if (strcmp(text, again) != 0) fprintf(stderr, "saved text changed on reload:\n%.2000s\n%.2000s\n", text, again);
+    CHECK(strcmp(text, again) == 0);
+    free(again);
+    free(text);
+    c->free(back);
+    return obj;
 }
 
 #endif

@@ -499,6 +499,13 @@ describe("knob.prep JSON", function()
     bad((good:gsub('"kind":"standardize"', '"kind":"whiten"')), "unknown kind 'whiten'")
     bad((good:gsub('"with_mean":true', '"with_mean":1')), "params.with_mean must be true or false")
     bad((good:gsub('"with_mean":true,', '')), "params.with_mean is missing")
+    -- JSON allows a repeated key; a transformer file never has one (found by tests/fuzz/fuzz_prep_json: a
+    -- repeated fill_level leaked, a repeated columns failed with no message)
+    bad((good:gsub('"with_mean":true', '"with_mean":true,"with_mean":false')), "params.with_mean is given twice")
+    bad((prep.standardize{columns = {"a"}}:to_json():gsub('"columns":%["a"%]', '"columns":["a"],"columns":["b"]')),
+        "params.columns is given twice")
+    local imp = prep.impute{strategy = "constant", fill_level = "x"}:to_json()
+    bad((imp:gsub('"fill_level":"x"', '"fill_level":"x","fill_level":"y"')), "params.fill_level is given twice")
     bad((good:gsub('"with_mean":true', '"with_mean":true,"bogus":3')), "params.bogus is not a parameter")
     bad((good:gsub('"mean":%[[^,]*', '"mean":["x"')), "state.mean[1] must be a number")
     -- 1e999 parses as infinity, which a transformer file cannot hold (found by tests/fuzz/fuzz_prep_json)
