@@ -62,27 +62,28 @@ end
 
 --- Everything the Dataset API shows of ds, as plain tables:
 ---   n_rows, n_features, names, kinds, levels (levels[j] for each categorical column j, nil for numeric),
----   missing (missing[j] = missing cells of column j), X (X[i] = ds:row(i): numbers, level names, NaN),
+---   missing (missing[j] = missing cells of column j), X (X[i][j] = row i of ds:column(j): numbers, level
+---   names, NaN),
 ---   task, target (its name, or nil), y (ds:target(), or nil), classes (classification only), fingerprint.
 --- With opts.codes, categorical cells of X and the values of a classification y are 0-based codes
 --- (helpers.codes against ds:levels(j) and ds:classes()) instead of names.
 function helpers.snapshot(ds, opts)
   local s = {n_rows = ds:rows(), n_features = ds:features(), names = ds:names(), kinds = ds:kinds(), levels = {},
              missing = {}, X = {}, task = ds:task(), target = ds:target_name(), fingerprint = ds:fingerprint()}
+  local codes = opts and opts.codes
   local by_name = ds:missing()
+  for i = 1, s.n_rows do s.X[i] = {} end
   for j, name in ipairs(s.names) do
     s.levels[j] = ds:levels(j)
     s.missing[j] = by_name[name]
+    local col = ds:column(j)
+    if codes and s.levels[j] then col = helpers.codes(col, s.levels[j]) end
+    for i = 1, s.n_rows do s.X[i][j] = col[i] end
   end
-  for i = 1, s.n_rows do s.X[i] = (ds:row(i)) end
   if s.target then s.y = ds:target() end
-  if s.task == "classification" then s.classes = ds:classes() end
-  if opts and opts.codes then
-    for j, lv in pairs(s.levels) do
-      local col = helpers.codes(ds:column(j), lv)
-      for i = 1, s.n_rows do s.X[i][j] = col[i] end
-    end
-    if s.classes then s.y = helpers.codes(s.y, s.classes) end
+  if s.task == "classification" then
+    s.classes = ds:classes()
+    if codes then s.y = helpers.codes(s.y, s.classes) end
   end
   return s
 end
