@@ -213,6 +213,32 @@ double *l_check_number_array(lua_State *L, int idx, const char *what, size_t *n,
     return a;
 }
 
+const char **l_opt_string_list(lua_State *L, int idx, const char *what, const char *name)
+{
+    if (lua_isnoneornil(L, idx)) return NULL;
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, idx, name) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "%s: option '%s' must be a list of strings (got %s)", what, name, luaL_typename(L, -1));
+    int list = lua_gettop(L);
+    lua_Integer n = luaL_len(L, list);
+    if (n < 0) n = 0;
+    const char **a = l_alloc_anchored(L, ((size_t)n + 1) * sizeof *a);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_geti(L, list, i) != LUA_TSTRING)
+            luaL_error(L, "%s: option '%s': entry %I must be a string (got %s)", what, name, (LUAI_UACINT)i,
+                       luaL_typename(L, -1));
+        a[i - 1] = lua_tostring(L, -1); /* stays referenced by the list, which the options table holds */
+        lua_pop(L, 1);
+    }
+    a[n] = NULL;
+    lua_remove(L, list); /* the anchor stays */
+    return a;
+}
+
 void l_new_class(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta)
 {
     luaL_newmetatable(L, tname);

@@ -55,6 +55,12 @@ struct knob_model *l_check_model(lua_State *L, int idx);
  * it stays valid while that stack slot lives. */
 double *l_check_number_array(lua_State *L, int idx, const char *what, size_t *n, int allow_nan);
 
+/* Option name of the options table at idx (nil/none = no options) as a NULL-terminated array of strings,
+ * or NULL when absent. Raises "what: option 'name' must be a list of strings (got T)" or "what: option
+ * 'name': entry i must be a string (got T)". The array lives in a buffer anchored on the stack like
+ * l_check_number_array's; the strings stay referenced by the options table. */
+const char **l_opt_string_list(lua_State *L, int idx, const char *what, const char *name);
+
 /* Register a metatable with __index = methods (luaL_Reg list) and the given metamethods. */
 void l_new_class(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
 

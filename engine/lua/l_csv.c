@@ -6,7 +6,6 @@
  *   write(ds, path [, opts])    -> true | nil, msg      (opts.delimiter)
  *   parse_number(text)          -> number | nil         (the reader's number syntax)
  *   format_number(x)            -> string               (the writer's shortest round-trip form)
- *   _dump(ds)                   -> {names, kinds, levels, n_missing, X, y, classes, task, target}
  * Options of read/parse: delimiter (",", ";", "\t", "|" or "auto"), target (name or 1-based index,
  * negative from the end), task ("auto", "classification", "regression"), max_classes, na_values,
  * categorical, numeric (arrays of strings), name (parse only).
@@ -30,30 +29,6 @@ static char opt_delimiter(lua_State *L, int idx, const char *what)
     if (strlen(d) != 1 || !strchr(",;\t|", d[0]))
         luaL_error(L, "%s: option 'delimiter' must be ',', ';', '\\t', '|' or 'auto' (got '%s')", what, d);
     return d[0];
-}
-
-/* opts[name] as a NULL-terminated array of strings (anchored on the stack), or NULL when absent. */
-static const char *const *opt_strings(lua_State *L, int idx, const char *what, const char *name)
-{
-    if (lua_isnoneornil(L, idx) || lua_getfield(L, idx, name) == LUA_TNIL) {
-        if (!lua_isnoneornil(L, idx)) lua_pop(L, 1);
-        return NULL;
-    }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "%s: option '%s' must be an array of strings (got %s)", what, name, luaL_typename(L, -1));
-    int t = lua_gettop(L);
-    lua_Integer n = luaL_len(L, t);
-    const char **a = l_alloc_anchored(L, ((size_t)(n > 0 ? n : 0) + 1) * sizeof *a);
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_geti(L, t, i) != LUA_TSTRING)
-            luaL_error(L, "%s: option '%s': entry %d must be a string (got %s)", what, name, (int)i,
-                       luaL_typename(L, -1));
-        a[i - 1] = lua_tostring(L, -1); /* anchored in the array, which is anchored in opts */
-        lua_pop(L, 1);
-    }
-    a[n > 0 ? n : 0] = NULL;
-    lua_remove(L, t); /* keep the anchor userdata, drop the array (still referenced by opts) */
-    return a;
 }
 
 static void check_read_opts(lua_State *L, int idx, const char *what, knob_csv_opts *o, int is_parse)
@@ -80,9 +55,9 @@ static void check_read_opts(lua_State *L, int idx, const char *what, knob_csv_op
     lua_Integer mc = l_opt_integer(L, idx, what, "max_classes", KNOB_CSV_MAX_CLASSES);
     if (mc < 1) luaL_error(L, "%s: option 'max_classes' must be >= 1 (got %d)", what, (int)mc);
     o->max_classes = (size_t)mc;
-    o->na_values = opt_strings(L, idx, what, "na_values");
-    o->categorical = opt_strings(L, idx, what, "categorical");
-    o->numeric = opt_strings(L, idx, what, "numeric");
+    o->na_values = l_opt_string_list(L, idx, what, "na_values");
+    o->categorical = l_opt_string_list(L, idx, what, "categorical");
+    o->numeric = l_opt_string_list(L, idx, what, "numeric");
 }
 
 /* Push the dataset, or nil + message (expected failures) / raise (misuse: KNOB_EINVAL). */
@@ -159,74 +134,6 @@ static int l_format_number(lua_State *L)
     return 1;
 }
 
-static void push_levels(lua_State *L, const knob_column *c)
-{
-    lua_createtable(L, (int)c->n_levels, 0);
-    for (size_t k = 0; k < c->n_levels; k++) {
-        lua_pushstring(L, c->levels[k]);
-        lua_rawseti(L, -2, (lua_Integer)k + 1);
-    }
-}
-
-/* Debug view of a dataset for specs (the real Dataset methods live in l_data.c). */
-static int l_dump(lua_State *L)
-{
-    knob_dataset *ds = l_check_dataset(L, 1);
-    const knob_frame *f = ds->frame;
-    size_t n = ds->n_rows, p = f->n_features;
-    lua_createtable(L, 0, 9);
-    lua_createtable(L, (int)p, 0); /* names */
-    lua_createtable(L, (int)p, 0); /* kinds */
-    lua_createtable(L, (int)p, 0); /* levels */
-    lua_createtable(L, (int)p, 0); /* n_missing */
-    for (size_t j = 0; j < p; j++) {
-        const knob_column *c = &f->cols[j];
-        lua_pushstring(L, c->name);
-        lua_rawseti(L, -5, (lua_Integer)j + 1);
-        lua_pushstring(L, c->kind == KNOB_COL_CATEGORICAL ? "categorical" : "numeric");
-        lua_rawseti(L, -4, (lua_Integer)j + 1);
-        push_levels(L, c);
-        lua_rawseti(L, -3, (lua_Integer)j + 1);
-        lua_pushinteger(L, (lua_Integer)c->n_missing);
-        lua_rawseti(L, -2, (lua_Integer)j + 1);
-    }
-    lua_setfield(L, -5, "n_missing");
-    lua_setfield(L, -4, "levels");
-    lua_setfield(L, -3, "kinds");
-    lua_setfield(L, -2, "names");
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_createtable(L, (int)p, 0);
-        for (size_t j = 0; j < p; j++) {
-            lua_pushnumber(L, knob_dataset_value(ds, i, j));
-            lua_rawseti(L, -2, (lua_Integer)j + 1);
-        }
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "X");
-    lua_pushstring(L, f->task == KNOB_TASK_CLASSIFICATION ? "classification"
-                      : f->task == KNOB_TASK_REGRESSION   ? "regression"
-                                                          : "none");
-    lua_setfield(L, -2, "task");
-    if (f->task != KNOB_TASK_NONE && f->y) {
-        lua_pushstring(L, f->target.name);
-        lua_setfield(L, -2, "target");
-        lua_createtable(L, (int)n, 0);
-        for (size_t i = 0; i < n; i++) {
-            lua_pushnumber(L, knob_dataset_target(ds, i));
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        lua_setfield(L, -2, "y");
-        if (f->task == KNOB_TASK_CLASSIFICATION) {
-            push_levels(L, &f->target);
-            lua_setfield(L, -2, "classes");
-        }
-    }
-    lua_pushinteger(L, (lua_Integer)n);
-    lua_setfield(L, -2, "n_rows");
-    return 1;
-}
-
 int l_open_csv(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"read", l_read},
@@ -234,7 +141,6 @@ int l_open_csv(lua_State *L)
                                    {"write", l_write},
                                    {"parse_number", l_parse_number},
                                    {"format_number", l_format_number},
-                                   {"_dump", l_dump},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;

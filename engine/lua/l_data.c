@@ -92,31 +92,6 @@ static size_t check_column(lua_State *L, const knob_dataset *ds, int idx, const 
     return j;
 }
 
-/* Array of strings at field name of the options table at idx → NULL-terminated array anchored on the
- * stack (the strings stay referenced by the options table); NULL when the option is absent. */
-static const char **opt_string_list(lua_State *L, int idx, const char *what, const char *name)
-{
-    if (lua_isnoneornil(L, idx) || lua_getfield(L, idx, name) == LUA_TNIL) {
-        if (!lua_isnoneornil(L, idx)) lua_pop(L, 1);
-        return NULL;
-    }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "%s: option '%s' must be a list of strings (got %s)", what, name, luaL_typename(L, -1));
-    int list = lua_gettop(L);
-    lua_Integer n = luaL_len(L, list);
-    const char **a = l_alloc_anchored(L, ((size_t)n + 1) * sizeof *a);
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_geti(L, list, i) != LUA_TSTRING)
-            luaL_error(L, "%s: option '%s' entry %I must be a string (got %s)", what, name, (LUAI_UACINT)i,
-                       luaL_typename(L, -1));
-        a[i - 1] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-    }
-    a[n] = NULL;
-    lua_remove(L, list); /* the anchor stays; the list stays referenced by the options table */
-    return a;
-}
-
 /* A one-character delimiter option (default def). */
 static char opt_delimiter(lua_State *L, int idx, const char *what, char def)
 {
@@ -163,9 +138,9 @@ static int l_read_csv(lua_State *L)
     int task = l_opt_choice(L, 2, W, "task", TASKS, -1);
     o.task = task < 0 ? KNOB_TASK_NONE : TASK_CODES[task];
     o.max_classes = (size_t)opt_max_classes(L, 2, W);
-    o.na_values = opt_string_list(L, 2, W, "na_values");
-    o.categorical = opt_string_list(L, 2, W, "categorical");
-    o.numeric = opt_string_list(L, 2, W, "numeric");
+    o.na_values = l_opt_string_list(L, 2, W, "na_values");
+    o.categorical = l_opt_string_list(L, 2, W, "categorical");
+    o.numeric = l_opt_string_list(L, 2, W, "numeric");
     for (size_t a = 0; o.categorical && o.categorical[a]; a++)
         for (size_t b = 0; o.numeric && o.numeric[b]; b++)
             if (strcmp(o.categorical[a], o.numeric[b]) == 0)

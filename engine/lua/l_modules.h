@@ -15,7 +15,7 @@ int l_open_prep(lua_State *L);    /* l_prep.c: preprocessing transformers */
 int l_open_metrics(lua_State *L); /* l_metrics.c: classification and regression metrics */
 int l_open_sys(lua_State *L);     /* l_sys.c: clock, memory */
 int l_open_model(lua_State *L);   /* l_model.c: the Model userdata over every model kind */
-int l_open_csv(lua_State *L);     /* l_csv.c: CSV read/parse/write for specs and scripts, _dump */
+int l_open_csv(lua_State *L);     /* l_csv.c: CSV read/parse/write for specs and scripts */
 int l_open_mlp(lua_State *L);     /* l_mlp.c: mlp extras (learning-rate range test) */
 
 int luaopen_knob_core(lua_State *L);

@@ -303,63 +303,6 @@ static int l_make_blobs(lua_State *L)
     return 2;
 }
 
-/* _values(ds) -> {X = {{row}...}, y = {...}, n_rows, n_features, names, target, classes, fingerprint}:
- * a debugging view for the specs (class codes in y; classes lists the class names). */
-static int l_values(lua_State *L)
-{
-    knob_dataset *ds = l_check_dataset(L, 1);
-    const knob_frame *f = ds->frame;
-    size_t n = ds->n_rows, p = f->n_features;
-    lua_createtable(L, 0, 8);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_createtable(L, (int)p, 0);
-        for (size_t j = 0; j < p; j++) {
-            lua_pushnumber(L, knob_dataset_value(ds, i, j));
-            lua_rawseti(L, -2, (lua_Integer)j + 1);
-        }
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "X");
-    lua_createtable(L, (int)p, 0);
-    for (size_t j = 0; j < p; j++) {
-        lua_pushstring(L, f->cols[j].name);
-        lua_rawseti(L, -2, (lua_Integer)j + 1);
-    }
-    lua_setfield(L, -2, "names");
-    if (f->y) {
-        lua_createtable(L, (int)n, 0);
-        for (size_t i = 0; i < n; i++) {
-            lua_pushnumber(L, knob_dataset_target(ds, i));
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        lua_setfield(L, -2, "y");
-        lua_pushstring(L, f->target.name);
-        lua_setfield(L, -2, "target");
-    }
-    if (f->task == KNOB_TASK_CLASSIFICATION) {
-        lua_createtable(L, (int)f->target.n_levels, 0);
-        for (size_t k = 0; k < f->target.n_levels; k++) {
-            lua_pushstring(L, f->target.levels[k]);
-            lua_rawseti(L, -2, (lua_Integer)k + 1);
-        }
-        lua_setfield(L, -2, "classes");
-    }
-    lua_pushstring(L, f->task == KNOB_TASK_CLASSIFICATION ? "classification"
-                      : f->task == KNOB_TASK_REGRESSION   ? "regression"
-                                                          : "none");
-    lua_setfield(L, -2, "task");
-    lua_pushinteger(L, (lua_Integer)n);
-    lua_setfield(L, -2, "n_rows");
-    lua_pushinteger(L, (lua_Integer)p);
-    lua_setfield(L, -2, "n_features");
-    char fp[17];
-    knob_dataset_fingerprint(ds, fp);
-    lua_pushstring(L, fp);
-    lua_setfield(L, -2, "fingerprint");
-    return 1;
-}
-
 int l_open_synth(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"make_classification", l_make_classification},
@@ -367,7 +310,6 @@ int l_open_synth(lua_State *L)
                                    {"make_friedman1", l_make_friedman1},
                                    {"make_hastie_10_2", l_make_hastie_10_2},
                                    {"make_blobs", l_make_blobs},
-                                   {"_values", l_values},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     return 1;

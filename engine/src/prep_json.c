@@ -54,6 +54,7 @@ static const pdesc params_desc[] = {
     {"threshold", P_NUM, K(KNOB_PREP_VARIANCE) | K(KNOB_PREP_CORR), OFF(threshold), 0, NULL},
 };
 #define N_PARAMS (sizeof params_desc / sizeof params_desc[0])
+_Static_assert(N_PARAMS < 32, "read_params keeps one bit per parameter (and one for columns) in an unsigned long");
 
 /* ---- writing ---- */
 
@@ -299,6 +300,7 @@ static int get_number(jreader *r, const cJSON *it, int nan_ok, double *out)
         return KNOB_OK;
     }
     if (!cJSON_IsNumber(it)) return bad(r, nan_ok ? "must be a number or null" : "must be a number");
+    if (!isfinite(it->valuedouble)) return bad(r, "must be a finite number"); /* 1e999 parses as inf */
     *out = it->valuedouble;
     return KNOB_OK;
 }
@@ -414,16 +416,23 @@ static knob_prep *read_params(jreader *r, const cJSON *obj, int kind)
         return NULL;
     }
     const cJSON *it;
+    unsigned long seen = 0; /* bit i: params_desc[i] read; bit N_PARAMS: columns read */
     cJSON_ArrayForEach(it, obj)
     {
         snprintf(r->path, sizeof r->path, "params.%.100s", it->string ? it->string : "?");
         const pdesc *d = NULL;
+        size_t bit = N_PARAMS;
         for (size_t i = 0; i < N_PARAMS; i++)
             if (it->string && strcmp(it->string, params_desc[i].name) == 0 && (params_desc[i].kinds & K(kind)))
-                d = &params_desc[i];
+                d = &params_desc[i], bit = i;
+        if ((d || (it->string && strcmp(it->string, "columns") == 0)) && (seen & (1ul << bit))) {
+            bad(r, "is given twice"); /* JSON allows a repeated key; a transformer file never has one */
+            goto done;
+        }
+        seen |= 1ul << bit;
         if (d ? read_param(r, d, it, &par, &level) : 0) goto done;
         if (!d && it->string && strcmp(it->string, "columns") == 0) {
-            if (cols || get_strings(r, it, &cols, &n_cols)) goto done;
+            if (get_strings(r, it, &cols, &n_cols)) goto done;
             par.columns = (const char *const *)cols;
             par.n_columns = n_cols;
         } else if (!d) {

@@ -14,15 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "knob/csv.h"
-
-#define CHECK(c)                                                                                            \
-    do {                                                                                                    \
-        if (!(c)) {                                                                                         \
-            fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);                              \
-            abort();                                                                                        \
-        }                                                                                                   \
-    } while (0)
 
 static void check_column(const knob_frame *f, const knob_column *c, const double *v, size_t stride, int is_target)
 {

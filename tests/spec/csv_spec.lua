@@ -5,23 +5,16 @@
 --   d = pd.read_csv("examples/data/wine.csv"); print(d.shape, d[d.columns[-1]].value_counts())
 -- Parsed numbers are compared bit for bit with Lua's tonumber (strtod) of the same text.
 local csv = require("knob.core").csv
+local helpers = require "helpers"
+local tmpfile, slurp, isnan = helpers.tmpfile, helpers.slurp, helpers.isnan
 
 local DATA = "examples/data/"
 local BUNDLED = {"iris", "wine", "breast_cancer", "digits", "diabetes"}
 
-local function tmpfile(content)
-  local name = os.tmpname()
-  local f = assert(io.open(name, "wb"))
-  f:write(content)
-  f:close()
-  return name
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
+-- The dataset as plain tables through the public Dataset API (tests/helpers.lua): categorical cells and
+-- class labels as 0-based codes, i.e. positions in ds:levels(j) / ds:classes() minus one.
+local function dump(ds)
+  return helpers.snapshot(ds, {codes = true})
 end
 
 -- Parse text (through a temporary file, so read() is what is tested) and dump the dataset.
@@ -30,11 +23,11 @@ local function load(text, opts)
   local ds, err = csv.read(path, opts)
   os.remove(path)
   assert(ds, err)
-  return csv._dump(ds), ds
+  return dump(ds), ds
 end
 
 local function parse(text, opts)
-  return csv._dump(assert(csv.parse(text, opts)))
+  return dump(assert(csv.parse(text, opts)))
 end
 
 -- The error message of a parse that must fail.
@@ -54,10 +47,6 @@ end
 -- integer 0 rather than -0.0 (the only value where the integer path differs).
 local function ref(s)
   return tonumber(s:find("[eE]") and s or s .. "e0")
-end
-
-local function isnan(x)
-  return x ~= x
 end
 
 local function split(line, sep)
@@ -83,14 +72,14 @@ describe("csv reader: bundled datasets", function()
     it(name .. ": shape, target, task, classes and class counts", function()
       local e = expect[name]
       local ds = assert(csv.read(DATA .. name .. ".csv", {target = e.target}))
-      local d = csv._dump(ds)
+      local d = dump(ds)
       assert.equals(e.n, d.n_rows)
       assert.equals(e.p, #d.names)
       assert.equals(e.task, d.task)
       assert.equals(e.target, d.target)
       for j = 1, e.p do
         assert.equals("numeric", d.kinds[j])
-        assert.equals(0, d.n_missing[j])
+        assert.equals(0, d.missing[j])
       end
       if e.classes then
         assert.same(e.classes, d.classes)
@@ -102,7 +91,7 @@ describe("csv reader: bundled datasets", function()
     end)
 
     it(name .. ": every parsed number is bit-identical to tonumber of its text", function()
-      local d = csv._dump(assert(csv.read(DATA .. name .. ".csv", {target = -1})))
+      local d = dump(assert(csv.read(DATA .. name .. ".csv", {target = -1})))
       local lines = {}
       for line in io.lines(DATA .. name .. ".csv") do lines[#lines + 1] = line end
       local header = split(lines[1], ",")
@@ -127,11 +116,11 @@ describe("csv reader: bundled datasets", function()
   end
 
   it("reads the target by index: 1-based, negative from the end", function()
-    local last = csv._dump(assert(csv.read(DATA .. "iris.csv", {target = -1})))
-    local by5 = csv._dump(assert(csv.read(DATA .. "iris.csv", {target = 5})))
+    local last = dump(assert(csv.read(DATA .. "iris.csv", {target = -1})))
+    local by5 = dump(assert(csv.read(DATA .. "iris.csv", {target = 5})))
     assert.equals("species", last.target)
     assert.equals("species", by5.target)
-    local first = csv._dump(assert(csv.read(DATA .. "iris.csv", {target = 1})))
+    local first = dump(assert(csv.read(DATA .. "iris.csv", {target = 1})))
     assert.equals("sepal_length_cm", first.target)
     assert.equals("regression", first.task) -- 5.1, 4.9, ... are not integers
     assert.same({"sepal_width_cm", "petal_length_cm", "petal_width_cm", "species"}, first.names)
@@ -140,7 +129,7 @@ describe("csv reader: bundled datasets", function()
   end)
 
   it("without a target every column is a feature and the task is none", function()
-    local d = csv._dump(assert(csv.read(DATA .. "iris.csv")))
+    local d = dump(assert(csv.read(DATA .. "iris.csv")))
     assert.equals(5, #d.names)
     assert.equals("none", d.task)
     assert.is_nil(d.y)
@@ -195,7 +184,7 @@ describe("csv reader: format", function()
     assert.same({'say "hi"', "x", '"'}, d.levels[3])
     assert.same({1, 2, 3}, {d.X[1][2], d.X[2][2], d.X[3][2]})
     assert.is_true(isnan(d.X[3][1])) -- "" is an empty field: missing
-    assert.equals(1, d.n_missing[1])
+    assert.equals(1, d.missing[1])
   end)
 
   it("reads quoted numbers as numbers and keeps a quote inside an unquoted field", function()
@@ -230,13 +219,13 @@ describe("csv reader: format", function()
     assert.equals(1, d.X[1][1])
     assert.is_true(isnan(d.X[2][1]))
     assert.equals(3, d.X[3][1])
-    assert.equals(1, d.n_missing[1])
+    assert.equals(1, d.missing[1])
   end)
 
   it("reads the missing-value spellings as NaN and counts them per column", function()
     local d = load("a,b,c\n1,NA,x\n,N/A,y\nNaN,nan,NULL\nnull,?,z\n5, NA ,\"NA\"\n")
     assert.equals(5, d.n_rows)
-    assert.same({3, 5, 2}, d.n_missing)
+    assert.same({3, 5, 2}, d.missing)
     assert.equals("numeric", d.kinds[1])
     assert.equals("numeric", d.kinds[2]) -- all missing: still numeric
     assert.equals("categorical", d.kinds[3])
@@ -252,7 +241,7 @@ describe("csv reader: format", function()
     local d = load("a,b\n-999,x\n2,-\n", {na_values = {"-999", "-"}})
     assert.is_true(isnan(d.X[1][1]))
     assert.equals(2, d.X[2][1])
-    assert.same({1, 1}, d.n_missing)
+    assert.same({1, 1}, d.missing)
     assert.same({"x"}, d.levels[2])
   end)
 
@@ -268,7 +257,7 @@ describe("csv reader: format", function()
     assert.same({"red", "blue", "green"}, d.levels[1])
     assert.same({0, 1, 0, 2, 1}, {d.X[1][1], d.X[2][1], d.X[3][1], d.X[4][1], d.X[5][1]})
     assert.equals("numeric", d.kinds[2])
-    assert.same({}, d.levels[2])
+    assert.is_nil(d.levels[2]) -- a numeric column has no levels
   end)
 
   it("turns a column categorical at its first non-number, keeping earlier values as text", function()
@@ -277,7 +266,7 @@ describe("csv reader: format", function()
     assert.same({"1", "2.0", "abc"}, d.levels[1])
     assert.same({{0}, {1}, {2}, {0}}, d.X)
     d = load("a,b\n1,\n2,x\n3,NA\n") -- missing values before the change are counted once
-    assert.same({0, 2}, d.n_missing)
+    assert.same({0, 2}, d.missing)
     assert.same({"x"}, d.levels[2])
   end)
 
@@ -551,7 +540,7 @@ describe("csv reader: options", function()
       {{task = "regression"}, "examples/data/iris.csv: a task is given but no target column"},
       {{max_classes = 0}, "csv.read: option 'max_classes' must be >= 1 (got 0)"},
       {{max_classes = 0 / 0}, "csv.read: option 'max_classes' must be an integer (got number)"},
-      {{na_values = "NA"}, "csv.read: option 'na_values' must be an array of strings (got string)"},
+      {{na_values = "NA"}, "csv.read: option 'na_values' must be a list of strings (got string)"},
       {{categorical = {1}}, "csv.read: option 'categorical': entry 1 must be a string (got number)"},
       {{categorical = {"a"}, numeric = {"a"}}, "examples/data/iris.csv: column 'a' is forced both categorical and numeric"},
     }
@@ -561,11 +550,6 @@ describe("csv reader: options", function()
     assert.has_error(function() csv.read(DATA .. "iris.csv", "species") end)
     assert.has_error(function() csv.read(nil) end)
     assert.has_error(function() csv.parse({}) end)
-  end)
-
-  it("_dump checks its argument", function()
-    assert.has_error(function() csv._dump("x") end)
-    assert.has_error(function() csv._dump() end)
   end)
 
   it("accepts delimiter = 'auto' and task = 'auto'", function()
@@ -642,7 +626,7 @@ describe("csv writer", function()
     assert.same(a.names, b.names)
     assert.same(a.kinds, b.kinds)
     assert.same(a.levels, b.levels)
-    assert.same(a.n_missing, b.n_missing)
+    assert.same(a.missing, b.missing)
     assert.equals(a.task, b.task)
     assert.same(a.classes, b.classes)
     assert.equals(a.n_rows, b.n_rows)
@@ -660,29 +644,29 @@ describe("csv writer", function()
   for _, name in ipairs(BUNDLED) do
     it("round trip " .. name .. ": reading back what was written is bit-identical", function()
       local ds = assert(csv.read(DATA .. name .. ".csv", {target = -1}))
-      local out = os.tmpname()
+      local out = helpers.tmpname()
       assert.is_true(csv.write(ds, out))
       local back = assert(csv.read(out, {target = -1}))
       os.remove(out)
-      same_dump(csv._dump(ds), csv._dump(back))
+      same_dump(dump(ds), dump(back))
     end)
   end
 
   it("round trip with missing values, categorical columns, quotes and another delimiter", function()
     local text = 'num,cat,y\n1.5,"a;b",x\n,"say ""hi""",y\n-0,"two\nlines",x\n1e-300,,y\n'
     local ds = assert(csv.parse(text, {target = "y"}))
-    local out = os.tmpname()
+    local out = helpers.tmpname()
     assert.is_true(csv.write(ds, out, {delimiter = ";"}))
     local written = slurp(out)
     assert.equals('num;cat;y\n1.5;"a;b";x\n;"say ""hi""";y\n-0;"two\nlines";x\n1e-300;;y\n', written)
     local back = assert(csv.read(out, {target = "y"}))
     os.remove(out)
-    same_dump(csv._dump(ds), csv._dump(back))
+    same_dump(dump(ds), dump(back))
   end)
 
   it("writes numbers in shortest form and classes by name", function()
     local ds = assert(csv.parse("a,b,y\n0.1,100,2\n0.30000000000000004,-2.5e-7,10\n", {target = "y"}))
-    local out = os.tmpname()
+    local out = helpers.tmpname()
     assert.is_true(csv.write(ds, out))
     assert.equals("a,b,y\n0.1,100,2\n0.30000000000000004,-2.5e-07,10\n", slurp(out))
     os.remove(out)
@@ -690,18 +674,18 @@ describe("csv writer", function()
 
   it("writes a missing value of a one-column dataset as \"\" so it is not a blank line", function()
     local ds = assert(csv.parse("x\n1\n\n\n2\n"))
-    local out = os.tmpname()
+    local out = helpers.tmpname()
     assert.is_true(csv.write(ds, out))
     assert.equals('x\n1\n""\n""\n2\n', slurp(out))
-    local back = csv._dump(assert(csv.read(out)))
+    local back = dump(assert(csv.read(out)))
     os.remove(out)
     assert.equals(4, back.n_rows)
-    assert.equals(2, back.n_missing[1])
+    assert.equals(2, back.missing[1])
   end)
 
   it("writes tab- and pipe-delimited files", function()
     local ds = assert(csv.parse("a,b\n1,x|y\n"))
-    local out = os.tmpname()
+    local out = helpers.tmpname()
     assert.is_true(csv.write(ds, out, {delimiter = "\t"}))
     assert.equals("a\tb\n1\tx|y\n", slurp(out))
     assert.is_true(csv.write(ds, out, {delimiter = "|"}))
@@ -711,9 +695,8 @@ describe("csv writer", function()
 
   it("refuses a level that would read back as missing with the delimiter written", function()
     local ds = assert(csv.parse('a\tb\nx\t"\t"\n', {delimiter = "\t"}))
-    assert.same({"\t"}, csv._dump(ds).levels[2]) -- a tab is not a space when it is the delimiter
-    local out = os.tmpname()
-    os.remove(out)
+    assert.same({"\t"}, dump(ds).levels[2]) -- a tab is not a space when it is the delimiter
+    local out = helpers.tmpname()
     assert.has_error(function() csv.write(ds, out) end,
       out .. ": column 'b': level '\t' would be read back as a missing value")
     assert.is_nil(io.open(out, "rb")) -- nothing was created

@@ -3,10 +3,10 @@
 -- head, fingerprints, bytes, close) and bad input everywhere.
 local knob = require "knob"
 local data = knob.data
-
+local helpers = require "helpers"
 
 local NaN = 0 / 0
-local function isnan(v) return v ~= v end
+local isnan = helpers.isnan
 
 local function near(expected, actual, tol)
   tol = tol or 1e-12
@@ -559,8 +559,8 @@ describe("knob.data.read_csv / write_csv options", function()
     errors(function() data.read_csv(p, {max_classes = 0}) end, "read_csv: option 'max_classes' must be >= 1 (got 0)")
     errors(function() data.read_csv(p, {max_classes = "5"}) end, "option 'max_classes' must be an integer")
     errors(function() data.read_csv(p, {na_values = "NA"}) end, "read_csv: option 'na_values' must be a list of strings (got string)")
-    errors(function() data.read_csv(p, {na_values = {"NA", 3}}) end, "read_csv: option 'na_values' entry 2 must be a string (got number)")
-    errors(function() data.read_csv(p, {categorical = {true}}) end, "option 'categorical' entry 1 must be a string")
+    errors(function() data.read_csv(p, {na_values = {"NA", 3}}) end, "read_csv: option 'na_values': entry 2 must be a string (got number)")
+    errors(function() data.read_csv(p, {categorical = {true}}) end, "option 'categorical': entry 1 must be a string")
     errors(function() data.read_csv(p, {numeric = 1}) end, "option 'numeric' must be a list of strings")
     errors(function() data.read_csv(p, {categorical = {"a", "b"}, numeric = {"b"}}) end,
            "read_csv: column 'b' is listed as both categorical and numeric")
@@ -613,7 +613,7 @@ describe("knob.data.read_csv on the bundled data", function()
 
   it("writes a dataset and reads it back with the same content", function()
     local ds = mixed()
-    local path = os.tmpname()
+    local path = helpers.tmpname()
     assert.is_true(ds:write_csv(path))
     local back = assert(data.read_csv(path, {target = "label"}))
     os.remove(path)
@@ -636,10 +636,7 @@ describe("knob.data.read_csv on the bundled data", function()
   end)
 
   it("applies na_values, categorical and numeric", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write("code,size,label\n1,-,a\n2,3.5,b\n1,4,a\n")
-    f:close()
+    local path = helpers.tmpfile("code,size,label\n1,-,a\n2,3.5,b\n1,4,a\n")
     local ds = assert(data.read_csv(path, {target = "label", na_values = {"-"}, categorical = {"code"}}))
     assert.same({"categorical", "numeric"}, ds:kinds())
     assert.same({size = 1, code = 0}, (ds:missing()))

@@ -1,21 +1,8 @@
 -- host_spec.lua — the knob executable: script args, -e, subcommands, --version/--help, errors.
 local exe = os.getenv("KNOB_TEST_EXE") or "build/knob"
 
-local function run(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"exit:$?\"")
-  local out = p:read("a")
-  p:close()
-  local code = tonumber(out:match("exit:(%d+)%s*$"))
-  return out:gsub("exit:%d+%s*$", ""), code
-end
-
-local function tmpfile(content)
-  local name = os.tmpname()
-  local f = assert(io.open(name, "w"))
-  f:write(content)
-  f:close()
-  return name
-end
+local helpers = require "helpers"
+local run, tmpfile = helpers.run, helpers.tmpfile
 
 describe("knob host", function()
   it("runs a script with arg like lua", function()

@@ -224,7 +224,7 @@ describe("knob.model.knn", function()
     local cases = {
       {'"n_train":4', '"n_train":1', "field 'state.n_train' must be a whole number >= n_neighbors (2)"},
       {'"n_train":4', '"n_train":5', "field 'state.X' must be an array of 10 numbers"},
-      {'"y":%[10,', '"y":["x",', "field 'state.y' entry 1 is not a number"},
+      {'"y":%[10,', '"y":["x",', "field 'state.y' entry 1 is not a finite number"},
     }
     for _, c in ipairs(cases) do
       local bad = text:gsub(c[1], c[2])

@@ -170,7 +170,7 @@ describe("knob.model.naive_bayes", function()
       {'"var":%[[^%]]*%]', '"var":[1,0]', "field 'state.var' entry 2 must be a finite number"},
       {'"theta":%[[^%]]*%]', '"theta":[1]', "field 'state.theta' must be an array of 2 numbers"},
       {'"class_prior":%[[^%]]*%]', '"class_prior":[0,0]', "no class has both training rows and a positive prior"},
-      {'"epsilon":[^,}]+', '"epsilon":"x"', "field 'state.epsilon' must be a number"},
+      {'"epsilon":[^,}]+', '"epsilon":"x"', "field 'state.epsilon' must be a finite number"},
     }
     for _, c in ipairs(cases) do
       local bad = text:gsub(c[1], c[2])

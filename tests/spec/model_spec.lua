@@ -1,12 +1,7 @@
 -- model_spec.lua — the generic model interface (knob.model) exercised through the dummy baseline:
 -- hyperparameter validation, fit/predict/proba, schema alignment by name, persistence, errors.
 local knob = require "knob"
-
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
+local tmpname = require("helpers").tmpname
 
 -- y has 3 "a", 1 "b", 2 "c": class prior (hand-computed) = 1/2, 1/6, 1/3.
 local function clf_data()
@@ -156,6 +151,12 @@ describe("knob.model", function()
         '"task":"classification","classes":["a"]},"state":{"prior":[1,2]}}', "'state.prior' must be an array of 1"},
       {'{"format":"knob.model","version":1,"kind":"dummy","params":{},"fitted":true,"schema":{"features":[{}],' ..
         '"task":"regression"},"state":{}}', "schema.features[].name"},
+      -- 1e999 parses as infinity, which a model file cannot hold (found by tests/fuzz/fuzz_model_json)
+      {'{"format":"knob.model","version":1,"kind":"dummy","params":{},"fitted":true,"schema":{"features":[],' ..
+        '"task":"classification","classes":["a","b"]},"state":{"prior":[0.5,1e999]}}',
+       "field 'state.prior' entry 2 is not a finite number"},
+      {'{"format":"knob.model","version":1,"kind":"dummy","params":{},"fitted":true,"schema":{"features":[],' ..
+        '"task":"regression"},"state":{"value":-1e999}}', "field 'state.value' must be a finite number"},
     }
     for _, c in ipairs(cases) do
       local got, msg = knob.model.from_json(c[1])

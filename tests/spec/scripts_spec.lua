@@ -1,13 +1,7 @@
 -- scripts_spec.lua — the bundled subcommands (scripts/*.lua) run through the knob host.
+local helpers = require "helpers"
+local run = helpers.run
 local exe = os.getenv("KNOB_TEST_EXE") or "build/knob"
-
-local function run(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"exit:$?\"")
-  local out = p:read("a")
-  p:close()
-  local code = tonumber(out:match("exit:(%d+)%s*$"))
-  return out:gsub("exit:%d+%s*$", ""), code
-end
 
 describe("knob describe", function()
   it("summarizes a CSV with its target classes (iris: 150 rows, 50 per class)", function()

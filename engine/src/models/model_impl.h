@@ -20,16 +20,20 @@ extern const knob_model_vtable knob_model_logistic;
 extern const knob_model_vtable knob_model_mlp;
 extern const knob_model_vtable knob_model_knn;
 extern const knob_model_vtable knob_model_naive_bayes;
+extern const knob_model_vtable knob_model_tree;
+extern const knob_model_vtable knob_model_forest;
+extern const knob_model_vtable knob_model_extra_trees;
 extern const knob_model_vtable knob_model_gbdt;
 
 /** Weighted median of y[0..n-1] (weights may be NULL = all 1); the lower median on ties, like numpy for
  *  unweighted odd n and the mean of the two middle values for unweighted even n. Does not modify y. */
 double knob_weighted_median(const double *y, const double *w, size_t n);
 
-/** Read a JSON array of exactly @p n numbers into a new malloc'd array; NULL with err naming @p field. */
+/** Read a JSON array of exactly @p n finite numbers into a new malloc'd array; NULL with err naming @p field
+ *  (a number too large for a double, e.g. 1e999, is refused: it could not be saved again). */
 double *knob_json_doubles(const struct cJSON *arr, size_t n, const char *field, knob_err *err);
 
-/** Read a JSON number; KNOB_EPARSE naming @p field if absent or not a number. */
+/** Read a finite JSON number; KNOB_EPARSE naming @p field if absent, not a number or not finite. */
 int knob_json_number(const struct cJSON *item, const char *field, double *out, knob_err *err);
 
 /**

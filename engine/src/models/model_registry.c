@@ -10,6 +10,9 @@ static const knob_model_vtable *const registry[] = {
     &knob_model_mlp,
     &knob_model_knn,
     &knob_model_naive_bayes,
+    &knob_model_tree,
+    &knob_model_forest,
+    &knob_model_extra_trees,
     &knob_model_gbdt,
 };
 

@@ -62,9 +62,9 @@ double *knob_json_doubles(const cJSON *arr, size_t n, const char *field, knob_er
     const cJSON *e;
     cJSON_ArrayForEach(e, arr)
     {
-        if (!cJSON_IsNumber(e)) {
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble)) { /* 1e999 parses as inf, saved as null */
             free(v);
-            knob_err_set(err, KNOB_EPARSE, "model file: field '%s' entry %zu is not a number", field, k + 1);
+            knob_err_set(err, KNOB_EPARSE, "model file: field '%s' entry %zu is not a finite number", field, k + 1);
             return NULL;
         }
         v[k++] = e->valuedouble;
@@ -74,8 +74,8 @@ double *knob_json_doubles(const cJSON *arr, size_t n, const char *field, knob_er
 
 int knob_json_number(const cJSON *item, const char *field, double *out, knob_err *err)
 {
-    if (!cJSON_IsNumber(item))
-        return knob_err_set(err, KNOB_EPARSE, "model file: field '%s' must be a number", field);
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return knob_err_set(err, KNOB_EPARSE, "model file: field '%s' must be a finite number", field);
     *out = item->valuedouble;
     return KNOB_OK;
 }
