@@ -13,11 +13,7 @@ end
 
 local function sigmoid(z) return 1 / (1 + math.exp(-z)) end
 
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
+local tmpname = require("helpers").tmpname
 
 local function reg(xs, ys)
   local X = {}
