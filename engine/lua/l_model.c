@@ -331,6 +331,15 @@ static int l_info(lua_State *L)
         }
         lua_pushstring(L, m->history.status);
         lua_setfield(L, -2, "status");
+        if (m->vt->fit_numbers) {
+            const char *names[16];
+            double values[16];
+            size_t n = m->vt->fit_numbers(m, names, values, 16);
+            for (size_t i = 0; i < n; i++) {
+                lua_pushnumber(L, values[i]);
+                lua_setfield(L, -2, names[i]);
+            }
+        }
     }
     return 1;
 }

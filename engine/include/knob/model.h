@@ -81,6 +81,9 @@ typedef struct knob_model_vtable {
     size_t (*state_bytes)(const knob_model *m);
     /** Short description of the fitted state for __tostring, e.g. "200 trees". */
     void (*describe)(const knob_model *m, char *buf, size_t size);
+    /** Named numbers learned by the fit (e.g. "oob_score"): fills up to @p cap pairs, returns the count.
+     *  Model:info() shows them. */
+    size_t (*fit_numbers)(const knob_model *m, const char **names, double *values, size_t cap);
 } knob_model_vtable;
 
 /** A model: kind, hyperparameters, and (once fitted) schema and state. */

@@ -400,11 +400,21 @@ static void forest_describe(const knob_model *m, char *buf, size_t size)
     knob_describe_printf(buf, size, "%zu trees", s->n_trees);
 }
 
+static size_t forest_numbers(const knob_model *m, const char **names, double *values, size_t cap)
+{
+    const knob_forest_state *s = m->state;
+    if (cap < 1 || isnan(s->oob_score)) return 0;
+    names[0] = "oob_score";
+    values[0] = s->oob_score;
+    return 1;
+}
+
 #define FOREST_VTABLE_COMMON                                                                                    \
     .tasks = (1u << KNOB_TASK_CLASSIFICATION) | (1u << KNOB_TASK_REGRESSION), .check = forest_check,            \
     .predict = knob_forest_predict, .predict_proba = knob_forest_proba, .save = knob_forest_save,                \
     .load = knob_forest_load, .free_state = knob_forest_free, .importances = knob_forest_importances,            \
-    .fit = forest_fit, .n_learned = knob_forest_n_learned, .state_bytes = knob_forest_bytes, .describe = forest_describe
+    .fit = forest_fit, .n_learned = knob_forest_n_learned, .state_bytes = knob_forest_bytes, .describe = forest_describe,      \
+    .fit_numbers = forest_numbers
 
 const knob_model_vtable knob_model_forest = {
     .kind = "forest",
