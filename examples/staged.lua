@@ -3,7 +3,7 @@
 --   knob examples/staged.lua [data.csv target]       (default: examples/data/breast_cancer.csv diagnosis)
 --
 -- Stage 0, today: load and describe the data, lock away a stratified test split, show the cross-validation
--- folds and score baselines on them. Later stages (random search → grid → fine tuning → ensemble → final
+-- folds and score baselines (dummy, then default logistic / gbdt / forest) on them. Later stages (random search → grid → fine tuning → ensemble → final
 -- test) are added here as knob grows; the test split is not touched until the final stage.
 local knob = require "knob"
 
@@ -42,6 +42,9 @@ local cv = knob.split.stratified_kfold{k = 5, shuffle = true, seed = seed}
 local baselines = {
   {"most frequent class", knob.model.dummy{strategy = "most_frequent"}},
   {"class prior (random)", knob.model.dummy{strategy = "stratified", seed = seed}},
+  {"logistic (scaled)", knob.pipeline{knob.prep.standardize(), knob.model.logistic{C = 1}}},
+  {"gbdt (defaults)", knob.model.gbdt{seed = seed}},
+  {"forest (defaults)", knob.model.forest{seed = seed}},
 }
 local metric_names = {"accuracy", "balanced_accuracy", "f1_macro"}
 local scores = {}
@@ -67,7 +70,7 @@ local function mean_std(xs)
   return mean, math.sqrt(v / (#xs - 1))
 end
 
-section("baselines (mean ± std over the 5 folds)")
+section("baselines: default models (mean ± std over the 5 folds)")
 print(("%-22s" .. (" %20s"):rep(#metric_names)):format("model", table.unpack(metric_names)))
 for b, base in ipairs(baselines) do
   local cells = {}
@@ -78,3 +81,4 @@ for b, base in ipairs(baselines) do
 end
 print()
 print("Any tuned model must beat these numbers on the same folds. The test split has not been scored.")
+print("Next stages (coarse search → grid → fine tuning → ensemble → final test) arrive with knob.study.")
