@@ -1,0 +1,229 @@
+-- knob.samplers.tpe{...} — Tree-structured Parzen Estimator (Bergstra et al. 2011), as Optuna 3.1's
+-- TPESampler; the Parzen estimators (a truncated Gaussian per observation plus a prior, sampling and log
+-- densities) are C (knob.core.search), the strategy is here.
+--
+-- Options (Optuna's defaults):
+--   seed                 integer >= 0 (default: from the clock; sampler.seed tells which)
+--   n_startup_trials     10: random sampling until this many trials are complete or pruned
+--   n_ei_candidates      24: candidates drawn from l(x); the one maximizing l(x) / g(x) is chosen
+--   gamma                function(n) -> number of "good" trials; default min(ceil(0.1 n), 25)
+--   weights              function(n) -> array of n weights for observations in trial order; default
+--                        Optuna's default_weights (ones below 25; a ramp from 1/n for older trials above)
+--   prior_weight         1.0;  consider_prior true;  consider_magic_clip true;  consider_endpoints false
+--   multivariate         false: true samples the intersection search space jointly (one estimator over all
+--                        its dimensions, Scott-rule bandwidths); parameters outside it are sampled
+--                        independently
+--   constant_liar        false: running trials count as the worst observations (for parallel workers)
+--
+-- The split. Observations are the complete and pruned trials (running ones with constant_liar): complete
+-- trials rank first by value (sign-adjusted for maximize), then pruned ones by the last step reached (later is
+-- better) and their value there; the best gamma(n) form l(x), the rest g(x). For each parameter only the
+-- trials that have it with a value inside the current distribution are used (a trial whose range changed
+-- keeps its other observations). log, step and integer distributions are modelled as Optuna does
+-- (knob/search.h); categorical choices by their index.
+local core = require "knob.core"
+local space = require "knob.space"
+local samplers = require "knob.samplers"
+
+local S = core.search
+local TPE = {}
+TPE.__index = TPE
+
+local M = {}
+
+local OPTIONS = {"seed", "n_startup_trials", "n_ei_candidates", "gamma", "weights", "prior_weight", "consider_prior",
+                 "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar", "group"}
+
+--- Optuna's default_gamma: min(ceil(0.1 n), 25) in floating point (so gamma(30) = 4, as 0.1 * 30 > 3).
+function M.default_gamma(n)
+  return math.min(math.ceil(0.1 * n), 25)
+end
+
+function M.new(opts)
+  local what = "knob.samplers.tpe"
+  opts = space.check_opts(what, opts, OPTIONS)
+  local function int(k, def, lo)
+    local v = opts[k]
+    if v == nil then return def end
+    if math.type(v) ~= "integer" or v < lo then
+      error(("%s: option '%s' must be an integer >= %d (got %s)"):format(what, k, lo, space.show(tostring(v))), 0)
+    end
+    return v
+  end
+  local function bool(k, def)
+    local v = opts[k]
+    if v == nil then return def end
+    if type(v) ~= "boolean" then error(("%s: option '%s' must be a boolean (got %s)"):format(what, k, type(v)), 0) end
+    return v
+  end
+  local function fn(k, def)
+    local v = opts[k]
+    if v == nil then return def end
+    if type(v) ~= "function" then error(("%s: option '%s' must be a function (got %s)"):format(what, k, type(v)), 0) end
+    return v
+  end
+  if opts.group then error(what .. ": option 'group' (group-decomposed multivariate TPE) is not supported yet", 0) end
+  local pw = opts.prior_weight
+  if pw ~= nil and (type(pw) ~= "number" or not (pw > 0) or pw == math.huge) then
+    error(what .. ": option 'prior_weight' must be a number > 0 (got " .. space.show(tostring(pw)) .. ")", 0)
+  end
+  local seed = samplers.seed(what, opts.seed)
+  local self = setmetatable({
+    name = "tpe", seed = seed,
+    n_startup_trials = int("n_startup_trials", 10, 0),
+    n_ei_candidates = int("n_ei_candidates", 24, 1),
+    gamma = fn("gamma", M.default_gamma),
+    weights = fn("weights", nil),
+    multivariate = bool("multivariate", false),
+    constant_liar = bool("constant_liar", false),
+    rng = S.rng(seed),
+    random = require("knob.samplers.random").new{seed = seed},
+    _obs = nil,
+  }, TPE)
+  self.parzen = {
+    prior_weight = pw or 1.0,
+    consider_prior = bool("consider_prior", true),
+    magic_clip = bool("consider_magic_clip", true),
+    endpoints = bool("consider_endpoints", false),
+  }
+  if not self.multivariate then
+    self.infer_relative_space, self.sample_relative = nil, nil
+  end
+  return self
+end
+
+function TPE:__tostring()
+  return ("knob.samplers.tpe<seed %d%s>"):format(self.seed, self.multivariate and ", multivariate" or "")
+end
+
+-- The observations of the current trial: records, their below flags, and n (complete + pruned).
+-- Computed once per trial (the split does not change while one trial suggests its parameters).
+function TPE:_observations(study, trial)
+  local o = self._obs
+  if o and o.trial == trial then return o end
+  local states = self.constant_liar and {complete = true, pruned = true, running = true} or {complete = true, pruned = true}
+  local sign = study.direction == "minimize" and 1 or -1
+  local recs, keys, values, n = {}, {}, {}, 0
+  for _, r in ipairs(study:trials_raw(states)) do
+    local key, value
+    if r.state == "complete" then
+      if r.value ~= nil then key, value = -math.huge, sign * r.value end
+    elseif r.state == "pruned" then
+      if r.last_step ~= nil then
+        local v = r.intermediate[r.last_step]
+        key, value = -r.last_step, v == v and sign * v or math.huge
+      else
+        key, value = 1, 0
+      end
+    elseif r.id ~= trial.id then
+      key, value = math.huge, math.huge
+    end
+    if key then
+      local i = #recs + 1
+      recs[i], keys[i], values[i] = r, key, value
+      if r.state ~= "running" then n = n + 1 end
+    end
+  end
+  local nb = self.gamma(n)
+  if math.type(nb) ~= "integer" then
+    local i = math.tointeger(nb)
+    if not i then error("knob.samplers.tpe: gamma(" .. n .. ") must return an integer (got " .. tostring(nb) .. ")", 0) end
+    nb = i
+  end
+  o = {trial = trial, recs = recs, n = n, below = #recs > 0 and S.tpe_split(keys, values, nb) or {}}
+  self._obs = o
+  return o
+end
+
+-- External value -> the number the estimator sees (categorical: 0-based index).
+local function encode(dist, v)
+  if dist.kind == "categorical" then return space.index(dist, v) end
+  return v
+end
+
+local function decode(dist, x)
+  if dist.kind == "categorical" then return dist.choices[math.tointeger(x) + 1] end
+  if dist.kind == "int" then return math.tointeger(x) end
+  return x
+end
+
+local function weights_for(self, n)
+  if not self.weights then return nil end
+  local w = self.weights(n)
+  if type(w) ~= "table" or #w < n then
+    error("knob.samplers.tpe: weights(" .. n .. ") must return an array of at least " .. n .. " numbers", 0)
+  end
+  if #w > n then w = {table.unpack(w, 1, n)} end
+  return w
+end
+
+-- Sample names (with distributions dists) jointly from the observations that have all of them.
+function TPE:_sample(o, names, dists)
+  local below, above = {}, {}
+  local D = #names
+  for i, r in ipairs(o.recs) do
+    local row, ok = {}, true
+    for j = 1, D do
+      local v = r.params[names[j]]
+      if v == nil or not space.contains(dists[j], v) then
+        ok = false
+        break
+      end
+      row[j] = encode(dists[j], v)
+    end
+    if ok then
+      local dst = o.below[i] and below or above
+      local base = #dst
+      for j = 1, D do dst[base + j] = row[j] end
+    end
+  end
+  local opts = {
+    rng = self.rng, n_candidates = self.n_ei_candidates, prior_weight = self.parzen.prior_weight,
+    consider_prior = self.parzen.consider_prior, magic_clip = self.parzen.magic_clip,
+    endpoints = self.parzen.endpoints, multivariate = self.multivariate,
+    weights_below = weights_for(self, #below // D), weights_above = weights_for(self, #above // D),
+  }
+  local best = S.tpe_sample(dists, below, above, opts)
+  local out = {}
+  for j = 1, D do out[names[j]] = decode(dists[j], best[j]) end
+  return out
+end
+
+function TPE:sample(study, trial, name, dist)
+  local o = self:_observations(study, trial)
+  if o.n < self.n_startup_trials then return self.random:sample(study, trial, name, dist) end
+  return self:_sample(o, {name}, {dist})[name]
+end
+
+-- Multivariate: the intersection search space of the complete and pruned trials (names every one of them
+-- has, with equal distributions), without single-valued distributions.
+function TPE:infer_relative_space(study, _)
+  local sp
+  for _, r in ipairs(study:trials_raw{"complete", "pruned"}) do
+    if sp == nil then
+      sp = {}
+      for k, d in pairs(r.distributions) do sp[k] = d end
+    else
+      for k, d in pairs(sp) do
+        local e = r.distributions[k]
+        if e == nil or not space.equal(d, e) then sp[k] = nil end
+      end
+    end
+  end
+  local out = {}
+  for k, d in pairs(sp or {}) do
+    if space.single(d) == nil then out[k] = d end
+  end
+  return out
+end
+
+function TPE:sample_relative(study, trial, sp)
+  local o = self:_observations(study, trial)
+  if o.n < self.n_startup_trials then return {} end
+  local names = space.names(sp)
+  local dists = {}
+  for i, k in ipairs(names) do dists[i] = sp[k] end
+  return self:_sample(o, names, dists)
+end
+
+return M
