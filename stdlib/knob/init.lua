@@ -14,6 +14,7 @@ local knob = {
 
 -- Modules are loaded on first use, so a script pays only for what it touches.
 local modules = {data = true, split = true, prep = true, metrics = true, sys = true, model = true}
+for _, m in ipairs{"study", "samplers", "pruners", "space"} do modules[m] = true end
 setmetatable(knob, {
   __index = function(t, name)
     if modules[name] then
