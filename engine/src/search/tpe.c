@@ -23,6 +23,7 @@ struct knob_parzen {
     double *log_w;        /* K log weights */
     double *cum_w;        /* K cumulative weights (last = 1) */
     double *mu, *sigma;   /* n_dims x K (numeric dimensions) */
+    double *inv_sigma;    /* n_dims x K: 1 / sigma */
     double *norm;         /* n_dims x K: continuous: -log sigma - log mass - log sqrt(2 pi); stepped: log mass */
     int *cat_obs;         /* n_dims x K (categorical): the observed choice, -1 for the prior */
     double *cat_p;        /* n_dims x 2 (categorical): probability of another / of the observed choice */
@@ -231,7 +232,7 @@ int knob_parzen_new(knob_parzen **out, const knob_dist *dims, size_t n_dims, con
     p->dims = malloc(n_dims * sizeof *p->dims);
     p->lo = malloc(3 * n_dims * sizeof *p->lo);
     p->log_w = malloc(2 * K * sizeof *p->log_w);
-    p->mu = malloc(3 * n_dims * K * sizeof *p->mu);
+    p->mu = malloc(4 * n_dims * K * sizeof *p->mu);
     p->cat_obs = malloc(n_dims * K * sizeof *p->cat_obs);
     p->cat_p = malloc(2 * n_dims * sizeof *p->cat_p);
     scratch = malloc(K * sizeof *scratch);
@@ -246,6 +247,7 @@ int knob_parzen_new(knob_parzen **out, const knob_dist *dims, size_t n_dims, con
     p->cum_w = p->log_w + K;
     p->sigma = p->mu + n_dims * K;
     p->norm = p->sigma + n_dims * K;
+    p->inv_sigma = p->norm + n_dims * K;
 
     /* weights: observations' (given or default), then the prior's; normalized */
     double *w = p->cum_w; /* use cum_w as scratch for the raw weights */
@@ -281,8 +283,9 @@ int knob_parzen_new(knob_parzen **out, const knob_dist *dims, size_t n_dims, con
         for (size_t k = 0; k < n_obs; k++) mu[k] = to_internal(dd, obs[k * n_dims + d]);
         if (prior) mu[K - 1] = 0.5 * (p->lo[d] + p->hi[d]);
         bandwidths(p, d, &o, prior, scratch);
-        double *sg = p->sigma + d * K, *nm = p->norm + d * K;
+        double *sg = p->sigma + d * K, *nm = p->norm + d * K, *is = p->inv_sigma + d * K;
         for (size_t k = 0; k < K; k++) {
+            is[k] = 1.0 / sg[k];
             double lm = knob_normal_log_mass((p->lo[d] - mu[k]) / sg[k], (p->hi[d] - mu[k]) / sg[k]);
             nm[k] = p->q[d] > 0 ? lm : -log(sg[k]) - lm - LOG_SQRT_2PI;
         }
@@ -343,41 +346,56 @@ void knob_parzen_sample(const knob_parzen *p, knob_rng *rng, size_t n, double *o
     }
 }
 
-/* acc[k] += log density of component k of dimension d at external value v. */
-static void add_dim_log_pdf(const knob_parzen *p, size_t d, double v, double *acc)
+/* Components whose log density is this far below the largest are skipped: their total relative weight is
+ * below K * e^-50 (2e-19 for K = 1000), far under double precision. */
+#define PRUNE_GAP 50.0
+
+static int is_stepped(const knob_parzen *p, size_t d)
+{
+    return p->dims[d].kind != KNOB_DIST_CATEGORICAL && p->q[d] > 0;
+}
+
+/* acc[k] += log density of component k of a categorical or continuous dimension d at external value v.
+ * Returns 0 when v is outside the dimension (density 0). */
+static int add_cheap(const knob_parzen *p, size_t d, double v, double *acc)
 {
     size_t K = p->K;
     const knob_dist *dd = &p->dims[d];
     if (dd->kind == KNOB_DIST_CATEGORICAL) {
-        int c = (v >= 0 && v < (double)dd->n_choices && v == floor(v)) ? (int)v : -2;
-        if (c == -2) {
-            for (size_t k = 0; k < K; k++) acc[k] = -INFINITY;
-            return;
-        }
+        if (!(v >= 0 && v < (double)dd->n_choices && v == floor(v))) return 0;
+        int c = (int)v;
         const int *obs = p->cat_obs + d * K;
         double l_other = log(p->cat_p[2 * d]), l_obs = log(p->cat_p[2 * d + 1]);
         double l_uniform = -log((double)dd->n_choices);
         for (size_t k = 0; k < K; k++) acc[k] += obs[k] < 0 ? l_uniform : (obs[k] == c ? l_obs : l_other);
-        return;
+        return 1;
     }
-    if (!(v >= dd->low && v <= dd->high)) {
-        for (size_t k = 0; k < K; k++) acc[k] = -INFINITY;
-        return;
+    if (!(v >= dd->low && v <= dd->high)) return 0;
+    double x = to_internal(dd, v);
+    const double *mu = p->mu + d * K, *is = p->inv_sigma + d * K, *nm = p->norm + d * K;
+    for (size_t k = 0; k < K; k++) {
+        double z = (x - mu[k]) * is[k];
+        acc[k] += nm[k] - 0.5 * z * z;
     }
-    double x = to_internal(dd, v), q = p->q[d], lo = p->lo[d], hi = p->hi[d];
-    const double *mu = p->mu + d * K, *sg = p->sigma + d * K, *nm = p->norm + d * K;
-    if (q > 0) {
-        double a = fmax(x - 0.5 * q, lo), b = fmin(x + 0.5 * q, hi);
-        for (size_t k = 0; k < K; k++) {
-            double is = 1.0 / sg[k];
-            acc[k] += knob_normal_log_mass((a - mu[k]) * is, (b - mu[k]) * is) - nm[k];
-        }
-    } else {
-        for (size_t k = 0; k < K; k++) {
-            double z = (x - mu[k]) / sg[k];
-            acc[k] += nm[k] - 0.5 * z * z;
-        }
-    }
+    return 1;
+}
+
+/* Log probability mass of component k of stepped dimension d over [a, b] (internal scale), normalized. */
+static double stepped_term(const knob_parzen *p, size_t d, size_t k, double a, double b)
+{
+    size_t i = d * p->K + k;
+    double is = p->inv_sigma[i];
+    return knob_normal_log_mass((a - p->mu[i]) * is, (b - p->mu[i]) * is) - p->norm[i];
+}
+
+/* An upper bound of stepped_term without erfc: width times the largest density on [a, b]. */
+static double stepped_bound(const knob_parzen *p, size_t d, size_t k, double a, double b)
+{
+    size_t i = d * p->K + k;
+    double mu = p->mu[i], s = p->sigma[i];
+    double zn = mu < a ? (a - mu) / s : (mu > b ? (mu - b) / s : 0.0);
+    double ub = log((b - a) / s) - 0.5 * zn * zn - LOG_SQRT_2PI;
+    return (ub > 0 ? 0 : ub) - p->norm[i];
 }
 
 static double log_sum_exp(const double *a, size_t n)
@@ -386,9 +404,65 @@ static double log_sum_exp(const double *a, size_t n)
     for (size_t k = 0; k < n; k++)
         if (a[k] > m) m = a[k];
     if (m == -INFINITY) return -INFINITY;
-    double s = 0;
-    for (size_t k = 0; k < n; k++) s += exp(a[k] - m);
+    double s = 0, cut = m - PRUNE_GAP;
+    for (size_t k = 0; k < n; k++)
+        if (a[k] > cut) s += exp(a[k] - m);
     return m + log(s);
+}
+
+/* Log density of one point; acc, ub: K scratch values each; iv: 2 x n_dims scratch. */
+static double point_log_pdf(const knob_parzen *p, const double *x, double *acc, double *ub, double *iv)
+{
+    size_t D = p->n_dims, K = p->K;
+    int any_stepped = 0;
+    memcpy(acc, p->log_w, K * sizeof *acc);
+    for (size_t d = 0; d < D; d++) {
+        if (is_stepped(p, d)) {
+            const knob_dist *dd = &p->dims[d];
+            if (!(x[d] >= dd->low && x[d] <= dd->high)) return -INFINITY;
+            double h = 0.5 * p->q[d];
+            iv[2 * d] = fmax(x[d] - h, p->lo[d]);
+            iv[2 * d + 1] = fmin(x[d] + h, p->hi[d]);
+            any_stepped = 1;
+        } else if (!add_cheap(p, d, x[d], acc)) {
+            return -INFINITY;
+        }
+    }
+    if (!any_stepped) return log_sum_exp(acc, K);
+    /* interval masses need erfc: bound them first, evaluate exactly only where they can matter */
+    size_t best = 0;
+    for (size_t k = 0; k < K; k++) {
+        double u = acc[k];
+        for (size_t d = 0; d < D; d++)
+            if (is_stepped(p, d)) u += stepped_bound(p, d, k, iv[2 * d], iv[2 * d + 1]);
+        ub[k] = u;
+        if (u > ub[best]) best = k;
+    }
+    double m0 = acc[best];
+    for (size_t d = 0; d < D; d++)
+        if (is_stepped(p, d)) m0 += stepped_term(p, d, best, iv[2 * d], iv[2 * d + 1]);
+    for (size_t k = 0; k < K; k++) {
+        if (ub[k] < m0 - PRUNE_GAP || acc[k] == -INFINITY) {
+            acc[k] = -INFINITY;
+            continue;
+        }
+        for (size_t d = 0; d < D; d++)
+            if (is_stepped(p, d)) acc[k] += stepped_term(p, d, k, iv[2 * d], iv[2 * d + 1]);
+    }
+    return log_sum_exp(acc, K);
+}
+
+typedef struct {
+    const double *row;
+    size_t D, i;
+} row_ref;
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const row_ref *x = a, *y = b;
+    for (size_t d = 0; d < x->D; d++)
+        if (x->row[d] != y->row[d]) return x->row[d] < y->row[d] ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
 }
 
 int knob_parzen_log_pdf(const knob_parzen *p, const double *x, size_t n, double *out, knob_err *err)
@@ -396,13 +470,22 @@ int knob_parzen_log_pdf(const knob_parzen *p, const double *x, size_t n, double 
     size_t D = p->n_dims, K = p->K;
     for (size_t i = 0; i < n * D; i++)
         if (isnan(x[i])) return knob_err_set(err, KNOB_EINVAL, "parzen log_pdf: point %zu, dimension %zu is NaN", i / D + 1, i % D + 1);
-    double *acc = malloc(K * sizeof *acc);
-    if (!acc) return knob_err_set(err, KNOB_ENOMEM, "parzen log_pdf: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        memcpy(acc, p->log_w, K * sizeof *acc);
-        for (size_t d = 0; d < D; d++) add_dim_log_pdf(p, d, x[i * D + d], acc);
-        out[i] = log_sum_exp(acc, K);
+    double *acc = malloc((2 * K + 2 * D) * sizeof *acc);
+    row_ref *order = malloc((n ? n : 1) * sizeof *order);
+    if (!acc || !order) {
+        free(acc);
+        free(order);
+        return knob_err_set(err, KNOB_ENOMEM, "parzen log_pdf: out of memory");
     }
+    /* equal points (frequent for discrete candidates) are evaluated once: sort, then reuse neighbours */
+    for (size_t i = 0; i < n; i++) order[i] = (row_ref){x + i * D, D, i};
+    qsort(order, n, sizeof *order, cmp_rows);
+    for (size_t r = 0; r < n; r++) {
+        size_t i = order[r].i;
+        if (r > 0 && memcmp(order[r].row, order[r - 1].row, D * sizeof *x) == 0) out[i] = out[order[r - 1].i];
+        else out[i] = point_log_pdf(p, order[r].row, acc, acc + K, acc + 2 * K);
+    }
+    free(order);
     free(acc);
     return KNOB_OK;
 }

@@ -72,19 +72,23 @@ end
 -- percentile / median
 ---------------------------------------------------------------------------------------------------------------
 
--- numpy's nanpercentile with linear interpolation (its lerp, exact at the ends). nil when no value.
+-- numpy's nanpercentile with linear interpolation, step by step as numpy 1.24 computes it (virtual index
+-- (n - 1) q with q = p / 100, then its _lerp, exact at both ends). nil when there is no value.
 function M._percentile(values, p)
   local v = {}
   for _, x in ipairs(values) do
     if x == x then v[#v + 1] = x end
   end
-  if #v == 0 then return nil end
+  local n = #v
+  if n == 0 then return nil end
   table.sort(v)
-  local pos = p / 100 * (#v - 1)
-  local lo = math.floor(pos)
-  local hi = math.min(lo + 1, #v - 1)
-  local t = pos - lo
-  local a, b = v[lo + 1], v[hi + 1]
+  local q = p / 100
+  local idx = (n - 1) * q
+  if idx <= 0 then return v[1] end
+  if idx >= n - 1 then return v[n] end
+  local lo = math.floor(idx)
+  local t = idx - lo
+  local a, b = v[lo + 1], v[lo + 2]
   local d = b - a
   if t >= 0.5 then return b - d * (1 - t) end
   return a + d * t

@@ -28,6 +28,9 @@ local samplers = require "knob.samplers"
 local S = core.search
 local TPE = {}
 TPE.__index = TPE
+-- multivariate = true: the same sampler plus infer_relative_space / sample_relative
+local TPEMulti = setmetatable({}, {__index = TPE})
+TPEMulti.__index = TPEMulti
 
 local M = {}
 
@@ -79,17 +82,18 @@ function M.new(opts)
     rng = S.rng(seed),
     random = require("knob.samplers.random").new{seed = seed},
     _obs = nil,
-  }, TPE)
+  }, opts.multivariate and TPEMulti or TPE)
   self.parzen = {
     prior_weight = pw or 1.0,
     consider_prior = bool("consider_prior", true),
     magic_clip = bool("consider_magic_clip", true),
     endpoints = bool("consider_endpoints", false),
   }
-  if not self.multivariate then
-    self.infer_relative_space, self.sample_relative = nil, nil
-  end
   return self
+end
+
+function TPEMulti:__tostring()
+  return TPE.__tostring(self)
 end
 
 function TPE:__tostring()
@@ -135,10 +139,24 @@ function TPE:_observations(study, trial)
   return o
 end
 
--- External value -> the number the estimator sees (categorical: 0-based index).
-local function encode(dist, v)
-  if dist.kind == "categorical" then return space.index(dist, v) end
-  return v
+-- A function mapping an observed value to the number the estimator sees (categorical: its 0-based index),
+-- or to nil when the value lies outside dist (a trial from before a range change). The study keeps a
+-- parameter's kind fixed, so observed values have the right type.
+local function encoder(dist)
+  if dist.kind == "categorical" then
+    local map = {}
+    for i, c in ipairs(dist.choices) do map[c] = i - 1 end
+    return function(v) return map[v] end
+  end
+  local lo, hi = dist.low, dist.high
+  if dist.kind == "int" then
+    local st = dist.step
+    return function(v) if v >= lo and v <= hi and (v - lo) % st == 0 then return v end end
+  end
+  if dist.step then
+    return function(v) if space.contains(dist, v) then return v end end
+  end
+  return function(v) if v >= lo and v <= hi then return v end end
 end
 
 local function decode(dist, x)
@@ -161,20 +179,38 @@ end
 function TPE:_sample(o, names, dists)
   local below, above = {}, {}
   local D = #names
-  for i, r in ipairs(o.recs) do
-    local row, ok = {}, true
-    for j = 1, D do
-      local v = r.params[names[j]]
-      if v == nil or not space.contains(dists[j], v) then
-        ok = false
-        break
+  local enc = {}
+  for j = 1, D do enc[j] = encoder(dists[j]) end
+  local recs, flags = o.recs, o.below
+  if D == 1 then
+    local name, e, nb, na = names[1], enc[1], 0, 0
+    for i = 1, #recs do
+      local v = recs[i].params[name]
+      if v ~= nil then
+        v = e(v)
+        if v ~= nil then
+          if flags[i] then nb = nb + 1; below[nb] = v else na = na + 1; above[na] = v end
+        end
       end
-      row[j] = encode(dists[j], v)
     end
-    if ok then
-      local dst = o.below[i] and below or above
-      local base = #dst
-      for j = 1, D do dst[base + j] = row[j] end
+  else
+    local row = {}
+    for i = 1, #recs do
+      local params, ok = recs[i].params, true
+      for j = 1, D do
+        local v = params[names[j]]
+        v = v ~= nil and enc[j](v) or nil
+        if v == nil then
+          ok = false
+          break
+        end
+        row[j] = v
+      end
+      if ok then
+        local dst = flags[i] and below or above
+        local base = #dst
+        for j = 1, D do dst[base + j] = row[j] end
+      end
     end
   end
   local opts = {
@@ -197,7 +233,7 @@ end
 
 -- Multivariate: the intersection search space of the complete and pruned trials (names every one of them
 -- has, with equal distributions), without single-valued distributions.
-function TPE:infer_relative_space(study, _)
+function TPEMulti:infer_relative_space(study, _)
   local sp
   for _, r in ipairs(study:trials_raw{"complete", "pruned"}) do
     if sp == nil then
@@ -217,7 +253,7 @@ function TPE:infer_relative_space(study, _)
   return out
 end
 
-function TPE:sample_relative(study, trial, sp)
+function TPEMulti:sample_relative(study, trial, sp)
   local o = self:_observations(study, trial)
   if o.n < self.n_startup_trials then return {} end
   local names = space.names(sp)
