@@ -676,7 +676,9 @@ function Trial:_suggest(name, dist, what)
       if rel ~= nil and (s.relative_strict or space.equal(self._rel_space[name], dist)) then
         v = rel
       else
-        v = s:sample(study, self, name, dist)
+        local ok, res = pcall(s.sample, s, study, self, name, dist)
+        if not ok then usage(self, res) end
+        v = res
       end
       if not space.contains(dist, v) then
         usage(self, ("%s: sampler %s proposed %s for parameter '%s' outside %s"):format(

@@ -37,7 +37,7 @@ local M = {}
 local OPTIONS = {"seed", "n_startup_trials", "n_ei_candidates", "gamma", "weights", "prior_weight", "consider_prior",
                  "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar", "group"}
 
---- Optuna's default_gamma: min(ceil(0.1 n), 25) in floating point (so gamma(30) = 4, as 0.1 * 30 > 3).
+--- Optuna's default_gamma: min(ceil(0.1 n), 25), computed in floating point as Optuna does.
 function M.default_gamma(n)
   return math.min(math.ceil(0.1 * n), 25)
 end
