@@ -103,12 +103,48 @@ typedef struct {
     size_t i;
 } keyed;
 
-static int cmp_keyed(const void *a, const void *b)
+static int keyed_less(keyed a, keyed b)
 {
-    const keyed *x = a, *y = b;
-    if (x->v < y->v) return -1;
-    if (x->v > y->v) return 1;
-    return (x->i > y->i) - (x->i < y->i);
+    return a.v < b.v || (a.v == b.v && a.i < b.i);
+}
+
+/* Sort by (v, i): quicksort (median of three) with insertion sort for short runs; inline comparisons are
+ * several times faster than qsort's callback on the thousands of components of a TPE estimator. */
+static void sort_keyed(keyed *a, size_t n)
+{
+    while (n > 16) {
+        size_t m = n / 2;
+        if (keyed_less(a[m], a[0])) { keyed t = a[m]; a[m] = a[0]; a[0] = t; }
+        if (keyed_less(a[n - 1], a[0])) { keyed t = a[n - 1]; a[n - 1] = a[0]; a[0] = t; }
+        if (keyed_less(a[n - 1], a[m])) { keyed t = a[n - 1]; a[n - 1] = a[m]; a[m] = t; }
+        keyed pivot = a[m];
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (keyed_less(a[i], pivot)) i++;
+            while (keyed_less(pivot, a[j])) j--;
+            if (i >= j) break;
+            keyed t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller part, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            sort_keyed(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_keyed(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        keyed x = a[i];
+        size_t j = i;
+        for (; j > 0 && keyed_less(x, a[j - 1]); j--) a[j] = a[j - 1];
+        a[j] = x;
+    }
 }
 
 /* Internal bounds and step of a numeric dimension (Optuna's _calculate_parzen_bounds). */
@@ -143,7 +179,7 @@ static void bandwidths(knob_parzen *p, size_t d, const knob_parzen_opts *o, int 
         for (size_t k = 0; k < K; k++) sg[k] = s0 * range;
     } else {
         for (size_t k = 0; k < K; k++) scratch[k] = (keyed){mu[k], k};
-        qsort(scratch, K, sizeof *scratch, cmp_keyed);
+        sort_keyed(scratch, K);
         for (size_t r = 0; r < K; r++) {
             double left = r == 0 ? lo : scratch[r - 1].v, right = r + 1 == K ? hi : scratch[r + 1].v;
             double s = scratch[r].v - left, t = right - scratch[r].v;

@@ -184,12 +184,23 @@ function TPE:_sample(o, names, dists)
   local recs, flags = o.recs, o.below
   if D == 1 then
     local name, e, nb, na = names[1], enc[1], 0, 0
-    for i = 1, #recs do
-      local v = recs[i].params[name]
-      if v ~= nil then
-        v = e(v)
-        if v ~= nil then
+    local d = dists[1]
+    if d.kind == "float" and not d.step then -- the common case, without a call per observation
+      local lo, hi = d.low, d.high
+      for i = 1, #recs do
+        local v = recs[i].params[name]
+        if v ~= nil and v >= lo and v <= hi then
           if flags[i] then nb = nb + 1; below[nb] = v else na = na + 1; above[na] = v end
+        end
+      end
+    else
+      for i = 1, #recs do
+        local v = recs[i].params[name]
+        if v ~= nil then
+          v = e(v)
+          if v ~= nil then
+            if flags[i] then nb = nb + 1; below[nb] = v else na = na + 1; above[na] = v end
+          end
         end
       end
     end
