@@ -14,8 +14,8 @@
  * (or n_choices =)}; categorical values are 0-based choice indices. Observations and points are arrays of
  * rows, or flat row-major arrays of numbers (a plain array of numbers for one dimension).
  * Options of parzen / tpe_sample: weights (parzen; tpe_sample: weights_below / weights_above), consider_prior,
- * prior_weight, magic_clip, endpoints (consider_endpoints), multivariate; tpe_sample also takes rng and
- * n_candidates (24).
+ * prior_weight, magic_clip, endpoints (consider_endpoints), multivariate, scaled (true: proper densities;
+ * false: Optuna 3.1's score without 1/sigma, see search.h); tpe_sample also takes rng and n_candidates (24).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -185,10 +185,10 @@ static void push_row(lua_State *L, const knob_dist *dims, const double *x, size_
 }
 
 static const char *const parzen_keys[] = {"weights",   "consider_prior", "prior_weight", "magic_clip",
-                                          "endpoints", "multivariate",   NULL};
+                                          "endpoints", "multivariate",   "scaled",       NULL};
 static const char *const tpe_keys[] = {"weights_below", "weights_above", "consider_prior", "prior_weight",
-                                       "magic_clip",    "endpoints",     "multivariate",   "rng",
-                                       "n_candidates",  NULL};
+                                       "magic_clip",    "endpoints",     "multivariate",   "scaled",
+                                       "rng",           "n_candidates",  NULL};
 
 static void parzen_opts(lua_State *L, int idx, const char *what, knob_parzen_opts *o)
 {
@@ -198,6 +198,7 @@ static void parzen_opts(lua_State *L, int idx, const char *what, knob_parzen_opt
     o->magic_clip = l_opt_boolean(L, idx, what, "magic_clip", o->magic_clip);
     o->endpoints = l_opt_boolean(L, idx, what, "endpoints", o->endpoints);
     o->multivariate = l_opt_boolean(L, idx, what, "multivariate", o->multivariate);
+    o->scaled = l_opt_boolean(L, idx, what, "scaled", o->scaled);
     if (!(o->prior_weight > 0) || !isfinite(o->prior_weight))
         luaL_error(L, "%s: option 'prior_weight' must be > 0 (got %f)", what, o->prior_weight);
 }

@@ -16,6 +16,11 @@
 --        at [[1, .001, 0], [5, .1, 2], [10, 1, 1]] ->
 --          univariate:   -5.65226071644991 -4.39785711471989 -5.75145311191087
 --          multivariate: -5.497689803325 -4.28749146675287 -5.51227859181601
+--  [O] The same estimators scored as Optuna 3.1 does (its own _ParzenEstimator.log_pdf, no 1/sigma in continuous
+--      kernels), knob option scaled = false:
+--        1-D: -1.6672559059461844 -0.9919808398326029 -0.8499114778984869 -0.8329617967227084 -1.4777698836405104
+--        3-D univariate:   -4.545028271482471 -3.628329320132707 -4.542564779453021
+--        3-D multivariate: -4.471679102482822 -3.645590902737347 -4.478876795818205
 --  [M] Mixture of obs {2} + prior on [0, 10]: Optuna gives mus [2, 5], sigmas [3.333.., 10], weights [.5, .5];
 --      its mean and sd from scipy: truncnorm.mean/var of both components -> 4.2219714207084635, 2.6802520544805675
 --  [S] scipy.stats.qmc.Sobol(d, scramble=False) (Joe-Kuo new-joe-kuo-6.21201 direction numbers):
@@ -66,6 +71,19 @@ describe("knob.core.search numerics", function()
     assert_near_list({-5.65226071644991, -4.39785711471989, -5.75145311191087}, S.parzen(dims, obs):log_pdf(at), 1e-12)
     assert_near_list({-5.497689803325, -4.28749146675287, -5.51227859181601},
       S.parzen(dims, obs, {multivariate = true}):log_pdf(at), 1e-12)
+  end)
+
+  it("scaled = false scores like Optuna 3.1's own log_pdf [O]", function()
+    assert_near_list({-1.6672559059461844, -0.9919808398326029, -0.8499114778984869, -0.8329617967227084, -1.4777698836405104},
+      S.parzen({F}, {-1.0, 0.5, 2.0, 2.2}, {scaled = false}):log_pdf{-5, -1, 0, 2.1, 4.9}, 1e-12)
+    local dims = {{kind = "int", low = 1, high = 10}, {kind = "float", low = 1e-3, high = 1, log = true},
+                  {kind = "categorical", n_choices = 3}}
+    local obs = {{2, 0.01, 0}, {5, 0.1, 2}, {9, 0.5, 2}}
+    local at = {{1, 0.001, 0}, {5, 0.1, 2}, {10, 1, 1}}
+    assert_near_list({-4.545028271482471, -3.628329320132707, -4.542564779453021},
+      S.parzen(dims, obs, {scaled = false}):log_pdf(at), 1e-12)
+    assert_near_list({-4.471679102482822, -3.645590902737347, -4.478876795818205},
+      S.parzen(dims, obs, {scaled = false, multivariate = true}):log_pdf(at), 1e-12)
   end)
 
   it("densities are -inf outside the space and the mixture integrates to 1", function()
@@ -205,7 +223,7 @@ describe("knob.core.search numerics", function()
       {function() S.parzen({F}, {1, 2}, {weights = {1}}) end, "search.parzen: option 'weights' has 1 entries for 2 observations"},
       {function() S.parzen({F}, {1, 2}, {weights = {0, 0}}) end, "parzen: the weights are all zero"},
       {function() S.parzen({F}, {1}, {prior_weight = 0}) end, "search.parzen: option 'prior_weight' must be > 0 (got 0.0)"},
-      {function() S.parzen({F}, {1}, {prior = 1}) end, "search.parzen: unknown option 'prior' (valid: weights, consider_prior, prior_weight, magic_clip, endpoints, multivariate)"},
+      {function() S.parzen({F}, {1}, {prior = 1}) end, "search.parzen: unknown option 'prior' (valid: weights, consider_prior, prior_weight, magic_clip, endpoints, multivariate, scaled)"},
       {function() S.parzen({F, F}, {1, 2, 3}) end, "search.parzen: observations: 3 numbers is not a multiple of 2 dimensions"},
       {function() S.parzen({F}, {1}):log_pdf{0 / 0} end, "parzen:log_pdf: points: entry 1 is NaN"},
       {function() S.tpe_sample({F}, {1}, {2}, {}) end, "search.tpe_sample: option 'rng' must be a knob.Rng (got nil)"},

@@ -56,6 +56,10 @@ typedef struct {
     int magic_clip;       /**< lower-bound the bandwidths by range / min(100, 1 + components); default 1 */
     int endpoints;        /**< let the first/last bandwidth reach the bounds (consider_endpoints); default 0 */
     int multivariate;     /**< Scott-rule bandwidths shared by all components (multivariate TPE); default 0 */
+    int scaled;           /**< 1 (default): continuous kernels are proper densities (include 1/sigma);
+                               0: Optuna 3.1's kernel score without 1/sigma (what knob's TPE uses: wide
+                               kernels weigh more, which explores more and found better points in
+                               bench/tpe_bench.lua); log_pdf is then a score, not a density */
 } knob_parzen_opts;
 
 /**

@@ -1,8 +1,9 @@
 /* tpe.c — Parzen estimators (mixtures of truncated Gaussians and categorical kernels) for TPE.
  *
- * Follows Optuna 3.1's _ParzenEstimator (optuna/samplers/_tpe/parzen_estimator.py) with one correction:
- * the log density of a continuous component includes -log(sigma) (Optuna 3.1's truncnorm.logpdf omits
- * the scale's Jacobian, later Optuna versions include it), so the mixture is a proper density. */
+ * Follows Optuna 3.1's _ParzenEstimator (optuna/samplers/_tpe/parzen_estimator.py). Its truncnorm.logpdf
+ * omits the scale's Jacobian (-log sigma) of continuous components; knob_parzen_opts.scaled chooses: 1 gives
+ * the proper mixture density, 0 Optuna 3.1's score, which TPE uses because it finds better points (wide
+ * kernels weigh more: more exploration) -- see the table in bench/tpe_bench.lua's report. */
 #include "knob/search.h"
 
 #include <math.h>
@@ -36,6 +37,7 @@ void knob_parzen_opts_default(knob_parzen_opts *o)
     o->magic_clip = 1;
     o->endpoints = 0;
     o->multivariate = 0;
+    o->scaled = 1;
 }
 
 int knob_dist_check(const knob_dist *d, const char *what, knob_err *err)
@@ -323,7 +325,7 @@ int knob_parzen_new(knob_parzen **out, const knob_dist *dims, size_t n_dims, con
         for (size_t k = 0; k < K; k++) {
             is[k] = 1.0 / sg[k];
             double lm = knob_normal_log_mass((p->lo[d] - mu[k]) / sg[k], (p->hi[d] - mu[k]) / sg[k]);
-            nm[k] = p->q[d] > 0 ? lm : -log(sg[k]) - lm - LOG_SQRT_2PI;
+            nm[k] = p->q[d] > 0 ? lm : (o.scaled ? -log(sg[k]) : 0.0) - lm - LOG_SQRT_2PI;
         }
     }
     free(scratch);
