@@ -7,6 +7,11 @@
  *   tpe_sample(dims, below, above, opts)   the TPE choice -> row, score (one call: both estimators + choice)
  *   tpe_split(keys, values, n_below)   -> array of booleans: true for the n_below best (stable sort)
  *   tpe_weights(n)                     Optuna's default_weights(n)
+ *   tpe_obs()                          a knob.TPEObs, TPE's observation store (search.h, rows and columns
+ *                                      1-based): :add(number, key, value) -> row, :set(row, col, v),
+ *                                      :rows(), :truncate(n), :split(n_below), :count(cols, dims) -> n_below,
+ *                                      n_above, :sample(cols, dims, opts) -> row, score (opts: the Parzen
+ *                                      options, rng, n_candidates, weights_below, weights_above)
  *   qmc{kind = "sobol"|"halton", dim =, scramble = true, seed = 0}
  *                                      a knob.QMC: :point(i) (0-based index) -> array, :points(i, n) -> rows
  *
@@ -404,6 +409,160 @@ static int l_tpe_weights(lua_State *L)
     return 1;
 }
 
+/* -------------------------------------------------------------------------------- tpe observation store */
+
+#define OBS_MT "knob.TPEObs"
+
+typedef struct {
+    knob_tpe_obs *o;
+} obs_box;
+
+static knob_tpe_obs *check_obs(lua_State *L, int idx)
+{
+    obs_box *b = luaL_checkudata(L, idx, OBS_MT);
+    if (!b->o) luaL_error(L, "tpe observations are closed");
+    return b->o;
+}
+
+static int l_tpe_obs(lua_State *L)
+{
+    obs_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->o = NULL;
+    luaL_setmetatable(L, OBS_MT);
+    knob_err err = {0};
+    if (knob_tpe_obs_new(&b->o, &err)) return l_raise(L, &err);
+    return 1;
+}
+
+static int obs_add(lua_State *L)
+{
+    knob_tpe_obs *o = check_obs(L, 1);
+    knob_err err = {0};
+    if (knob_tpe_obs_add(o, luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checknumber(L, 4), &err))
+        return l_raise(L, &err);
+    lua_pushinteger(L, (lua_Integer)knob_tpe_obs_rows(o));
+    return 1;
+}
+
+static size_t check_pos(lua_State *L, int idx, const char *what)
+{
+    lua_Integer i = luaL_checkinteger(L, idx);
+    if (i < 1) luaL_error(L, "tpe observations: %s must be >= 1 (got %I)", what, (LUAI_UACINT)i);
+    return (size_t)i - 1;
+}
+
+static int obs_set(lua_State *L)
+{
+    knob_tpe_obs *o = check_obs(L, 1);
+    size_t row = check_pos(L, 2, "row"), col = check_pos(L, 3, "column");
+    knob_err err = {0};
+    if (knob_tpe_obs_set(o, row, col, luaL_checknumber(L, 4), &err)) return l_raise(L, &err);
+    return 0;
+}
+
+static int obs_rows(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)knob_tpe_obs_rows(check_obs(L, 1)));
+    return 1;
+}
+
+static int obs_truncate(lua_State *L)
+{
+    knob_tpe_obs *o = check_obs(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (n < 0) return luaL_argerror(L, 2, "rows must be >= 0");
+    knob_tpe_obs_truncate(o, (size_t)n);
+    return 0;
+}
+
+static int obs_split(lua_State *L)
+{
+    knob_tpe_obs *o = check_obs(L, 1);
+    lua_Integer nb = luaL_checkinteger(L, 2);
+    if (nb < 0) return luaL_argerror(L, 2, "n_below must be >= 0");
+    knob_err err = {0};
+    if (knob_tpe_obs_split(o, (size_t)nb, &err)) return l_raise(L, &err);
+    return 0;
+}
+
+static const char *const obs_sample_keys[] = {"consider_prior", "prior_weight",  "magic_clip",    "endpoints",
+                                              "multivariate",   "scaled",        "rng",           "n_candidates",
+                                              "weights_below",  "weights_above", NULL};
+
+/* Columns (1-based in Lua) and dimensions of obs:sample / obs:count, in anchored memory. */
+static size_t *check_obs_cols(lua_State *L, const char *what, size_t *D, knob_dist **dims)
+{
+    size_t nc;
+    *dims = check_dims(L, 3, D);
+    double *c = l_check_number_array(L, 2, "tpe observations: columns", &nc, 0);
+    if (nc != *D) luaL_error(L, "%s: %d columns for %d dimensions", what, (int)nc, (int)*D);
+    size_t *cols = l_alloc_anchored(L, *D * sizeof *cols);
+    for (size_t d = 0; d < *D; d++) {
+        if (!(c[d] >= 1) || c[d] != floor(c[d])) luaL_error(L, "%s: column %d must be an integer >= 1", what, (int)d + 1);
+        cols[d] = (size_t)c[d] - 1;
+    }
+    return cols;
+}
+
+/* obs:count(cols, dims) -> n_below, n_above */
+static int obs_count(lua_State *L)
+{
+    knob_tpe_obs *o = check_obs(L, 1);
+    size_t D, nb, na;
+    knob_dist *dims;
+    size_t *cols = check_obs_cols(L, "tpe observations:count", &D, &dims);
+    knob_err err = {0};
+    if (knob_tpe_obs_count(o, cols, dims, D, &nb, &na, &err)) return l_raise(L, &err);
+    lua_pushinteger(L, (lua_Integer)nb);
+    lua_pushinteger(L, (lua_Integer)na);
+    return 2;
+}
+
+/* obs:sample(cols, dims, opts) -> row of values, score */
+static int obs_sample(lua_State *L)
+{
+    const char *what = "tpe observations:sample";
+    knob_tpe_obs *o = check_obs(L, 1);
+    lua_settop(L, 4);
+    l_check_options(L, 4, what, obs_sample_keys);
+    size_t D, nb, na;
+    knob_dist *dims;
+    size_t *cols = check_obs_cols(L, what, &D, &dims);
+    knob_err err = {0};
+    if (knob_tpe_obs_count(o, cols, dims, D, &nb, &na, &err)) return l_raise(L, &err);
+    double *wb = opt_weights(L, 4, what, "weights_below", nb);
+    double *wa = opt_weights(L, 4, what, "weights_above", na);
+    knob_parzen_opts po;
+    parzen_opts(L, 4, what, &po);
+    lua_Integer n_cand = l_opt_integer(L, 4, what, "n_candidates", 24);
+    if (n_cand < 1 || n_cand > 1000000) return luaL_error(L, "%s: option 'n_candidates' must be in 1..1e6", what);
+    if (lua_getfield(L, 4, "rng") != LUA_TUSERDATA || !luaL_testudata(L, -1, RNG_MT))
+        return luaL_error(L, "%s: option 'rng' must be a knob.Rng (got %s)", what, luaL_typename(L, -1));
+    knob_rng *r = check_rng(L, -1);
+    double *best = l_alloc_anchored(L, D * sizeof *best);
+    double score = 0;
+    if (knob_tpe_obs_sample(o, cols, dims, D, &po, wb, wa, r, (size_t)n_cand, best, &score, &err))
+        return l_raise(L, &err);
+    push_row(L, dims, best, D);
+    lua_pushnumber(L, score);
+    return 2;
+}
+
+static int obs_close(lua_State *L)
+{
+    obs_box *b = luaL_checkudata(L, 1, OBS_MT);
+    knob_tpe_obs_free(&b->o);
+    return 0;
+}
+
+static int obs_tostring(lua_State *L)
+{
+    obs_box *b = luaL_checkudata(L, 1, OBS_MT);
+    if (!b->o) lua_pushliteral(L, "knob.TPEObs<closed>");
+    else lua_pushfstring(L, "knob.TPEObs<%d rows>", (int)knob_tpe_obs_rows(b->o));
+    return 1;
+}
+
 /* ------------------------------------------------------------------------------------------------ qmc */
 
 typedef struct {
@@ -520,16 +679,24 @@ int l_open_search(lua_State *L)
                                            {"close", qmc_close}, {NULL, NULL}};
     static const luaL_Reg qmc_meta[] = {
         {"__gc", qmc_close}, {"__close", qmc_close}, {"__tostring", qmc_tostring}, {NULL, NULL}};
+    static const luaL_Reg obs_methods[] = {{"add", obs_add},       {"set", obs_set},     {"rows", obs_rows},
+                                           {"truncate", obs_truncate}, {"split", obs_split}, {"sample", obs_sample},
+                                           {"count", obs_count},
+                                           {"close", obs_close},   {NULL, NULL}};
+    static const luaL_Reg obs_meta[] = {
+        {"__gc", obs_close}, {"__close", obs_close}, {"__tostring", obs_tostring}, {NULL, NULL}};
     static const luaL_Reg fns[] = {{"rng", l_rng},
                                    {"parzen", l_parzen},
                                    {"tpe_sample", l_tpe_sample},
                                    {"tpe_split", l_tpe_split},
                                    {"tpe_weights", l_tpe_weights},
+                                   {"tpe_obs", l_tpe_obs},
                                    {"qmc", l_qmc},
                                    {NULL, NULL}};
     l_new_class(L, RNG_MT, rng_methods, rng_meta);
     l_new_class(L, PARZEN_MT, parzen_methods, parzen_meta);
     l_new_class(L, QMC_MT, qmc_methods, qmc_meta);
+    l_new_class(L, OBS_MT, obs_methods, obs_meta);
     luaL_newlib(L, fns);
     return 1;
 }

@@ -473,7 +473,7 @@ describe("knob.samplers.tpe", function()
     t:suggest_float("x", 0, 1)
     local o = s:_observations(st, t)
     assert.equals(3, o.n)      -- 2 complete + 1 pruned
-    assert.equals(4, #o.recs)  -- plus the other running trial
+    assert.equals(4, o.rows)   -- plus the other running trial
   end)
 
   it("rejects bad options", function()

@@ -160,6 +160,109 @@ void knob_tpe_default_weights(size_t n, double *out);
 int knob_tpe_split(size_t n, const double *keys, const double *values, size_t n_below, unsigned char *below,
                    knob_err *err);
 
+/**
+ * TPE's observation store: one row per finished trial (its number, its split key and loss) and one column per
+ * parameter (NaN where the trial does not have it), kept across trials so that each suggestion is one C call
+ * with no per-observation work in Lua. Rows may arrive in any order; knob_tpe_obs_split orders them by trial
+ * number (Optuna's chronological order, which the weights depend on).
+ */
+typedef struct knob_tpe_obs knob_tpe_obs;
+
+/**
+ * Create an empty store.
+ * @param out receives the store (free with knob_tpe_obs_free)
+ * @param err filled on failure
+ * @return KNOB_OK or KNOB_ENOMEM
+ */
+int knob_tpe_obs_new(knob_tpe_obs **out, knob_err *err);
+
+/**
+ * Free a store and set the pointer to NULL.
+ * @param o the store (may point to NULL)
+ */
+void knob_tpe_obs_free(knob_tpe_obs **o);
+
+/**
+ * Number of rows.
+ * @param o the store
+ * @return the number of rows
+ */
+size_t knob_tpe_obs_rows(const knob_tpe_obs *o);
+
+/**
+ * Append a row (all its parameters absent).
+ * @param o      the store
+ * @param number the trial number (orders the rows)
+ * @param key    split key (see knob_tpe_split; not NaN)
+ * @param value  loss
+ * @param err    filled on failure
+ * @return KNOB_OK, KNOB_EINVAL (NaN key or number) or KNOB_ENOMEM
+ */
+int knob_tpe_obs_add(knob_tpe_obs *o, double number, double key, double value, knob_err *err);
+
+/**
+ * Set the value of parameter column @p col in row @p row (columns are created on demand).
+ * @param o   the store
+ * @param row a row index (< knob_tpe_obs_rows)
+ * @param col a column index (< 100000)
+ * @param v   the external value (categorical: its choice index)
+ * @param err filled on failure
+ * @return KNOB_OK, KNOB_EINVAL or KNOB_ENOMEM
+ */
+int knob_tpe_obs_set(knob_tpe_obs *o, size_t row, size_t col, double v, knob_err *err);
+
+/**
+ * Drop the rows from index @p rows on (e.g. the running trials a constant liar added).
+ * @param o    the store
+ * @param rows rows to keep
+ */
+void knob_tpe_obs_truncate(knob_tpe_obs *o, size_t rows);
+
+/**
+ * Order the rows by trial number and mark the @p n_below best (knob_tpe_split) for later samples.
+ * @param o       the store
+ * @param n_below size of the good group
+ * @param err     filled on failure
+ * @return KNOB_OK or KNOB_ENOMEM
+ */
+int knob_tpe_obs_split(knob_tpe_obs *o, size_t n_below, knob_err *err);
+
+/**
+ * How many rows of the last split the good and the other estimator of knob_tpe_obs_sample would use (to size
+ * custom weights).
+ * @param o       the store (split)
+ * @param cols    @p n_dims column indices
+ * @param dims    @p n_dims dimensions
+ * @param n_dims  number of dimensions
+ * @param n_below receives the good group's count
+ * @param n_above receives the other group's count
+ * @param err     filled on failure
+ * @return KNOB_OK, KNOB_EINVAL or KNOB_ESTATE (not split since the last change)
+ */
+int knob_tpe_obs_count(const knob_tpe_obs *o, const size_t *cols, const knob_dist *dims, size_t n_dims,
+                       size_t *n_below, size_t *n_above, knob_err *err);
+
+/**
+ * TPE over the columns @p cols: the rows of the last split whose values all lie inside @p dims form the good
+ * and the other estimator (in trial-number order), and knob_tpe_choose picks the point.
+ * @param o             the store (split)
+ * @param cols          @p n_dims column indices
+ * @param dims          @p n_dims dimensions
+ * @param n_dims        number of dimensions
+ * @param opts          Parzen options, or NULL for the defaults
+ * @param weights_below weights of the good rows (knob_tpe_obs_count of them), or NULL for the default
+ * @param weights_above weights of the other rows, or NULL for the default
+ * @param rng           the random stream
+ * @param n_candidates  candidates drawn from the good estimator
+ * @param best          receives the chosen point (n_dims values)
+ * @param score         receives its score, may be NULL
+ * @param err           filled on failure
+ * @return KNOB_OK, KNOB_EINVAL, KNOB_ESTATE (not split since the last change) or KNOB_ENOMEM
+ */
+int knob_tpe_obs_sample(const knob_tpe_obs *o, const size_t *cols, const knob_dist *dims, size_t n_dims,
+                        const knob_parzen_opts *opts, const double *weights_below, const double *weights_above,
+                        knob_rng *rng, size_t n_candidates, double *best, double *score, knob_err *err);
+
 /** Kind of a low-discrepancy sequence. */
 typedef enum {
     KNOB_QMC_SOBOL = 0,  /**< Sobol with Joe-Kuo direction numbers (first 21 dims), 32-bit points */

@@ -84,13 +84,12 @@ function M.new(opts)
     constant_liar = bool("constant_liar", false),
     rng = S.rng(seed),
     random = require("knob.samplers.random").new{seed = seed},
-    _obs = nil,
+    _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
   }, opts.multivariate and TPEMulti or TPE)
-  self.parzen = {
-    prior_weight = pw or 1.0,
-    consider_prior = bool("consider_prior", true),
-    magic_clip = bool("consider_magic_clip", true),
-    endpoints = bool("consider_endpoints", false),
+  self._opts = {
+    rng = self.rng, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
+    consider_prior = bool("consider_prior", true), magic_clip = bool("consider_magic_clip", true),
+    endpoints = bool("consider_endpoints", false), multivariate = self.multivariate, scaled = false,
   }
   return self
 end
@@ -103,63 +102,70 @@ function TPE:__tostring()
   return ("knob.samplers.tpe<seed %d%s>"):format(self.seed, self.multivariate and ", multivariate" or "")
 end
 
--- The observations of the current trial: records, their below flags, and n (complete + pruned).
--- Computed once per trial (the split does not change while one trial suggests its parameters).
+-- Split key and loss of a trial record (see knob.core.search.tpe_split), or nil to leave it out.
+local function key_value(r, sign)
+  if r.state == "complete" then
+    if r.value ~= nil then return -math.huge, sign * r.value end
+  elseif r.state == "pruned" then
+    if r.last_step == nil then return 1, 0 end
+    local v = r.intermediate[r.last_step]
+    return -r.last_step, v == v and sign * v or math.huge
+  elseif r.state == "running" then
+    return math.huge, math.huge
+  end
+end
+
+-- Append a record to the observation store: one row, one column per parameter (categorical: choice index).
+function TPE:_add_row(r, key, value)
+  local store, cols = self._store, self._cols
+  local row = store:add(r.number, key, value)
+  for name, v in pairs(r.params) do
+    local c = cols[name]
+    if not c then
+      c = self._n_cols + 1
+      self._n_cols, cols[name] = c, c
+    end
+    local d = r.distributions[name]
+    store:set(row, c, d.kind == "categorical" and space.index(d, v) or v)
+  end
+end
+
+-- Bring the observation store up to date for `trial` and split it: the finished (complete and pruned) trials
+-- stay in the store across trials; running ones (constant liar) are added for this trial only. Done once
+-- per trial: the split does not change while one trial suggests its parameters. Returns {trial, n}, n =
+-- the number of complete and pruned trials.
 function TPE:_observations(study, trial)
   local o = self._obs
   if o and o.trial == trial then return o end
-  local states = self.constant_liar and {complete = true, pruned = true, running = true} or {complete = true, pruned = true}
+  local store, seen = self._store, self._seen
+  store:truncate(self._n_finished)
   local sign = study.direction == "minimize" and 1 or -1
-  local recs, keys, values, n = {}, {}, {}, 0
-  for _, r in ipairs(study:trials_raw(states)) do
-    local key, value
-    if r.state == "complete" then
-      if r.value ~= nil then key, value = -math.huge, sign * r.value end
-    elseif r.state == "pruned" then
-      if r.last_step ~= nil then
-        local v = r.intermediate[r.last_step]
-        key, value = -r.last_step, v == v and sign * v or math.huge
-      else
-        key, value = 1, 0
+  local running = {}
+  for _, r in ipairs(study:trials_raw()) do
+    local st = r.state
+    if (st == "complete" or st == "pruned") and not seen[r.id] then
+      seen[r.id] = true
+      local key, value = key_value(r, sign)
+      if key then
+        self:_add_row(r, key, value)
+        self._n_finished = self._n_finished + 1
       end
-    elseif r.id ~= trial.id then
-      key, value = math.huge, math.huge
-    end
-    if key then
-      local i = #recs + 1
-      recs[i], keys[i], values[i] = r, key, value
-      if r.state ~= "running" then n = n + 1 end
+    elseif st == "running" and self.constant_liar and r.id ~= trial.id then
+      running[#running + 1] = r
     end
   end
+  for _, r in ipairs(running) do self:_add_row(r, key_value(r, sign)) end
+  local n = self._n_finished
   local nb = self.gamma(n)
   if math.type(nb) ~= "integer" then
     local i = math.tointeger(nb)
     if not i then error("knob.samplers.tpe: gamma(" .. n .. ") must return an integer (got " .. tostring(nb) .. ")", 0) end
     nb = i
   end
-  o = {trial = trial, recs = recs, n = n, below = #recs > 0 and S.tpe_split(keys, values, nb) or {}}
+  store:split(nb)
+  o = {trial = trial, n = n, rows = store:rows()}
   self._obs = o
   return o
-end
-
--- A function mapping an observed value to the number the estimator sees (categorical: its 0-based index),
--- or to nil when the value lies outside dist (a trial from before a range change). The study keeps a
--- parameter's kind fixed, so observed values have the right type.
-local function encoder(dist)
-  if dist.kind == "categorical" then
-    local map = {}
-    for i, c in ipairs(dist.choices) do map[c] = i - 1 end
-    return function(v) return map[v] end
-  end
-  local lo, hi = dist.low, dist.high
-  if dist.kind == "int" then
-    local st = dist.step
-    return function(v) if v >= lo and v <= hi and (v - lo) % st == 0 then return v end end
-  end
-  if dist.step then
-    return function(v) if space.contains(dist, v) then return v end end
-  end
-  return function(v) if v >= lo and v <= hi then return v end end
 end
 
 local function decode(dist, x)
@@ -169,7 +175,6 @@ local function decode(dist, x)
 end
 
 local function weights_for(self, n)
-  if not self.weights then return nil end
   local w = self.weights(n)
   if type(w) ~= "table" or #w < n then
     error("knob.samplers.tpe: weights(" .. n .. ") must return an array of at least " .. n .. " numbers", 0)
@@ -179,70 +184,24 @@ local function weights_for(self, n)
 end
 
 -- Sample names (with distributions dists) jointly from the observations that have all of them.
-function TPE:_sample(o, names, dists)
-  local below, above = {}, {}
-  local D = #names
-  local enc = {}
-  for j = 1, D do enc[j] = encoder(dists[j]) end
-  local recs, flags = o.recs, o.below
-  if D == 1 then
-    local name, e, nb, na = names[1], enc[1], 0, 0
-    local d = dists[1]
-    if d.kind == "float" and not d.step then -- the common case, without a call per observation
-      local lo, hi = d.low, d.high
-      for i = 1, #recs do
-        local v = recs[i].params[name]
-        if v ~= nil and v >= lo and v <= hi then
-          if flags[i] then nb = nb + 1; below[nb] = v else na = na + 1; above[na] = v end
-        end
-      end
-    else
-      for i = 1, #recs do
-        local v = recs[i].params[name]
-        if v ~= nil then
-          v = e(v)
-          if v ~= nil then
-            if flags[i] then nb = nb + 1; below[nb] = v else na = na + 1; above[na] = v end
-          end
-        end
-      end
-    end
-  else
-    local row = {}
-    for i = 1, #recs do
-      local params, ok = recs[i].params, true
-      for j = 1, D do
-        local v = params[names[j]]
-        v = v ~= nil and enc[j](v) or nil
-        if v == nil then
-          ok = false
-          break
-        end
-        row[j] = v
-      end
-      if ok then
-        local dst = flags[i] and below or above
-        local base = #dst
-        for j = 1, D do dst[base + j] = row[j] end
-      end
-    end
+function TPE:_sample(names, dists)
+  local cols = {}
+  for j, name in ipairs(names) do cols[j] = self._cols[name] or self._n_cols + 1 end
+  local opts = self._opts
+  if self.weights then
+    local nb, na = self._store:count(cols, dists)
+    opts.weights_below, opts.weights_above = weights_for(self, nb), weights_for(self, na)
   end
-  local opts = {
-    rng = self.rng, n_candidates = self.n_ei_candidates, prior_weight = self.parzen.prior_weight,
-    consider_prior = self.parzen.consider_prior, magic_clip = self.parzen.magic_clip,
-    endpoints = self.parzen.endpoints, multivariate = self.multivariate, scaled = false,
-    weights_below = weights_for(self, #below // D), weights_above = weights_for(self, #above // D),
-  }
-  local best = S.tpe_sample(dists, below, above, opts)
+  local best = self._store:sample(cols, dists, opts)
   local out = {}
-  for j = 1, D do out[names[j]] = decode(dists[j], best[j]) end
+  for j = 1, #names do out[names[j]] = decode(dists[j], best[j]) end
   return out
 end
 
 function TPE:sample(study, trial, name, dist)
   local o = self:_observations(study, trial)
   if o.n < self.n_startup_trials then return self.random:sample(study, trial, name, dist) end
-  return self:_sample(o, {name}, {dist})[name]
+  return self:_sample({name}, {dist})[name]
 end
 
 -- Multivariate: the intersection search space of the complete and pruned trials (names every one of them
@@ -273,7 +232,7 @@ function TPEMulti:sample_relative(study, trial, sp)
   local names = space.names(sp)
   local dists = {}
   for i, k in ipairs(names) do dists[i] = sp[k] end
-  return self:_sample(o, names, dists)
+  return self:_sample(names, dists)
 end
 
 return M
