@@ -86,6 +86,13 @@ local CacheHit = {__tostring = function(e) return "cache hit (trial " .. e.numbe
 
 local VALID_STATES = {waiting = true, running = true, complete = true, pruned = true, failed = true}
 
+local function error_text(e)
+  if type(e) == "string" then return e end
+  local mt = getmetatable(e)
+  if mt and mt.__tostring then return tostring(e) end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
 ---------------------------------------------------------------------------------------------------------------
 -- Records: read-only storage tables -> user-facing copies
 ---------------------------------------------------------------------------------------------------------------
@@ -535,13 +542,19 @@ function Study:ask()
   end
   local trial = new_trial(self, rec, fixed)
   local s = self.sampler
-  if s.before_trial then s:before_trial(self, trial) end
-  if s.infer_relative_space then
-    local sp = s:infer_relative_space(self, trial)
-    if sp and next(sp) ~= nil then
-      trial._rel_space = sp
-      trial._relative = s:sample_relative(self, trial, sp) or {}
+  local ok, err = pcall(function()
+    if s.before_trial then s:before_trial(self, trial) end
+    if s.infer_relative_space then
+      local sp = s:infer_relative_space(self, trial)
+      if sp and next(sp) ~= nil then
+        trial._rel_space = sp
+        trial._relative = s:sample_relative(self, trial, sp) or {}
+      end
     end
+  end)
+  if not ok then -- a sampler error: the trial fails with it (no trial is left running), and it is raised
+    self:_finish(trial, "failed", nil, error_text(err))
+    error(err, 0)
   end
   return trial
 end
@@ -753,7 +766,9 @@ function Trial:should_prune()
   if self._finished then usage(self, "trial:should_prune: trial " .. self.number .. " is finished") end
   local p = self.study.pruner
   if not p then return false end
-  return p:prune(self.study, self.study.storage:get_trial(self.id)) == true
+  local ok, res = pcall(p.prune, p, self.study, self.study.storage:get_trial(self.id))
+  if not ok then usage(self, res) end
+  return res == true
 end
 
 --- End the trial as pruned (raises knob.study.pruned, which optimize catches).
@@ -813,13 +828,6 @@ local function check_optimize_opts(what, opts)
     if type(f) ~= "function" then fail(what, ("callback %d must be a function (got %s)"):format(i, type(f))) end
   end
   return o
-end
-
-local function error_text(e)
-  if type(e) == "string" then return e end
-  local mt = getmetatable(e)
-  if mt and mt.__tostring then return tostring(e) end
-  return "(error object is a " .. type(e) .. " value)"
 end
 
 -- Complete `trial` with the value of the cached trial `number`.

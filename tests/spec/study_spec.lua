@@ -312,6 +312,25 @@ describe("knob.study failures", function()
   end)
 end)
 
+describe("knob.study sampler and pruner errors", function()
+  it("fails the trial and raises when the sampler fails at the start of a trial", function()
+    local s = {name = "broken", sample = function() return 0 end, before_trial = function() error("no grid left", 0) end}
+    local st = study{sampler = s}
+    assert.has_error(function() st:optimize(function() return 1 end, {n_trials = 3}) end, "no grid left")
+    assert.equals(1, st:n_trials())
+    assert.equals("no grid left", st:trials()[1].reason)
+    assert.equals(0, st:n_trials{state = "running"})
+  end)
+
+  it("re-raises a pruner's error from should_prune", function()
+    local st = study{pruner = {prune = function() error("bad pruner", 0) end}}
+    assert.has_error(function()
+      st:optimize(function(t) t:report(0, 1); t:should_prune(); return 1 end, {n_trials = 3})
+    end, "bad pruner")
+    assert.equals("failed", st:trials()[1].state)
+  end)
+end)
+
 describe("knob.study stopping", function()
   it("stops on timeout, on study:stop() and after no improvement", function()
     local st = study()
