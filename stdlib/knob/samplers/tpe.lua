@@ -82,7 +82,7 @@ function M.new(opts)
     weights = fn("weights", nil),
     multivariate = bool("multivariate", false),
     constant_liar = bool("constant_liar", false),
-    rng = S.rng(seed),
+    rng = S.rng(seed ~ 0x1F2E3D4C5B6A7988), -- not the random sampler's stream: its draws made the startup points
     random = require("knob.samplers.random").new{seed = seed},
     _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
   }, opts.multivariate and TPEMulti or TPE)
