@@ -162,6 +162,30 @@ describe("knob.core.search numerics", function()
     end
   end)
 
+  it("the TPE observation store gives the same choice as tpe_sample on the same split", function()
+    local o = S.tpe_obs()
+    -- trials 2, 0, 1 (out of order) with x = 0.5, 1.0, 4.0 and losses 3, 1, 2; trial 3 lacks x
+    for _, t in ipairs{{2, 3, 0.5}, {0, 1, 1.0}, {1, 2, 4.0}, {3, 0, nil}} do
+      local row = o:add(t[1], -math.huge, t[2])
+      if t[3] then o:set(row, 1, t[3]) end
+    end
+    assert.equals(4, o:rows())
+    assert.has_error(function() o:sample({1}, {F}, {rng = S.rng(1)}) end, "tpe observations: changed since the last split")
+    o:split(2) -- the best two: trial 3 (no x) and trial 0 (x = 1.0)
+    assert.same({1, 2}, {o:count({1}, {F})})
+    local a = o:sample({1}, {F}, {rng = S.rng(4), scaled = false})
+    -- above in trial-number order: trial 1 (4.0), trial 2 (0.5)
+    local b = S.tpe_sample({F}, {1.0}, {4.0, 0.5}, {rng = S.rng(4), scaled = false})
+    assert.same(b, a)
+    o:truncate(1)
+    assert.equals(1, o:rows())
+    assert.has_error(function() o:set(5, 1, 0) end, "tpe observations: row 4 of 1")
+    assert.has_error(function() o:set(0, 1, 0) end, "tpe observations: row must be >= 1 (got 0)")
+    assert.matches("knob.TPEObs<1 rows>", tostring(o), 1, true)
+    o:close()
+    assert.has_error(function() o:rows() end, "tpe observations are closed")
+  end)
+
   it("Sobol points are scipy's unscrambled ones [S]", function()
     local q = S.qmc{kind = "sobol", dim = 3, scramble = false}
     assert.same({{0, 0, 0}, {0.5, 0.5, 0.5}, {0.75, 0.25, 0.25}, {0.25, 0.75, 0.75}, {0.375, 0.375, 0.625},
