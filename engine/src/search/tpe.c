@@ -584,7 +584,7 @@ int knob_tpe_split(size_t n, const double *keys, const double *values, size_t n_
     if (!it) return knob_err_set(err, KNOB_ENOMEM, "tpe split: out of memory (%zu observations)", n);
     for (size_t i = 0; i < n; i++) it[i] = (split_item){keys[i], values[i], i};
     qsort(it, n, sizeof *it, cmp_split);
-    memset(below, 0, n);
+    if (n) memset(below, 0, n);
     if (n_below > n) n_below = n;
     for (size_t r = 0; r < n_below; r++) below[it[r].i] = 1;
     free(it);
