@@ -227,6 +227,22 @@ static double *opt_weights(lua_State *L, int idx, const char *what, const char *
     return a;
 }
 
+/* The options shared by tpe_sample and obs:sample at idx: weights_below / weights_above (nb / na entries),
+ * the Parzen options, n_candidates (24) and rng (required; the returned generator stays on the stack). */
+static knob_rng *tpe_opts(lua_State *L, int idx, const char *what, size_t nb, size_t na, double **wb,
+                          double **wa, knob_parzen_opts *o, size_t *n_cand)
+{
+    *wb = opt_weights(L, idx, what, "weights_below", nb);
+    *wa = opt_weights(L, idx, what, "weights_above", na);
+    parzen_opts(L, idx, what, o);
+    lua_Integer nc = l_opt_integer(L, idx, what, "n_candidates", 24);
+    if (nc < 1 || nc > 1000000) luaL_error(L, "%s: option 'n_candidates' must be in 1..1e6 (got %d)", what, (int)nc);
+    *n_cand = (size_t)nc;
+    if (lua_getfield(L, idx, "rng") != LUA_TUSERDATA || !luaL_testudata(L, -1, RNG_MT))
+        luaL_error(L, "%s: option 'rng' must be a knob.Rng (got %s)", what, luaL_typename(L, -1));
+    return check_rng(L, -1);
+}
+
 /* --------------------------------------------------------------------------------------------- parzen */
 
 typedef struct {
@@ -346,15 +362,10 @@ static int l_tpe_sample(lua_State *L)
     knob_dist *dims = check_dims(L, 1, &D);
     double *below = check_points(L, 2, "search.tpe_sample: below", D, &nb);
     double *above = check_points(L, 3, "search.tpe_sample: above", D, &na);
-    double *wb = opt_weights(L, 4, what, "weights_below", nb);
-    double *wa = opt_weights(L, 4, what, "weights_above", na);
+    double *wb, *wa;
     knob_parzen_opts o;
-    parzen_opts(L, 4, what, &o);
-    lua_Integer nc = l_opt_integer(L, 4, what, "n_candidates", 24);
-    if (nc < 1 || nc > 1000000) luaL_error(L, "%s: option 'n_candidates' must be in 1..1e6 (got %d)", what, (int)nc);
-    if (lua_getfield(L, 4, "rng") != LUA_TUSERDATA || !luaL_testudata(L, -1, RNG_MT))
-        luaL_error(L, "%s: option 'rng' must be a knob.Rng (got %s)", what, luaL_typename(L, -1));
-    knob_rng *r = check_rng(L, -1);
+    size_t nc;
+    knob_rng *r = tpe_opts(L, 4, what, nb, na, &wb, &wa, &o, &nc);
     tpe_pair *t = lua_newuserdatauv(L, sizeof *t, 0);
     t->below = t->above = NULL;
     if (luaL_newmetatable(L, "knob.tpe_pair")) {
@@ -367,7 +378,7 @@ static int l_tpe_sample(lua_State *L)
     knob_err err = {0};
     if (knob_parzen_new(&t->below, dims, D, below, nb, wb, &o, &err) ||
         knob_parzen_new(&t->above, dims, D, above, na, wa, &o, &err) ||
-        knob_tpe_choose(t->below, t->above, r, (size_t)nc, best, &score, &err))
+        knob_tpe_choose(t->below, t->above, r, nc, best, &score, &err))
         return l_raise(L, &err);
     knob_parzen_free(&t->below);
     knob_parzen_free(&t->above);
@@ -530,18 +541,13 @@ static int obs_sample(lua_State *L)
     size_t *cols = check_obs_cols(L, what, &D, &dims);
     knob_err err = {0};
     if (knob_tpe_obs_count(o, cols, dims, D, &nb, &na, &err)) return l_raise(L, &err);
-    double *wb = opt_weights(L, 4, what, "weights_below", nb);
-    double *wa = opt_weights(L, 4, what, "weights_above", na);
+    double *wb, *wa;
     knob_parzen_opts po;
-    parzen_opts(L, 4, what, &po);
-    lua_Integer n_cand = l_opt_integer(L, 4, what, "n_candidates", 24);
-    if (n_cand < 1 || n_cand > 1000000) return luaL_error(L, "%s: option 'n_candidates' must be in 1..1e6", what);
-    if (lua_getfield(L, 4, "rng") != LUA_TUSERDATA || !luaL_testudata(L, -1, RNG_MT))
-        return luaL_error(L, "%s: option 'rng' must be a knob.Rng (got %s)", what, luaL_typename(L, -1));
-    knob_rng *r = check_rng(L, -1);
+    size_t n_cand;
+    knob_rng *r = tpe_opts(L, 4, what, nb, na, &wb, &wa, &po, &n_cand);
     double *best = l_alloc_anchored(L, D * sizeof *best);
     double score = 0;
-    if (knob_tpe_obs_sample(o, cols, dims, D, &po, wb, wa, r, (size_t)n_cand, best, &score, &err))
+    if (knob_tpe_obs_sample(o, cols, dims, D, &po, wb, wa, r, n_cand, best, &score, &err))
         return l_raise(L, &err);
     push_row(L, dims, best, D);
     lua_pushnumber(L, score);
