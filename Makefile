@@ -70,7 +70,7 @@ demo: all ## run the bundled staged-tuning recipe on bundled data
 	@build/knob examples/staged.lua
 
 bench: all ## benchmarks side by side with peers (BENCH="csv gbdt" picks some; installs the peers)
-	@for p in python3-sklearn python3-pandas python3-xgboost; do \
+	@for p in python3-sklearn python3-pandas python3-xgboost python3-optuna; do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$p; done
 	@build/knob bench/run.lua $(BENCH)

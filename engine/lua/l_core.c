@@ -20,6 +20,7 @@ int luaopen_knob_core(lua_State *L)
         {"model", l_open_model},
         {"csv", l_open_csv},
         {"mlp", l_open_mlp},
+        {"search", l_open_search},
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {

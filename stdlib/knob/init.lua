@@ -6,6 +6,10 @@
 --   knob.model    models behind one interface (fit, predict, save, load)
 --   knob.mlp      extras of the mlp model: lr_range_test
 --   knob.pipeline transformers followed by a model, as one model: knob.pipeline{knob.prep.standardize(), knob.model.knn{}}
+--   knob.study    define-by-run studies: trials, ask/tell, optimize, best/top, export
+--   knob.samplers random, grid (full or around a centre), qmc (Sobol, Halton), tpe; strategies in Lua
+--   knob.pruners  median, percentile, successive halving, hyperband, patience
+--   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
 local core = require "knob.core"
 
@@ -25,6 +29,10 @@ local modules = {
   model = true,
   mlp = true,
   pipeline = true,
+  study = true,
+  samplers = true,
+  pruners = true,
+  space = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

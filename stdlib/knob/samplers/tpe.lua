@@ -1,0 +1,238 @@
+-- knob.samplers.tpe{...} — Tree-structured Parzen Estimator (Bergstra et al. 2011), as Optuna 3.1's
+-- TPESampler; the Parzen estimators (a truncated Gaussian per observation plus a prior, sampling and log
+-- densities) are C (knob.core.search), the strategy is here.
+--
+-- Options (Optuna's defaults):
+--   seed                 integer >= 0 (default: from the clock; sampler.seed tells which)
+--   n_startup_trials     10: random sampling until this many trials are complete or pruned
+--   n_ei_candidates      24: candidates drawn from l(x); the one maximizing l(x) / g(x) is chosen
+--   gamma                function(n) -> number of "good" trials; default min(ceil(0.1 n), 25)
+--   weights              function(n) -> array of n weights for observations in trial order; default
+--                        Optuna's default_weights (ones below 25; a ramp from 1/n for older trials above)
+--   prior_weight         1.0;  consider_prior true;  consider_magic_clip true;  consider_endpoints false
+--   multivariate         false: true samples the intersection search space jointly (one estimator over all
+--                        its dimensions, Scott-rule bandwidths); parameters outside it are sampled
+--                        independently
+--   constant_liar        false: running trials count as the worst observations (for parallel workers)
+--
+-- The split. Observations are the complete and pruned trials (running ones with constant_liar): complete
+-- trials rank first by value (sign-adjusted for maximize), then pruned ones by the last step reached (later is
+-- better) and their value there; the best gamma(n) form l(x), the rest g(x). For each parameter only the
+-- trials that have it with a value inside the current distribution are used (a trial whose range changed
+-- keeps its other observations). log, step and integer distributions are modelled as Optuna does
+-- (knob/search.h); categorical choices by their index. Candidates are scored like Optuna 3.1, whose
+-- continuous kernels lack the 1/sigma of a density (knob.core.search option scaled = false): on Branin,
+-- Hartmann6, Rosenbrock and Ackley this scoring found better points than proper densities (median regret
+-- at 100 evaluations over 20 seeds: 0.028 vs 0.058, 0.296 vs 0.312, 47 vs 137, 7.8 vs 9.7).
+local core = require "knob.core"
+local space = require "knob.space"
+local samplers = require "knob.samplers"
+
+local S = core.search
+local TPE = {}
+TPE.__index = TPE
+-- multivariate = true: the same sampler plus infer_relative_space / sample_relative
+local TPEMulti = setmetatable({}, {__index = TPE})
+TPEMulti.__index = TPEMulti
+
+local M = {}
+
+local OPTIONS = {"seed", "n_startup_trials", "n_ei_candidates", "gamma", "weights", "prior_weight", "consider_prior",
+                 "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar", "group"}
+
+--- Optuna's default_gamma: min(ceil(0.1 n), 25), computed in floating point as Optuna does.
+function M.default_gamma(n)
+  return math.min(math.ceil(0.1 * n), 25)
+end
+
+function M.new(opts)
+  local what = "knob.samplers.tpe"
+  opts = space.check_opts(what, opts, OPTIONS)
+  local function int(k, def, lo)
+    local v = opts[k]
+    if v == nil then return def end
+    if math.type(v) ~= "integer" or v < lo then
+      error(("%s: option '%s' must be an integer >= %d (got %s)"):format(what, k, lo, space.show(tostring(v))), 0)
+    end
+    return v
+  end
+  local function bool(k, def)
+    local v = opts[k]
+    if v == nil then return def end
+    if type(v) ~= "boolean" then error(("%s: option '%s' must be a boolean (got %s)"):format(what, k, type(v)), 0) end
+    return v
+  end
+  local function fn(k, def)
+    local v = opts[k]
+    if v == nil then return def end
+    if type(v) ~= "function" then error(("%s: option '%s' must be a function (got %s)"):format(what, k, type(v)), 0) end
+    return v
+  end
+  if opts.group then error(what .. ": option 'group' (group-decomposed multivariate TPE) is not supported yet", 0) end
+  local pw = opts.prior_weight
+  if pw ~= nil and (type(pw) ~= "number" or not (pw > 0) or pw == math.huge) then
+    error(what .. ": option 'prior_weight' must be a number > 0 (got " .. space.show(tostring(pw)) .. ")", 0)
+  end
+  local seed = samplers.seed(what, opts.seed)
+  local self = setmetatable({
+    name = "tpe", seed = seed,
+    n_startup_trials = int("n_startup_trials", 10, 0),
+    n_ei_candidates = int("n_ei_candidates", 24, 1),
+    gamma = fn("gamma", M.default_gamma),
+    weights = fn("weights", nil),
+    multivariate = bool("multivariate", false),
+    constant_liar = bool("constant_liar", false),
+    rng = S.rng(seed ~ 0x1F2E3D4C5B6A7988), -- not the random sampler's stream: its draws made the startup points
+    random = require("knob.samplers.random").new{seed = seed},
+    _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
+  }, opts.multivariate and TPEMulti or TPE)
+  self._opts = {
+    rng = self.rng, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
+    consider_prior = bool("consider_prior", true), magic_clip = bool("consider_magic_clip", true),
+    endpoints = bool("consider_endpoints", false), multivariate = self.multivariate, scaled = false,
+  }
+  return self
+end
+
+function TPEMulti:__tostring()
+  return TPE.__tostring(self)
+end
+
+function TPE:__tostring()
+  return ("knob.samplers.tpe<seed %d%s>"):format(self.seed, self.multivariate and ", multivariate" or "")
+end
+
+-- Split key and loss of a trial record (see knob.core.search.tpe_split), or nil to leave it out.
+local function key_value(r, sign)
+  if r.state == "complete" then
+    if r.value ~= nil then return -math.huge, sign * r.value end
+  elseif r.state == "pruned" then
+    if r.last_step == nil then return 1, 0 end
+    local v = r.intermediate[r.last_step]
+    return -r.last_step, v == v and sign * v or math.huge
+  elseif r.state == "running" then
+    return math.huge, math.huge
+  end
+end
+
+-- Append a record to the observation store: one row, one column per parameter (categorical: choice index).
+function TPE:_add_row(r, key, value)
+  local store, cols = self._store, self._cols
+  local row = store:add(r.number, key, value)
+  for name, v in pairs(r.params) do
+    local c = cols[name]
+    if not c then
+      c = self._n_cols + 1
+      self._n_cols, cols[name] = c, c
+    end
+    local d = r.distributions[name]
+    store:set(row, c, d.kind == "categorical" and space.index(d, v) or v)
+  end
+end
+
+-- Bring the observation store up to date for `trial` and split it: the finished (complete and pruned) trials
+-- stay in the store across trials; running ones (constant liar) are added for this trial only. Done once
+-- per trial: the split does not change while one trial suggests its parameters. Returns {trial, n}, n =
+-- the number of complete and pruned trials.
+function TPE:_observations(study, trial)
+  local o = self._obs
+  if o and o.trial == trial then return o end
+  local store, seen = self._store, self._seen
+  store:truncate(self._n_finished)
+  local sign = study.direction == "minimize" and 1 or -1
+  local running = {}
+  for _, r in ipairs(study:trials_raw()) do
+    local st = r.state
+    if (st == "complete" or st == "pruned") and not seen[r.id] then
+      seen[r.id] = true
+      local key, value = key_value(r, sign)
+      if key then
+        self:_add_row(r, key, value)
+        self._n_finished = self._n_finished + 1
+      end
+    elseif st == "running" and self.constant_liar and r.id ~= trial.id then
+      running[#running + 1] = r
+    end
+  end
+  for _, r in ipairs(running) do self:_add_row(r, key_value(r, sign)) end
+  local n = self._n_finished
+  local nb = self.gamma(n)
+  if math.type(nb) ~= "integer" then
+    local i = math.tointeger(nb)
+    if not i then error("knob.samplers.tpe: gamma(" .. n .. ") must return an integer (got " .. tostring(nb) .. ")", 0) end
+    nb = i
+  end
+  store:split(nb)
+  o = {trial = trial, n = n, rows = store:rows()}
+  self._obs = o
+  return o
+end
+
+local function decode(dist, x)
+  if dist.kind == "categorical" then return dist.choices[math.tointeger(x) + 1] end
+  if dist.kind == "int" then return math.tointeger(x) end
+  return x
+end
+
+local function weights_for(self, n)
+  local w = self.weights(n)
+  if type(w) ~= "table" or #w < n then
+    error("knob.samplers.tpe: weights(" .. n .. ") must return an array of at least " .. n .. " numbers", 0)
+  end
+  if #w > n then w = {table.unpack(w, 1, n)} end
+  return w
+end
+
+-- Sample names (with distributions dists) jointly from the observations that have all of them.
+function TPE:_sample(names, dists)
+  local cols = {}
+  for j, name in ipairs(names) do cols[j] = self._cols[name] or self._n_cols + 1 end
+  local opts = self._opts
+  if self.weights then
+    local nb, na = self._store:count(cols, dists)
+    opts.weights_below, opts.weights_above = weights_for(self, nb), weights_for(self, na)
+  end
+  local best = self._store:sample(cols, dists, opts)
+  local out = {}
+  for j = 1, #names do out[names[j]] = decode(dists[j], best[j]) end
+  return out
+end
+
+function TPE:sample(study, trial, name, dist)
+  local o = self:_observations(study, trial)
+  if o.n < self.n_startup_trials then return self.random:sample(study, trial, name, dist) end
+  return self:_sample({name}, {dist})[name]
+end
+
+-- Multivariate: the intersection search space of the complete and pruned trials (names every one of them
+-- has, with equal distributions), without single-valued distributions.
+function TPEMulti:infer_relative_space(study, _)
+  local sp
+  for _, r in ipairs(study:trials_raw{"complete", "pruned"}) do
+    if sp == nil then
+      sp = {}
+      for k, d in pairs(r.distributions) do sp[k] = d end
+    else
+      for k, d in pairs(sp) do
+        local e = r.distributions[k]
+        if e == nil or not space.equal(d, e) then sp[k] = nil end
+      end
+    end
+  end
+  local out = {}
+  for k, d in pairs(sp or {}) do
+    if space.single(d) == nil then out[k] = d end
+  end
+  return out
+end
+
+function TPEMulti:sample_relative(study, trial, sp)
+  local o = self:_observations(study, trial)
+  if o.n < self.n_startup_trials then return {} end
+  local names = space.names(sp)
+  local dists = {}
+  for i, k in ipairs(names) do dists[i] = sp[k] end
+  return self:_sample(names, dists)
+end
+
+return M
