@@ -21,22 +21,8 @@
 -- (threadpoolctl).
 local knob = require "knob"
 
-local opts = {rows = 100000, threads = 2, ["repeat"] = 3, rounds = 3}
-local worker
-do
-  local i = 1
-  while i <= #arg do
-    local a = arg[i]
-    if a == "--worker" then
-      worker = arg[i + 1]
-    elseif a:match("^%-%-") and opts[a:sub(3)] then
-      opts[a:sub(3)] = math.tointeger(tonumber(arg[i + 1])) or error("bench: " .. a .. " needs an integer")
-    else
-      error("bench: unknown argument '" .. a .. "' (valid: --rows, --threads, --repeat, --rounds)")
-    end
-    i = i + 2
-  end
-end
+package.path = "bench/?.lua;" .. package.path
+local opts, worker = require("bench_args").parse(arg, {rows = 100000, threads = 2, ["repeat"] = 3, rounds = 3})
 
 local n_train = opts.rows
 local n_total = n_train + n_train // 4
