@@ -15,7 +15,8 @@
 local knob = require "knob"
 
 package.path = "bench/?.lua;" .. package.path
-local opts, worker = require("bench_args").parse(arg, {rows = 100000, threads = 2, ["repeat"] = 2, rounds = 3})
+local common = require "bench_common"
+local opts, worker = common.parse(arg, {rows = 100000, threads = 2, ["repeat"] = 2, rounds = 3})
 
 local n_train = opts.rows
 local n_total = n_train + n_train // 4
@@ -26,11 +27,7 @@ local function dataset()
                                        flip_y = 0.03, seed = 42}
 end
 
-local function range(a, b)
-  local t = {}
-  for i = a, b do t[#t + 1] = i end
-  return t
-end
+local range = common.range
 
 local PARAMS = {
   ["knob-xgb"] = {n_estimators = 100, max_leaves = 31, max_bins = 255, learning_rate = 0.1, l2 = 1,

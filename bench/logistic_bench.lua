@@ -22,7 +22,8 @@
 local knob = require "knob"
 
 package.path = "bench/?.lua;" .. package.path
-local opts, worker = require("bench_args").parse(arg, {rows = 100000, threads = 2, ["repeat"] = 3, rounds = 3})
+local common = require "bench_common"
+local opts, worker = common.parse(arg, {rows = 100000, threads = 2, ["repeat"] = 3, rounds = 3})
 
 local n_train = opts.rows
 local n_total = n_train + n_train // 4
@@ -68,11 +69,7 @@ local function reset_peak()
   f:close()
 end
 
-local function range(a, b)
-  local t = {}
-  for i = a, b do t[#t + 1] = i end
-  return t
-end
+local range = common.range
 
 local MODELS = {
   ["knob-newton"] = {kind = "clf", make = function() return knob.model.logistic{C = 1, tol = 1e-4, max_iter = 100} end},

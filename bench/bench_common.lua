@@ -1,7 +1,8 @@
--- bench/bench_args.lua — the command line shared by the side-by-side benchmarks:
---   --rows N --threads N --repeat N --rounds N   (integers overriding the defaults given)
---   --worker NAME                                (internal: run one side in its own process)
--- parse(arg, defaults) → opts (defaults updated), worker (or nil).
+-- bench/bench_common.lua — what the side-by-side benchmarks share:
+--   parse(arg, defaults) → opts, worker: the command line
+--     --rows N --threads N --repeat N --rounds N   (integers overriding the defaults given)
+--     --worker NAME                                (internal: run one side in its own process)
+--   range(a, b) → {a, a+1, ..., b}
 local M = {}
 
 function M.parse(args, defaults)
@@ -22,6 +23,12 @@ function M.parse(args, defaults)
     i = i + 2
   end
   return opts, worker
+end
+
+function M.range(a, b)
+  local t = {}
+  for i = a, b do t[#t + 1] = i end
+  return t
 end
 
 return M
