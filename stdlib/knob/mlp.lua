@@ -17,7 +17,7 @@
 --     exponential (needs gamma), cosine (to min_lr), cyclic (triangular between min_lr and learning_rate,
 --     step_size epochs per half cycle), one_cycle (PyTorch's OneCycleLR, one step per epoch);
 --     warmup_epochs = W ramps epoch e <= W up linearly as learning_rate * e / (W + 1).
---   * dropout: one rate for every hidden layer, or layer_dropout = "0.5,0.2" per layer (overrides it);
+--   * dropout: one rate for every hidden layer, or layer_dropout = {0.5, 0.2} per layer (overrides it);
 --     epoch e uses rate * dropout_decay^(e - 1). Inverted dropout: prediction uses no dropout.
 --   * history(): per epoch train_loss (mean over the epoch's mini-batches, dropout on, no L2 term),
 --     valid_loss and valid_metric (accuracy / rmse) on fit's eval_set or the early-stopping holdout, and the

@@ -195,11 +195,11 @@ describe("knob.model.mlp", function()
       return (knob.model.mlp(p):fit(ds):predict_proba(ds))
     end
     local plain = proba{}
-    assert.same(plain, proba{layer_dropout = "0, 0"})
-    assert.same(plain, proba{dropout = 0.5, layer_dropout = "0,0"})       -- layer_dropout overrides dropout
+    assert.same(plain, proba{layer_dropout = {0, 0}})
+    assert.same(plain, proba{dropout = 0.5, layer_dropout = {0, 0}})       -- layer_dropout overrides dropout
     assert.are_not.same(plain, proba{dropout = 0.3})
     assert.are_not.same(proba{dropout = 0.3}, proba{dropout = 0.3, dropout_decay = 0.5})
-    assert.same(proba{dropout = 0.3}, proba{layer_dropout = "0.3,0.3"})
+    assert.same(proba{dropout = 0.3}, proba{layer_dropout = {0.3, 0.3}})
     local m = knob.model.mlp{hidden = {16}, dropout = 0.2, dropout_decay = 0.9, epochs = 150, batch_size = 10,
                              learning_rate = 0.01, seed = 1}:fit(ds)
     assert.equals(1, m:score(ds))
@@ -373,7 +373,7 @@ describe("knob.model.mlp", function()
   it("saves and loads with identical predictions; a corrupt state is a clear error", function()
     local ds = knob.data.make_blobs{n_samples = 60, centers = 3, n_features = 2, seed = 2}
     local m = knob.model.mlp{hidden = {5, 3}, activation = "gelu", epochs = 5, seed = 1,
-                             layer_dropout = "0.1,0.2"}:fit(ds)
+                             layer_dropout = {0.1, 0.2}}:fit(ds)
     local path = os.tmpname()
     assert.is_true(m:save(path))
     local back = assert(knob.model.load(path))
@@ -451,11 +451,12 @@ describe("knob.model.mlp", function()
       {{validation_fraction = 1}, "'validation_fraction' must be < 1"},
       {{patience = 0}, "'patience' must be >= 1"},
       {{early_stopping = 1}, "'early_stopping' must be a boolean (got number)"},
-      {{layer_dropout = "0.5"}, "mlp: layer_dropout has 1 rate but there are 2 hidden layers", {hidden = {4, 4}}},
-      {{layer_dropout = "0.5,0.1"}, "mlp: layer_dropout has 2 rates but there is 1 hidden layer"},
-      {{layer_dropout = "0.5;0.1"}, "layer_dropout must be comma-separated numbers (got \"0.5;0.1\")"},
-      {{layer_dropout = "1"}, "layer_dropout rates must be in [0, 1) (got 1)"},
-      {{layer_dropout = ""}, "layer_dropout must be comma-separated numbers"},
+      {{layer_dropout = {0.5}}, "mlp: layer_dropout has 1 rate but there are 2 hidden layers", {hidden = {4, 4}}},
+      {{layer_dropout = {0.5, 0.1}}, "mlp: layer_dropout has 2 rates but there is 1 hidden layer"},
+      {{layer_dropout = "0.5,0.1"}, "hyperparameter 'layer_dropout' must be a list of numbers (got string)"},
+      {{layer_dropout = {1}}, "hyperparameter 'layer_dropout' must be < 1 (got 1)"},
+      {{layer_dropout = {-0.1}}, "hyperparameter 'layer_dropout' must be >= 0 (got -0.10000000000000001)"},
+      {{layer_dropout = {}}, "mlp: layer_dropout has 0 rates but there is 1 hidden layer"},
       {{lr_schedule = "exponential"}, "mlp: lr_schedule 'exponential' needs gamma"},
       {{warmup_epochs = 10, epochs = 10}, "mlp: warmup_epochs (10) must be less than epochs (10)"},
       {{lr_schedule = "one_cycle", warmup_epochs = 2}, "warmup_epochs does not combine with lr_schedule 'one_cycle'"},

@@ -70,8 +70,8 @@ static const knob_param_spec mlp_params[] = {
     {"warmup_epochs", KNOB_PT_INT, 0, NULL, 0, MAX_COUNT, 0, 0, NULL, 0,
      "linear warm-up: epoch e <= warmup_epochs uses learning_rate * e / (warmup_epochs + 1)"},
     {"dropout", KNOB_PT_NUM, 0, NULL, 0, 1, 0, 1, NULL, 0, "dropout rate of every hidden layer (inverted dropout)"},
-    {"layer_dropout", KNOB_PT_STR, 0, NULL, NAN, NAN, 0, 0, NULL, 1,
-     "per hidden layer dropout rates, comma separated, e.g. \"0.5,0.2\" (overrides dropout)"},
+    {"layer_dropout", KNOB_PT_NUM_LIST, NAN, NULL, 0, 1, 0, 1, NULL, 1,
+     "per hidden layer dropout rates in [0, 1), e.g. {0.5, 0.2} (overrides dropout)"},
     {"dropout_decay", KNOB_PT_NUM, 1, NULL, 0, 1, 1, 0, NULL, 0,
      "the dropout rates are multiplied by this every epoch: rate * dropout_decay^(epoch - 1)"},
     {"early_stopping", KNOB_PT_BOOL, 0, NULL, NAN, NAN, 0, 0, NULL, 0,
@@ -96,37 +96,6 @@ static int choice_index(const char *const *choices, const char *v)
     return 0;
 }
 
-/* Parse "0.5, 0.2" into up to max rates; returns the count, or -1 with msg filled. */
-static long parse_rates(const char *s, double *out, size_t max, char *msg, size_t size)
-{
-    size_t n = 0;
-    const char *p = s;
-    for (;;) {
-        while (*p == ' ') p++;
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p) {
-            snprintf(msg, size, "layer_dropout must be comma-separated numbers (got \"%s\")", s);
-            return -1;
-        }
-        if (!(v >= 0 && v < 1)) {
-            snprintf(msg, size, "layer_dropout rates must be in [0, 1) (got %g)", v);
-            return -1;
-        }
-        if (n < max) out[n] = v;
-        n++;
-        p = end;
-        while (*p == ' ') p++;
-        if (*p == '\0') break;
-        if (*p != ',') {
-            snprintf(msg, size, "layer_dropout must be comma-separated numbers (got \"%s\")", s);
-            return -1;
-        }
-        p++;
-    }
-    return (long)n;
-}
-
 static size_t n_hidden_of(const knob_params *p)
 {
     size_t n;
@@ -140,13 +109,11 @@ static const char *mlp_check(const knob_params *p)
     const char *sched = knob_params_str(p, "lr_schedule");
     double lr = knob_params_num(p, "learning_rate"), min_lr = knob_params_num(p, "min_lr");
     double warm = knob_params_num(p, "warmup_epochs"), epochs = knob_params_num(p, "epochs");
-    const char *ld = knob_params_str(p, "layer_dropout");
-    if (ld) {
-        size_t nh = n_hidden_of(p);
-        long n = parse_rates(ld, NULL, 0, msg, sizeof msg);
-        if (n < 0) return msg;
-        if ((size_t)n != nh) {
-            snprintf(msg, sizeof msg, "layer_dropout has %ld rate%s but there %s %zu hidden layer%s", n,
+    if (knob_params_is_set(p, "layer_dropout")) {
+        size_t nh = n_hidden_of(p), n;
+        knob_params_list(p, "layer_dropout", &n);
+        if (n != nh) {
+            snprintf(msg, sizeof msg, "layer_dropout has %zu rate%s but there %s %zu hidden layer%s", n,
                      n == 1 ? "" : "s", nh == 1 ? "is" : "are", nh, nh == 1 ? "" : "s");
             return msg;
         }
@@ -204,9 +171,11 @@ static int cfg_from_params(mlp_cfg *c, const knob_params *p, knob_err *err)
         c->hidden[l] = nl ? (size_t)list[l] : DEFAULT_HIDDEN;
         c->rates[l] = knob_params_num(p, "dropout");
     }
-    const char *ld = knob_params_str(p, "layer_dropout");
-    char msg[8];
-    if (ld) parse_rates(ld, c->rates, c->n_hidden, msg, sizeof msg); /* validated by mlp_check */
+    if (knob_params_is_set(p, "layer_dropout")) { /* as many rates as hidden layers: checked by mlp_check */
+        size_t n;
+        const double *rates = knob_params_list(p, "layer_dropout", &n);
+        for (size_t l = 0; l < c->n_hidden && l < n; l++) c->rates[l] = rates[l];
+    }
     c->act = choice_index(activations, knob_params_str(p, "activation"));
     c->optim = choice_index(optimizers, knob_params_str(p, "optimizer"));
     c->sched.kind = choice_index(schedules, knob_params_str(p, "lr_schedule"));
