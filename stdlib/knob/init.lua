@@ -11,6 +11,7 @@
 --   knob.pruners  median, percentile, successive halving, hyperband, patience
 --   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
+--   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
 local core = require "knob.core"
 
 local knob = {
@@ -33,6 +34,7 @@ local modules = {
   samplers = true,
   pruners = true,
   space = true,
+  cv = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
