@@ -47,27 +47,14 @@ local baselines = {
   {"forest (defaults)", knob.model.forest{seed = seed}},
 }
 local metric_names = {"accuracy", "balanced_accuracy", "f1_macro"}
-local scores = {}
 print(("%-5s %6s %6s  %-28s %s"):format("fold", "train", "valid", "valid classes", "fingerprint"))
 for fold, tr, va in cv:iter(train) do
   print(("%-5d %6d %6d  %-28s %s"):format(fold, tr:rows(), va:rows(), counts(va), va:fingerprint()))
-  for b, base in ipairs(baselines) do
-    local m = base[2]:clone():fit(tr)
-    scores[b] = scores[b] or {}
-    for _, name in ipairs(metric_names) do
-      scores[b][name] = scores[b][name] or {}
-      table.insert(scores[b][name], m:score(va, name))
-    end
-  end
 end
-
-local function mean_std(xs)
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  local mean = s / #xs
-  local v = 0
-  for _, x in ipairs(xs) do v = v + (x - mean) ^ 2 end
-  return mean, math.sqrt(v / (#xs - 1))
+-- Each baseline on the same folds; knob.cv fits a clone per fold (the baseline objects stay unfitted).
+local results = {}
+for b, base in ipairs(baselines) do
+  results[b] = knob.cv.cross_validate(base[2], train, {folds = cv, metrics = metric_names})
 end
 
 section("baselines: default models (mean ± std over the 5 folds)")
@@ -75,7 +62,7 @@ print(("%-22s" .. (" %20s"):rep(#metric_names)):format("model", table.unpack(met
 for b, base in ipairs(baselines) do
   local cells = {}
   for _, name in ipairs(metric_names) do
-    cells[#cells + 1] = ("%.3f ± %.3f"):format(mean_std(scores[b][name]))
+    cells[#cells + 1] = ("%.3f ± %.3f"):format(results[b].mean[name], results[b].std[name])
   end
   print(("%-22s" .. (" %20s"):rep(#cells)):format(base[1], table.unpack(cells)))
 end
@@ -84,8 +71,6 @@ print("Any tuned model must beat these numbers on the same folds.")
 
 -- 4. Coarse search: TPE over the key GBDT hyperparameters, scored on the same CV folds -----------------
 section("coarse search: TPE over gbdt (25 trials, 5-fold CV, pruning by fold)")
-local folds = {}
-for _, tr, va in cv:iter(train) do folds[#folds + 1] = {tr, va} end
 local study = knob.study{name = "staged-gbdt", direction = "maximize",
                          sampler = knob.samplers.tpe{seed = seed, n_startup_trials = 10}}
 local t0 = knob.sys.clock()
@@ -96,13 +81,8 @@ study:optimize(function(trial)
     min_samples_leaf = trial:suggest_int("min_samples_leaf", 2, 40, {log = true}),
     l2 = trial:suggest_float("l2", 1e-3, 10, {log = true}),
     n_estimators = 100, seed = seed}
-  local total = 0
-  for i, f in ipairs(folds) do
-    total = total + m:clone():fit(f[1]):score(f[2], "accuracy")
-    trial:report(i, total / i)
-    if trial:should_prune() then trial:prune() end
-  end
-  return total / #folds
+  -- fold i reports the running mean accuracy to the trial, so the pruner can stop a bad configuration early
+  return (knob.cv.score(m, train, {folds = cv, metrics = {"accuracy"}, trial = trial}))
 end, {n_trials = 25})
 local best = study:best()
 local pruned = study:n_trials{state = "pruned"}
