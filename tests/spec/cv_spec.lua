@@ -23,9 +23,10 @@ local function mean_std(xs) -- sample std (ddof 1)
   return m, math.sqrt(v / (#xs - 1))
 end
 
+-- The error message of a call that must fail.
 local function err_of(f, ...)
   local ok, err = pcall(f, ...)
-  assert.is_false(ok)
+  assert(not ok, "expected an error")
   return tostring(err)
 end
 
