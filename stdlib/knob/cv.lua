@@ -19,7 +19,8 @@
 --                      the whole dataset and each fold's model gets its training rows' weights
 --
 -- Every fold fits model:clone(), so the user's model object is never fitted; a pipeline's transformers are
--- fit on each fold's training rows only. Result:
+-- fit on each fold's training rows only. An error while fitting or scoring a fold is raised as
+-- "knob.cv.cross_validate: fold i of n: <message>" after closing that fold's model and views. Result:
 --   folds = {{train_rows =, valid_rows = (counts), train_index =, valid_index = (1-based rows of ds),
 --             fit_seconds =, predict_seconds =, valid = {metric = v}, train = {metric = v} (return_train)}}
 --   mean = {metric = v}, std = {metric = v} (sample std, ddof 1; NaN with a single fold)
@@ -227,15 +228,27 @@ local function run(what, model, ds, opts, level)
   local running = 0
   for i, part in ipairs(parts) do
     local tr, va = split.view(ds, part.train), split.view(ds, part.test)
-    local fm = model:clone()
-    if o.fit.sample_weight then fit_opts.sample_weight = subset(o.fit.sample_weight, part.train) end
-    local t0 = sys.clock()
-    fm:fit(tr, fit_opts)
-    local fold = {train_rows = #part.train, valid_rows = #part.test, train_index = part.train,
-                  valid_index = part.test, fit_seconds = sys.clock() - t0}
-    local pred, proba, classes
-    fold.valid, fold.predict_seconds, pred, proba, classes = evaluate(fm, va, ms, true)
-    if o.return_train then fold.train = evaluate(fm, tr, ms, false) end
+    local fm
+    local ok_fold, fold, pred, proba, classes = pcall(function()
+      fm = model:clone()
+      if o.fit.sample_weight then fit_opts.sample_weight = subset(o.fit.sample_weight, part.train) end
+      local t0 = sys.clock()
+      fm:fit(tr, fit_opts)
+      local f = {train_rows = #part.train, valid_rows = #part.test, train_index = part.train,
+                 valid_index = part.test, fit_seconds = sys.clock() - t0}
+      local p, pr, cl
+      f.valid, f.predict_seconds, p, pr, cl = evaluate(fm, va, ms, true)
+      if o.return_train then f.train = evaluate(fm, tr, ms, false) end
+      if o.task == "classification" and not cl then cl = fm:info().classes end
+      return f, p, pr, cl
+    end)
+    if fm then fm:close() end
+    tr:close()
+    va:close()
+    if not ok_fold then -- name the fold; the position inside knob.cv would only distract
+      local msg = tostring(fold):gsub("^[^\n]-%.lua:%d+: ", "")
+      fail(what, ("fold %d of %d: %s"):format(i, #parts, msg), level)
+    end
     for j, row in ipairs(part.test) do
       if r.oof[row] == nil then
         r.oof[row] = pred[j]
@@ -245,11 +258,7 @@ local function run(what, model, ds, opts, level)
         end
       end
     end
-    if classes then r.classes = classes end
-    if o.task == "classification" and not r.classes then r.classes = fm:info().classes end
-    fm:close()
-    tr:close()
-    va:close()
+    r.classes = r.classes or classes
     r.folds[i] = fold
     if o.trial then
       running = running + fold.valid[first.name]

@@ -272,6 +272,8 @@ describe("knob.cv.cross_validate", function()
       {{m, six(), {metrics = {"roc_auc"}}}, "metric 'roc_auc' needs class probabilities; the dataset's task is regression"},
       {{m, ds, {folds = 60}}, "knob.cv.cross_validate: "}, -- a class smaller than k: the splitter's error
       {{m, ds, {fit = {threads = "x"}}}, "threads"}, -- fit's own option checks
+      -- a failing fit names the fold
+      {{knob.model.dummy{strategy = "mean"}, ds}, "knob.cv.cross_validate: fold 1 of 5: dummy: strategy 'mean' is for regression"},
     }
     for _, c in ipairs(cases) do
       assert.matches(c[2], err_of(knob.cv.cross_validate, table.unpack(c[1], 1, 3)), 1, true)
