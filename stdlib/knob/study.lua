@@ -16,7 +16,7 @@
 -- "maximize"; directions = {d} is accepted for one objective (multi-objective studies are the next slice:
 -- more than one direction is an error for now); sampler: any table implementing knob.samplers' interface
 -- (default knob.samplers.tpe{}); pruner: a table with prune(study, record) (default
--- knob.pruners.median{}, as Optuna; knob.pruners.none() disables pruning); storage: nil / "memory" or a
+-- knob.pruners.median{}, as Optuna; knob.pruners.none() disables pruning); storage: nil / "memory", "sqlite:path.db" or a
 -- backend (knob.storage); load_if_exists: resume a study of that name in the storage instead of failing;
 -- repeats: true for a noisy objective -- every trial is evaluated even when its configuration was.
 --
@@ -406,6 +406,7 @@ local function json(v)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 M._json = json
+M._json_string, M._is_array = json_string, is_array -- shared with knob.storage.sqlite's encoder
 
 local function json_list(t)
   local parts = {}

@@ -263,6 +263,38 @@ print("done")
     s.storage:close()
   end)
 
+  it("encodes values as data and decodes them strictly (integers stay integers, floats floats)", function()
+    local sq = require "knob.storage.sqlite"
+    local v = {a = {1, 2.0, -0.5, 1e300, "x\"y\\z\n\1", true, false}, b = {}, n = 0 / 0, i = math.huge,
+               j = -math.huge, big = math.maxinteger, u = "h\195\169"}
+    assert.equals('{"a":[1,2.0,-0.5,1.0000000000000001e+300,"x\\"y\\\\z\\n\\u0001",true,false],"b":{},"big":9223372036854775807,' ..
+                  '"i":Infinity,"j":-Infinity,"n":NaN,"u":"h\195\169"}', sq.encode(v))
+    local back = sq.decode(sq.encode(v), "here")
+    assert.equals("float", math.type(back.a[2]))
+    assert.equals("integer", math.type(back.a[1]))
+    assert.equals(math.maxinteger, back.big)
+    assert.same(v.a, back.a)
+    assert.is_true(back.n ~= back.n)
+    assert.same({math.huge, -math.huge, "h\195\169"}, {back.i, back.j, back.u})
+    for _, case in ipairs{
+      {"[1,", "storage (sqlite): bad stored value here: unexpected end at byte 4"},
+      {"1 2", "storage (sqlite): bad stored value here: trailing characters at byte 3"},
+      {'"abc', "storage (sqlite): bad stored value here: unterminated string at byte 5"},
+      {'{"a" 1}', "storage (sqlite): bad stored value here: expected ':' at byte 6"},
+      {'"\\q"', "storage (sqlite): bad stored value here: bad escape at byte 2"},
+      {"1e999999999999999999999", nil},
+      {"function() end", "storage (sqlite): bad stored value here: unexpected 'f' at byte 1"},
+    } do
+      if case[2] then
+        assert.has_error(function() sq.decode(case[1], "here") end, case[2])
+      else
+        assert.equals(math.huge, sq.decode(case[1], "here"))
+      end
+    end
+    assert.has_error(function() sq.encode({[1.5] = 1}) end, "storage (sqlite): table keys must be strings to be stored (got number)")
+    assert.has_error(function() sq.decode(nil, "here") end, "storage (sqlite): bad stored value here: expected a text (got nil)")
+  end)
+
   it("checks its arguments like the memory backend", function()
     local st = require("knob.storage.sqlite").open(tmpdb())
     local rec = st:create_study{name = "a", directions = {"minimize"}}

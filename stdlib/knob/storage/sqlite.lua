@@ -36,12 +36,9 @@ end
 -- Values as data: a JSON encoder and a strict decoder
 ---------------------------------------------------------------------------------------------------------------
 
-local function enc_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    local map = {['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
-    return map[c] or ("\\u%04x"):format(c:byte())
-  end) .. '"'
-end
+-- Strings and arrays are written as by study:to_json (knob.study's JSON writer).
+local enc_string = require("knob.study")._json_string
+local is_array = require("knob.study")._is_array
 
 local function enc_number(v)
   if v ~= v then return "NaN" end
@@ -51,15 +48,6 @@ local function enc_number(v)
   local s = ("%.17g"):format(v)
   if not s:find("[.eE]") then s = s .. ".0" end
   return s
-end
-
-local function is_array(t)
-  local n = #t
-  if n == 0 then return false end
-  for k in pairs(t) do
-    if math.type(k) ~= "integer" or k < 1 or k > n then return false end
-  end
-  return true
 end
 
 local function encode(v)
@@ -172,7 +160,7 @@ local function decode(text, where)
       pos = pos + #num
       return v
     end
-    bad("unexpected '" .. c .. "'")
+    bad(c == "" and "unexpected end" or ("unexpected '" .. c .. "'"))
   end
   if type(text) ~= "string" then
     error(("storage (sqlite): bad stored value %s: expected a text (got %s)"):format(where, type(text)), 0)
