@@ -224,15 +224,16 @@ function M.new(opts)
   end
   local st = storage_mod.open(opts.storage, what)
   local rec = st:load_study(name)
-  if rec then
-    if not opts.load_if_exists then
-      fail(what, "study '" .. name .. "' already exists in this storage (load_if_exists = true resumes it)")
-    end
-    if rec.directions[1] ~= dirs[1] then
-      fail(what, ("study '%s' exists with direction %s (asked: %s)"):format(name, rec.directions[1], dirs[1]))
-    end
-  else
-    rec = st:create_study{name = name, directions = dirs}
+  if rec and not opts.load_if_exists then
+    fail(what, "study '" .. name .. "' already exists in this storage (load_if_exists = true resumes it)")
+  elseif not rec then
+    local ok, created = pcall(st.create_study, st, {name = name, directions = dirs})
+    -- in a shared storage another process may create it between the two calls: load_if_exists loads it
+    rec = ok and created or (opts.load_if_exists and st:load_study(name))
+    if not rec then error(created, 0) end
+  end
+  if rec.directions[1] ~= dirs[1] then
+    fail(what, ("study '%s' exists with direction %s (asked: %s)"):format(name, rec.directions[1], dirs[1]))
   end
   return new_study(rec, st, opts, what)
 end

@@ -198,15 +198,14 @@ end, {n_trials = 10})
     b.storage:close()
   end)
 
-  it("lets two processes append to one study at once", function()
+  it("lets two processes create (load_if_exists) and append to one study at once", function()
     local path = tmpdb()
-    local s = knob.study{name = "shared", storage = "sqlite:" .. path}
-    s.storage:close()
     local script = path .. ".lua"
     made[#made + 1] = script
     write(script, ([[
 local knob = require "knob"
-local s = knob.study.load{name = "shared", storage = "sqlite:%s", sampler = knob.samplers.random{seed = tonumber(arg[1])}}
+local s = knob.study{name = "shared", storage = "sqlite:%s", load_if_exists = true,
+                     sampler = knob.samplers.random{seed = tonumber(arg[1])}}
 s:optimize(function(t) t:report(0, 1); return t:suggest_float("x", 0, 1) + t:suggest_int("k", 0, 3) end, {n_trials = 40})
 print("done")
 ]]):format(path))
