@@ -22,6 +22,15 @@ local function write(path, text)
   f:close()
 end
 
+-- A fresh database path and a child script (its text: the %s is the database path) -> path, script path.
+local function db_and_script(text)
+  local path = tmpdb()
+  local script = path .. ".lua"
+  made[#made + 1] = script
+  write(script, text:format(path))
+  return path, script
+end
+
 teardown(function()
   for _, p in ipairs(made) do
     for _, sfx in ipairs{"", "-wal", "-shm"} do os.remove(p .. sfx) end
@@ -154,10 +163,7 @@ describe("knob.storage.sqlite", function()
   end)
 
   it("keeps every completed trial of a killed process and marks its running trial failed (retryable)", function()
-    local path = tmpdb()
-    local script = path .. ".lua"
-    made[#made + 1] = script
-    write(script, ([[
+    local path, script = db_and_script([[
 local knob = require "knob"
 local s = knob.study{name = "crash", storage = "sqlite:%s", sampler = knob.samplers.random{seed = 5}}
 local f = io.open("/proc/self/stat"); local pid = f:read("l"):match("^(%%d+)"); f:close()
@@ -167,7 +173,7 @@ s:optimize(function(t)
   if t.number == 4 then os.execute("kill -9 " .. pid) end
   return x
 end, {n_trials = 10})
-]]):format(path))
+]])
     local _, code = run(exe .. " " .. script)
     assert.is_not.equals(0, code)
     local s = knob.study.load{name = "crash", storage = "sqlite:" .. path, sampler = knob.samplers.random{seed = 6}}
@@ -199,16 +205,13 @@ end, {n_trials = 10})
   end)
 
   it("lets two processes create (load_if_exists) and append to one study at once", function()
-    local path = tmpdb()
-    local script = path .. ".lua"
-    made[#made + 1] = script
-    write(script, ([[
+    local path, script = db_and_script([[
 local knob = require "knob"
 local s = knob.study{name = "shared", storage = "sqlite:%s", load_if_exists = true,
                      sampler = knob.samplers.random{seed = tonumber(arg[1])}}
 s:optimize(function(t) t:report(0, 1); return t:suggest_float("x", 0, 1) + t:suggest_int("k", 0, 3) end, {n_trials = 40})
 print("done")
-]]):format(path))
+]])
     local out, code = run(("(%s %s 1 & %s %s 2 & wait) 2>&1"):format(exe, script, exe, script))
     assert.equals(0, code)
     local _, n_done = out:gsub("done", "")
