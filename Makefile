@@ -2,8 +2,8 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
-PKGS      := gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libcjson-dev lua-filesystem lua-busted lua-argparse
-PKGCONFIG := lua5.4 libcjson openblas
+PKGS      := gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libcjson-dev lua-filesystem lua-busted lua-argparse libsqlite3-dev
+PKGCONFIG := lua5.4 libcjson openblas sqlite3
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CC        ?= gcc
@@ -34,7 +34,7 @@ $(1)/knob: $$(HOST_SRC:engine/%.c=$(1)/obj/%.o) $$(LUA_SRC:engine/%.c=$(1)/obj/%
 
 $(1)/lib/knob/core.so: $$(LUA_SRC:engine/%.c=$(1)/obj/%.o) $(1)/libknob.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) -shared -o $$@ $$^ $$(shell pkg-config --libs libcjson openblas) -lm
+	$$(CC) $$(CFLAGS) $(2) -shared -o $$@ $$^ $$(shell pkg-config --libs libcjson openblas sqlite3) -lm
 endef
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

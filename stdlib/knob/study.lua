@@ -16,7 +16,7 @@
 -- "maximize"; directions = {d} is accepted for one objective (multi-objective studies are the next slice:
 -- more than one direction is an error for now); sampler: any table implementing knob.samplers' interface
 -- (default knob.samplers.tpe{}); pruner: a table with prune(study, record) (default
--- knob.pruners.median{}, as Optuna; knob.pruners.none() disables pruning); storage: nil / "memory" or a
+-- knob.pruners.median{}, as Optuna; knob.pruners.none() disables pruning); storage: nil / "memory", "sqlite:path.db" or a
 -- backend (knob.storage); load_if_exists: resume a study of that name in the storage instead of failing;
 -- repeats: true for a noisy objective -- every trial is evaluated even when its configuration was.
 --
@@ -224,15 +224,16 @@ function M.new(opts)
   end
   local st = storage_mod.open(opts.storage, what)
   local rec = st:load_study(name)
-  if rec then
-    if not opts.load_if_exists then
-      fail(what, "study '" .. name .. "' already exists in this storage (load_if_exists = true resumes it)")
-    end
-    if rec.directions[1] ~= dirs[1] then
-      fail(what, ("study '%s' exists with direction %s (asked: %s)"):format(name, rec.directions[1], dirs[1]))
-    end
-  else
-    rec = st:create_study{name = name, directions = dirs}
+  if rec and not opts.load_if_exists then
+    fail(what, "study '" .. name .. "' already exists in this storage (load_if_exists = true resumes it)")
+  elseif not rec then
+    local ok, created = pcall(st.create_study, st, {name = name, directions = dirs})
+    -- in a shared storage another process may create it between the two calls: load_if_exists loads it
+    rec = ok and created or (opts.load_if_exists and st:load_study(name))
+    if not rec then error(created, 0) end
+  end
+  if rec.directions[1] ~= dirs[1] then
+    fail(what, ("study '%s' exists with direction %s (asked: %s)"):format(name, rec.directions[1], dirs[1]))
   end
   return new_study(rec, st, opts, what)
 end
@@ -406,6 +407,7 @@ local function json(v)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 M._json = json
+M._json_string, M._is_array = json_string, is_array -- shared with knob.storage.sqlite's encoder
 
 local function json_list(t)
   local parts = {}

@@ -1,18 +1,21 @@
 -- knob.storage — where studies and trials live, behind one interface.
 --
 --   storage.open(spec) -> backend      spec: nil or "memory" (a new in-memory backend), a backend table
---                                      (returned as is after storage.check), "sqlite:path.db" (next slice)
+--                                      (returned as is after storage.check), "sqlite:path.db" (a file;
+--                                      knob.storage.sqlite: shared by processes, survives crashes)
 --   storage.check(backend)             raise unless every method below is a function
 --   storage.STATES                     {"waiting", "running", "complete", "pruned", "failed"}
 --
 -- The interface. A backend is a table of methods (called with `:`); the memory backend
--- (knob.storage.memory) implements it, and the SQLite (issue 4, next slice) and PostgreSQL (issue 7)
+-- (knob.storage.memory) implements it, and the SQLite (knob.storage.sqlite) and PostgreSQL (issue 7)
 -- backends implement the same calls with the same semantics, so a study never knows which one it has.
 --
 -- Studies
 --   create_study{name =, directions = {"minimize"|"maximize", ...}, user_attrs =, system_attrs =}
 --                                    -> study record; raises "study 'x' already exists" for a taken name
---   load_study(name)                 -> study record, or nil when there is none
+--   load_study(name)                 -> study record, or nil when there is none (a persistent backend
+--                                    marks failed, reason "process died", the running trials whose
+--                                    owner process is gone)
 --   list_studies()                   -> array of study records, by creation order
 --   delete_study(study_id)           removes the study and its trials
 --   set_study_attr(study_id, kind, key, value)      kind "user" or "system"
@@ -73,12 +76,14 @@ function storage.open(spec, what)
   if spec == nil or spec == "memory" then return require("knob.storage.memory").new() end
   if type(spec) == "table" then return storage.check(spec, what) end
   if type(spec) == "string" then
-    if spec:match("^sqlite:") then
-      error(what .. ": SQLite storage ('" .. spec .. "') is not available yet (issue 4, next slice)", 0)
+    local path = spec:match("^sqlite:(.*)$")
+    if path then
+      if path == "" then error(what .. ": storage 'sqlite:' needs a file path (\"sqlite:path.db\")", 0) end
+      return require("knob.storage.sqlite").open(path)
     end
-    error(what .. ": unknown storage '" .. spec .. "' (valid: \"memory\", a backend table; \"sqlite:path\" soon)", 0)
+    error(what .. ": unknown storage '" .. spec .. "' (valid: \"memory\", \"sqlite:path.db\", a backend table)", 0)
   end
-  error(what .. ": storage must be nil, \"memory\" or a backend table (got " .. type(spec) .. ")", 0)
+  error(what .. ": storage must be nil, \"memory\", \"sqlite:path.db\" or a backend table (got " .. type(spec) .. ")", 0)
 end
 
 return storage
