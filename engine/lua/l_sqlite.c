@@ -101,7 +101,7 @@ static sqlite3_stmt *prepare_bound(lua_State *L, sqlite3 *db, const char *sql, c
     for (int i = 1; i <= n; i++) {
         int t = lua_istable(L, 3) ? lua_geti(L, 3, i) : LUA_TNIL;
         if (!lua_istable(L, 3)) lua_pushnil(L);
-        int rc;
+        int rc = SQLITE_OK;
         if (t == LUA_TNIL) {
             rc = sqlite3_bind_null(stmt, i);
         } else if (t == LUA_TNUMBER && lua_isinteger(L, -1)) {
