@@ -321,6 +321,10 @@ static int l_info(lua_State *L)
         lua_setfield(L, -2, "task");
         lua_pushinteger(L, (lua_Integer)m->schema.n_features);
         lua_setfield(L, -2, "n_features");
+        if (m->schema.target_name) {
+            lua_pushstring(L, m->schema.target_name);
+            lua_setfield(L, -2, "target");
+        }
         if (m->schema.task == KNOB_TASK_CLASSIFICATION) {
             lua_createtable(L, (int)m->schema.n_classes, 0);
             for (size_t c = 0; c < m->schema.n_classes; c++) {
