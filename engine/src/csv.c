@@ -8,6 +8,7 @@
  * (levels in order of first appearance). Finally the target is pulled out, classes are sorted, the
  * feature columns are compacted in place and the block becomes the frame's X. No per-row allocation.
  */
+#include "knob/util.h"
 #include "knob/csv.h"
 
 #include <errno.h>
@@ -836,12 +837,6 @@ static int resolve_columns(reader *r, const knob_csv_opts *o)
     return KNOB_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 typedef struct {
     const char *s;
     size_t code;
@@ -876,7 +871,7 @@ static double *distinct_sorted(const double *y, size_t n, size_t *k)
     double *v = malloc((n ? n : 1) * sizeof *v);
     if (!v) return NULL;
     memcpy(v, y, n * sizeof *v);
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, knob_cmp_double);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (m == 0 || v[i] != v[m - 1]) v[m++] = v[i] == 0 ? 0.0 : v[i]; /* -0 and 0 are one class */
@@ -906,7 +901,7 @@ static int numeric_target(const double *y, size_t n, int task, size_t max, doubl
             }
             if (!(*classes = malloc(m * sizeof **classes))) return -1;
             for (size_t a = 0; a < m; a++) (*classes)[a] = seen[a] == 0 ? 0.0 : seen[a];
-            qsort(*classes, m, sizeof **classes, cmp_double);
+            qsort(*classes, m, sizeof **classes, knob_cmp_double);
             *k = m;
             return KNOB_TASK_CLASSIFICATION;
         }
@@ -930,9 +925,8 @@ static int build_target(reader *r, const knob_csv_opts *o, knob_frame *f)
     double *y = malloc((n ? n : 1) * sizeof *y);
     if (!y) return fail_nomem(r);
     f->y = y;
-    f->target.name = malloc(strlen(col_name(r, t)) + 1);
+    f->target.name = knob_strdup(col_name(r, t));
     if (!f->target.name) return fail_nomem(r);
-    strcpy(f->target.name, col_name(r, t));
     if (c->kind == KIND_CAT) { /* string classes, sorted bytewise */
         size_t k = c->levels.n;
         named_code *nc = malloc((k ? k : 1) * sizeof *nc);

@@ -1,23 +1,15 @@
 /* data.c — dataset frames and row views: creation, subsets, gathering, fingerprints. */
 #include "knob/dataset.h"
+#include "knob/util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 static void free_levels(knob_column *c)
 {
-    for (size_t k = 0; k < c->n_levels; k++) free(c->levels[k]);
-    free(c->levels);
+    knob_free_strings(c->levels, c->n_levels);
     c->levels = NULL;
     c->n_levels = 0;
 }
@@ -78,18 +70,18 @@ knob_dataset *knob_dataset_new(size_t n_rows, size_t n_features, int task, size_
     char buf[32];
     for (size_t j = 0; j < n_features; j++) {
         column_label(buf, sizeof buf, "x", j + 1);
-        if (!(f->cols[j].name = dup_str(buf))) goto oom;
+        if (!(f->cols[j].name = knob_strdup(buf))) goto oom;
     }
     if (task != KNOB_TASK_NONE) {
         f->y = calloc(n_rows ? n_rows : 1, sizeof *f->y);
-        if (!f->y || !(f->target.name = dup_str("target"))) goto oom;
+        if (!f->y || !(f->target.name = knob_strdup("target"))) goto oom;
         if (task == KNOB_TASK_CLASSIFICATION) {
             f->target.kind = KNOB_COL_CATEGORICAL;
             f->target.levels = calloc(n_classes, sizeof(char *));
             if (!f->target.levels) goto oom;
             for (size_t k = 0; k < n_classes; k++) {
                 column_label(buf, sizeof buf, "", k);
-                if (!(f->target.levels[k] = dup_str(buf))) goto oom;
+                if (!(f->target.levels[k] = knob_strdup(buf))) goto oom;
                 f->target.n_levels = k + 1;
             }
         }
@@ -120,7 +112,7 @@ int knob_dataset_set_name(knob_dataset *ds, size_t j, const char *name, knob_err
 {
     knob_column *c = column_at(ds, j, err);
     if (!c) return KNOB_EINVAL;
-    char *s = dup_str(name);
+    char *s = knob_strdup(name);
     if (!s) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
     free(c->name);
     c->name = s;
@@ -140,7 +132,7 @@ int knob_dataset_set_levels(knob_dataset *ds, size_t j, const char *const *level
     char **copy = calloc(n_levels ? n_levels : 1, sizeof *copy);
     if (!copy) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
     for (size_t k = 0; k < n_levels; k++) {
-        if (!(copy[k] = dup_str(levels[k]))) {
+        if (!(copy[k] = knob_strdup(levels[k]))) {
             for (size_t m = 0; m < k; m++) free(copy[m]);
             free(copy);
             return knob_err_set(err, KNOB_ENOMEM, "out of memory");
@@ -189,11 +181,11 @@ static int copy_column_meta(knob_column *dst, const knob_column *src)
 {
     dst->kind = src->kind;
     dst->n_missing = src->n_missing;
-    if (src->name && !(dst->name = dup_str(src->name))) return -1;
+    if (src->name && !(dst->name = knob_strdup(src->name))) return -1;
     if (src->n_levels) {
         if (!(dst->levels = calloc(src->n_levels, sizeof(char *)))) return -1;
         for (size_t k = 0; k < src->n_levels; k++) {
-            if (!(dst->levels[k] = dup_str(src->levels[k]))) return -1;
+            if (!(dst->levels[k] = knob_strdup(src->levels[k]))) return -1;
             dst->n_levels = k + 1;
         }
     }
@@ -397,12 +389,6 @@ void knob_dataset_level_counts(const knob_dataset *ds, size_t j, size_t *counts)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Quantile q of sorted[0..n-1] (n >= 1) by linear interpolation at position q * (n - 1). */
 static double quantile_sorted(const double *sorted, size_t n, double q)
 {
@@ -448,7 +434,7 @@ int knob_dataset_summarize(const knob_dataset *ds, size_t j, knob_col_summary *o
         out->mean = sum / (double)n;
         for (size_t i = 0; i < n; i++) ss += (v[i] - out->mean) * (v[i] - out->mean);
         if (n > 1) out->std = sqrt(ss / (double)(n - 1));
-        qsort(v, n, sizeof *v, cmp_double);
+        qsort(v, n, sizeof *v, knob_cmp_double);
         out->min = v[0];
         out->max = v[n - 1];
         out->q25 = quantile_sorted(v, n, 0.25);

@@ -1,5 +1,6 @@
 /* metrics.c — classification and regression metrics on plain arrays (scikit-learn 1.2.1 semantics). */
 #include "knob/metrics.h"
+#include "knob/util.h"
 
 #include <float.h>
 #include <math.h>
@@ -809,19 +810,13 @@ int knob_metrics_max_error(const double *y_true, const double *y_pred, size_t n,
     return KNOB_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 typedef struct {
     double value, weight;
 } weighted_value;
 
 static int cmp_weighted(const void *a, const void *b)
 {
-    return cmp_double(&((const weighted_value *)a)->value, &((const weighted_value *)b)->value);
+    return knob_cmp_double(&((const weighted_value *)a)->value, &((const weighted_value *)b)->value);
 }
 
 int knob_metrics_median_absolute_error(const double *y_true, const double *y_pred, const double *w, size_t n,
@@ -834,7 +829,7 @@ int knob_metrics_median_absolute_error(const double *y_true, const double *y_pre
         double *e = malloc(n * sizeof *e);
         if (!e) return no_memory(fn, err);
         for (size_t i = 0; i < n; i++) e[i] = fabs(y_true[i] - y_pred[i]);
-        qsort(e, n, sizeof *e, cmp_double);
+        qsort(e, n, sizeof *e, knob_cmp_double);
         *out = n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2;
         free(e);
         return KNOB_OK;

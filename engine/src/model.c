@@ -9,6 +9,7 @@
 
 #include "knob/json_io.h"
 #include "knob/sysinfo.h"
+#include "knob/util.h"
 
 #define MODEL_FORMAT "knob.model"
 #define MODEL_VERSION 1
@@ -299,17 +300,13 @@ static int strs_from_json(const cJSON *arr, const char *field, char ***out, size
     cJSON_ArrayForEach(it, arr)
     {
         if (!cJSON_IsString(it)) {
-            for (size_t i = 0; i < k; i++) free(a[i]);
-            free(a);
+            knob_free_strings(a, k);
             return bad(err, field, "must be an array of strings");
         }
-        size_t sl = strlen(it->valuestring) + 1;
-        if (!(a[k] = malloc(sl))) {
-            for (size_t i = 0; i < k; i++) free(a[i]);
-            free(a);
+        if (!(a[k++] = knob_strdup(it->valuestring))) {
+            knob_free_strings(a, k);
             return knob_err_set(err, KNOB_ENOMEM, "out of memory");
         }
-        memcpy(a[k++], it->valuestring, sl);
     }
     *out = a;
     *n = len;
@@ -338,9 +335,7 @@ static int schema_from_json(knob_schema *s, const cJSON *o, knob_err *err)
         if (!cJSON_IsString(name)) return bad(err, "schema.features[].name", "must be a string");
         if (!cJSON_IsString(kind) || (strcmp(kind->valuestring, "numeric") && strcmp(kind->valuestring, "categorical")))
             return bad(err, "schema.features[].kind", "must be \"numeric\" or \"categorical\"");
-        size_t sl = strlen(name->valuestring) + 1;
-        if (!(s->names[j] = malloc(sl))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
-        memcpy(s->names[j], name->valuestring, sl);
+        if (!(s->names[j] = knob_strdup(name->valuestring))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
         if (strcmp(kind->valuestring, "categorical") == 0) {
             s->kinds[j] = KNOB_COL_CATEGORICAL;
             int rc = strs_from_json(cJSON_GetObjectItemCaseSensitive(c, "levels"), "schema.features[].levels",
@@ -355,11 +350,8 @@ static int schema_from_json(knob_schema *s, const cJSON *o, knob_err *err)
     else if (strcmp(task->valuestring, "regression") == 0) s->task = KNOB_TASK_REGRESSION;
     else return bad(err, "schema.task", "must be \"classification\" or \"regression\"");
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(o, "target");
-    if (cJSON_IsString(target)) {
-        size_t sl = strlen(target->valuestring) + 1;
-        if (!(s->target_name = malloc(sl))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
-        memcpy(s->target_name, target->valuestring, sl);
-    }
+    if (cJSON_IsString(target) && !(s->target_name = knob_strdup(target->valuestring)))
+        return knob_err_set(err, KNOB_ENOMEM, "out of memory");
     if (s->task == KNOB_TASK_CLASSIFICATION) {
         int rc = strs_from_json(cJSON_GetObjectItemCaseSensitive(o, "classes"), "schema.classes", &s->classes,
                                 &s->n_classes, err);

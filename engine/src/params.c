@@ -1,5 +1,6 @@
 /* params.c — hyperparameter sets: defaults, typed setters with range checks, lookups. */
 #include "knob/params.h"
+#include "knob/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,14 +11,6 @@ static size_t spec_count(const knob_param_spec *spec)
     size_t n = 0;
     while (spec[n].name) n++;
     return n;
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
 }
 
 int knob_params_init(knob_params *p, const knob_param_spec *spec, knob_err *err)
@@ -32,7 +25,7 @@ int knob_params_init(knob_params *p, const knob_param_spec *spec, knob_err *err)
         v->is_set = !s->nullable;
         v->num = s->def;
         if (s->type == KNOB_PT_STR && s->def_str) {
-            if (!(v->str = dup_str(s->def_str))) {
+            if (!(v->str = knob_strdup(s->def_str))) {
                 knob_params_free(p);
                 return knob_err_set(err, KNOB_ENOMEM, "out of memory");
             }
@@ -65,7 +58,7 @@ int knob_params_copy(knob_params *dst, const knob_params *src, knob_err *err)
         dst->v[i] = src->v[i];
         dst->v[i].str = NULL;
         dst->v[i].list = NULL;
-        if (src->v[i].str && !(dst->v[i].str = dup_str(src->v[i].str))) goto oom;
+        if (src->v[i].str && !(dst->v[i].str = knob_strdup(src->v[i].str))) goto oom;
         if (src->v[i].n_list) {
             if (!(dst->v[i].list = malloc(src->v[i].n_list * sizeof(double)))) goto oom;
             memcpy(dst->v[i].list, src->v[i].list, src->v[i].n_list * sizeof(double));
@@ -178,7 +171,7 @@ int knob_params_set_str(knob_params *p, const char *what, const char *name, cons
                                 name, list, v);
         }
     }
-    char *copy = dup_str(v);
+    char *copy = knob_strdup(v);
     if (!copy) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
     free(p->v[i].str);
     p->v[i].str = copy;

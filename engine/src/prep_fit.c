@@ -9,12 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Move the non-NaN values of v[0..n-1] to the front; returns their count. */
 static size_t compact_observed(double *v, size_t n)
 {
@@ -41,7 +35,7 @@ static void select_kth(double *a, size_t n, size_t k)
     for (size_t m = n; m > 1; m >>= 1) budget += 2;
     while (hi > lo) {
         if (budget-- == 0) {
-            qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
+            qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, knob_cmp_double);
             return;
         }
         ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
@@ -150,7 +144,7 @@ static int fit_numeric(const knob_prep *p, prep_col *c, double *v, size_t n, kno
         } else if (par->strategy == KNOB_IMPUTE_MEDIAN) {
             c->stat[0] = quantile(v, m, 50);
         } else {
-            qsort(v, m, sizeof *v, cmp_double);
+            qsort(v, m, sizeof *v, knob_cmp_double);
             c->stat[0] = sorted_mode(v, m);
         }
         return KNOB_OK;
@@ -188,7 +182,7 @@ static int fit_categorical(const knob_prep *p, prep_col *c, const double *v, siz
     const knob_prep_params *par = &p->par;
     const char *kn = knob_prep_kind_name(par->kind);
     if (par->kind == KNOB_PREP_IMPUTE && par->strategy == KNOB_IMPUTE_CONSTANT) {
-        c->fill_level = prep_strdup(par->fill_level);
+        c->fill_level = knob_strdup(par->fill_level);
         return c->fill_level ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
     }
     memset(counts, 0, (c->n_levels ? c->n_levels : 1) * sizeof *counts);
@@ -217,7 +211,7 @@ static int fit_categorical(const knob_prep *p, prep_col *c, const double *v, siz
                                 "impute: column '%s' has no observed value in the %zu training rows, so its most "
                                 "frequent level is undefined (drop the column or use strategy 'constant')",
                                 c->name, n);
-        c->fill_level = prep_strdup(c->levels[best]);
+        c->fill_level = knob_strdup(c->levels[best]);
         return c->fill_level ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
     }
     size_t n_seen = 0;
@@ -225,7 +219,7 @@ static int fit_categorical(const knob_prep *p, prep_col *c, const double *v, siz
     if (!(c->cats = calloc(n_seen ? n_seen : 1, sizeof(char *)))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
     for (size_t k = 0; k < c->n_levels; k++) {
         if (!counts[k]) continue;
-        if (!(c->cats[c->n_cats] = prep_strdup(c->levels[k]))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
+        if (!(c->cats[c->n_cats] = knob_strdup(c->levels[k]))) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
         c->n_cats++;
     }
     prep_sort_strings(c->cats, c->n_cats);

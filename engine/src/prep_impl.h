@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "knob/util.h"
 #include "knob/dataset.h"
 #include "knob/err.h"
 #include "knob/prep.h"
@@ -74,8 +75,6 @@ struct knob_prep {
 };
 
 /* ---- preprocess.c: shared helpers ---- */
-char *prep_strdup(const char *s);
-void prep_free_strings(char **a, size_t n);
 void prep_state_free(prep_state **st);
 /* Rebuild the derived parts of st (level orders, poly terms, output names); checks output names unique. */
 int prep_state_derive(const knob_prep *p, prep_state *st, knob_err *err);

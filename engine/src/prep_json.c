@@ -339,11 +339,11 @@ static int get_strings(jreader *r, const cJSON *it, char ***out, size_t *n)
     {
         const char *s = NULL;
         if (get_string(r, e, &s)) {
-            prep_free_strings(a, i);
+            knob_free_strings(a, i);
             return KNOB_EPARSE;
         }
-        if (!(a[i] = prep_strdup(s))) {
-            prep_free_strings(a, i);
+        if (!(a[i] = knob_strdup(s))) {
+            knob_free_strings(a, i);
             return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
         }
         i++;
@@ -389,7 +389,7 @@ static int read_param(jreader *r, const pdesc *d, const cJSON *it, knob_prep_par
         const char *s = NULL;
         if (cJSON_IsNull(it)) return KNOB_OK;
         if (get_string(r, it, &s)) return KNOB_EPARSE;
-        if (!(*level = prep_strdup(s))) return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
+        if (!(*level = knob_strdup(s))) return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
         par->fill_level = *level;
         return KNOB_OK;
     }
@@ -450,7 +450,7 @@ static knob_prep *read_params(jreader *r, const cJSON *obj, int kind)
     if (!(p = knob_prep_new(&par, &e))) knob_err_set(r->err, e.code == KNOB_ENOMEM ? KNOB_ENOMEM : KNOB_EPARSE,
                                                      JERR "params: %s", e.msg);
 done:
-    prep_free_strings(cols, n_cols);
+    knob_free_strings(cols, n_cols);
     free(level);
     return p;
 }
@@ -474,7 +474,7 @@ static int read_schema(jreader *r, const cJSON *arr, prep_state *st)
         const cJSON *name = member(r, o, at, "name", 0, &rc);
         if (rc || get_string(r, name, &s)) return KNOB_EPARSE;
         if (!s[0]) return bad(r, "must not be empty");
-        if (!(c->name = prep_strdup(s))) return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
+        if (!(c->name = knob_strdup(s))) return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
         const cJSON *kind = member(r, o, at, "kind", 0, &rc);
         static const char *const kinds[] = {"numeric", "categorical", NULL};
         if (rc || read_choice(r, kind, kinds, &c->kind)) return KNOB_EPARSE;
@@ -590,7 +590,7 @@ static int read_impute(jreader *r, const cJSON *state, prep_state *st, const siz
         if (c->kind == KNOB_COL_CATEGORICAL) {
             if (get_string(r, e, &s)) return KNOB_EPARSE;
             if (!s[0]) return bad(r, "must not be empty");
-            if (!(c->fill_level = prep_strdup(s))) return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
+            if (!(c->fill_level = knob_strdup(s))) return knob_err_set(r->err, KNOB_ENOMEM, "out of memory");
         } else {
             if (get_number(r, e, 0, &c->stat[0])) return KNOB_EPARSE;
         }

@@ -26,21 +26,6 @@ int knob_prep_kind_from_name(const char *name)
 
 /* ---- small shared helpers ---- */
 
-char *prep_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c) memcpy(c, s, n);
-    return c;
-}
-
-void prep_free_strings(char **a, size_t n)
-{
-    if (!a) return;
-    for (size_t i = 0; i < n; i++) free(a[i]);
-    free(a);
-}
-
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(((const prep_name *)a)->name, ((const prep_name *)b)->name);
@@ -224,10 +209,10 @@ knob_prep *knob_prep_new(const knob_prep_params *par, knob_err *err)
     if (par->columns) {
         if (!(p->own_columns = calloc(par->n_columns, sizeof(char *)))) goto oom;
         for (size_t i = 0; i < par->n_columns; i++)
-            if (!(p->own_columns[i] = prep_strdup(par->columns[i]))) goto oom;
+            if (!(p->own_columns[i] = knob_strdup(par->columns[i]))) goto oom;
         p->par.columns = (const char *const *)p->own_columns;
     }
-    if (!(p->own_fill_level = prep_strdup(par->fill_level ? par->fill_level : "missing"))) goto oom;
+    if (!(p->own_fill_level = knob_strdup(par->fill_level ? par->fill_level : "missing"))) goto oom;
     p->par.fill_level = p->own_fill_level;
     return p;
 oom:
@@ -239,9 +224,9 @@ oom:
 static void col_free(prep_col *c)
 {
     free(c->name);
-    prep_free_strings(c->levels, c->n_levels);
+    knob_free_strings(c->levels, c->n_levels);
     free(c->level_index);
-    prep_free_strings(c->cats, c->n_cats);
+    knob_free_strings(c->cats, c->n_cats);
     free(c->fill_level);
 }
 
@@ -252,7 +237,7 @@ void prep_state_free(prep_state **st)
     if (s->cols)
         for (size_t j = 0; j < s->n_in; j++) col_free(&s->cols[j]);
     free(s->cols);
-    prep_free_strings(s->out_names, s->n_out);
+    knob_free_strings(s->out_names, s->n_out);
     free(s->poly_cols);
     free(s->terms);
     free(s->term_len);
@@ -264,7 +249,7 @@ void knob_prep_free(knob_prep **p)
 {
     if (!p || !*p) return;
     prep_state_free(&(*p)->st);
-    prep_free_strings((*p)->own_columns, (*p)->par.n_columns);
+    knob_free_strings((*p)->own_columns, (*p)->par.n_columns);
     free((*p)->own_fill_level);
     free(*p);
     *p = NULL;
@@ -415,7 +400,7 @@ static int derive_names(const knob_prep *p, prep_state *st, knob_err *err)
         const prep_col *c = &st->cols[j];
         if (c->role == PREP_DROP) continue;
         if (c->role == PREP_PASS || (p->par.kind != KNOB_PREP_ONEHOT && p->par.kind != KNOB_PREP_POLY)) {
-            if (!(st->out_names[o++] = prep_strdup(c->name))) goto oom;
+            if (!(st->out_names[o++] = knob_strdup(c->name))) goto oom;
         } else if (p->par.kind == KNOB_PREP_ONEHOT) {
             size_t dropped, total = c->n_cats + (c->nan_cat ? 1 : 0);
             prep_onehot_width(&p->par, c, &dropped);
@@ -471,11 +456,11 @@ static int capture_schema(const knob_prep *p, prep_state *st, const knob_dataset
         const knob_column *src = &f->cols[j];
         prep_col *c = &st->cols[j];
         c->kind = src->kind;
-        if (!(c->name = prep_strdup(src->name))) goto oom;
+        if (!(c->name = knob_strdup(src->name))) goto oom;
         if (src->kind == KNOB_COL_CATEGORICAL) {
             if (!(c->levels = calloc(src->n_levels ? src->n_levels : 1, sizeof(char *)))) goto oom;
             for (size_t k = 0; k < src->n_levels; k++) {
-                if (!(c->levels[k] = prep_strdup(src->levels[k]))) goto oom;
+                if (!(c->levels[k] = knob_strdup(src->levels[k]))) goto oom;
                 c->n_levels = k + 1;
             }
         }

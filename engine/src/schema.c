@@ -1,18 +1,10 @@
 /* schema.c — remembering a dataset's column schema and aligning new data to it by name. */
 #include "knob/schema.h"
+#include "knob/util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *dup_str(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
 
 static char **dup_strs(char *const *src, size_t n, int *fail)
 {
@@ -23,29 +15,22 @@ static char **dup_strs(char *const *src, size_t n, int *fail)
         return NULL;
     }
     for (size_t k = 0; k < n; k++)
-        if (!(d[k] = dup_str(src[k]))) *fail = 1;
+        if (!(d[k] = knob_strdup(src[k]))) *fail = 1;
     return d;
-}
-
-static void free_strs(char **a, size_t n)
-{
-    if (!a) return;
-    for (size_t k = 0; k < n; k++) free(a[k]);
-    free(a);
 }
 
 void knob_schema_free(knob_schema *s)
 {
     for (size_t j = 0; j < s->n_features; j++) {
         if (s->names) free(s->names[j]);
-        if (s->levels) free_strs(s->levels[j], s->n_levels[j]);
+        if (s->levels) knob_free_strings(s->levels[j], s->n_levels[j]);
     }
     free(s->names);
     free(s->kinds);
     free(s->n_levels);
     free(s->levels);
     free(s->target_name);
-    free_strs(s->classes, s->n_classes);
+    knob_free_strings(s->classes, s->n_classes);
     memset(s, 0, sizeof *s);
 }
 
@@ -67,13 +52,13 @@ int knob_schema_from_dataset(knob_schema *s, const knob_dataset *ds, knob_err *e
     for (size_t j = 0; !fail && j < f->n_features; j++) {
         const knob_column *c = &f->cols[j];
         s->kinds[j] = c->kind;
-        if (!(s->names[j] = dup_str(c->name))) fail = 1;
+        if (!(s->names[j] = knob_strdup(c->name))) fail = 1;
         s->n_levels[j] = c->n_levels;
         s->levels[j] = dup_strs(c->levels, c->n_levels, &fail);
     }
     s->task = f->task;
     if (!fail && f->y) {
-        if (f->target.name && !(s->target_name = dup_str(f->target.name))) fail = 1;
+        if (f->target.name && !(s->target_name = knob_strdup(f->target.name))) fail = 1;
         if (f->task == KNOB_TASK_CLASSIFICATION) {
             s->n_classes = f->target.n_levels;
             s->classes = dup_strs(f->target.levels, f->target.n_levels, &fail);
@@ -91,12 +76,12 @@ int knob_schema_copy(knob_schema *dst, const knob_schema *src, knob_err *err)
     int fail = schema_alloc(dst, src->n_features);
     for (size_t j = 0; !fail && j < src->n_features; j++) {
         dst->kinds[j] = src->kinds[j];
-        if (!(dst->names[j] = dup_str(src->names[j]))) fail = 1;
+        if (!(dst->names[j] = knob_strdup(src->names[j]))) fail = 1;
         dst->n_levels[j] = src->n_levels[j];
         dst->levels[j] = dup_strs(src->levels[j], src->n_levels[j], &fail);
     }
     dst->task = src->task;
-    if (!fail && src->target_name && !(dst->target_name = dup_str(src->target_name))) fail = 1;
+    if (!fail && src->target_name && !(dst->target_name = knob_strdup(src->target_name))) fail = 1;
     dst->n_classes = src->n_classes;
     if (!fail) dst->classes = dup_strs(src->classes, src->n_classes, &fail);
     if (fail) {

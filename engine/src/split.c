@@ -1,5 +1,6 @@
 /* split.c — train/test splits and cross-validation fold assignments on index arrays. */
 #include "knob/split.h"
+#include "knob/util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -7,12 +8,6 @@
 #include <string.h>
 
 /* ---- label encoding ---------------------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -49,7 +44,7 @@ int knob_split_encode_numbers(size_t n, const double *labels, size_t *codes, siz
     double *sorted = malloc((n ? n : 1) * sizeof *sorted);
     if (!sorted) return knob_err_set(err, KNOB_ENOMEM, "out of memory encoding %zu labels", n);
     memcpy(sorted, labels, n * sizeof *sorted);
-    encode_sorted(n, labels, sorted, sizeof *sorted, cmp_double, codes, n_levels);
+    encode_sorted(n, labels, sorted, sizeof *sorted, knob_cmp_double, codes, n_levels);
     free(sorted);
     return KNOB_OK;
 }
