@@ -88,4 +88,19 @@ function helpers.snapshot(ds, opts)
   return s
 end
 
+-- Tamper with a saved model's JSON text: for each case {pattern, replacement, message}, the text with the
+-- pattern replaced must differ from the original and knob.model.from_json must refuse it with a message
+-- containing `message`.
+function helpers.assert_tampered_models(text, cases)
+  local knob = require "knob"
+  local assert = require "luassert"
+  for _, c in ipairs(cases) do
+    local bad = text:gsub(c[1], c[2])
+    assert.are_not.equal(text, bad)
+    local m, err = knob.model.from_json(bad)
+    assert.is_nil(m)
+    assert.matches(c[3], err, 1, true)
+  end
+end
+
 return helpers

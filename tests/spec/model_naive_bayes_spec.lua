@@ -2,6 +2,7 @@
 -- probabilities, scikit-learn 1.2.1 GaussianNB means/variances/probabilities on iris (plain, sample-weighted,
 -- with priors), held-out accuracy, persistence and bad input.
 local knob = require "knob"
+local helpers = require "helpers"
 
 local function read(name, target)
   return assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = target, task = "classification"}))
@@ -172,13 +173,7 @@ describe("knob.model.naive_bayes", function()
       {'"class_prior":%[[^%]]*%]', '"class_prior":[0,0]', "no class has both training rows and a positive prior"},
       {'"epsilon":[^,}]+', '"epsilon":"x"', "field 'state.epsilon' must be a finite number"},
     }
-    for _, c in ipairs(cases) do
-      local bad = text:gsub(c[1], c[2])
-      assert.are_not.equal(text, bad)
-      local mb, err = knob.model.from_json(bad)
-      assert.is_nil(mb)
-      assert.matches(c[3], err, 1, true)
-    end
+    helpers.assert_tampered_models(text, cases)
   end)
 
   it("rejects bad hyperparameters, naming them", function()
