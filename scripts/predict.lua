@@ -19,17 +19,8 @@ local function fail(msg)
   os.exit(1)
 end
 
-local f, err = io.open(args.model, "rb")
-if not f then fail("cannot open model file '" .. args.model .. "': " .. tostring(err)) end
-local text = f:read("a")
-f:close()
-local model, msg
-if text:find('"format"%s*:%s*"knob.pipeline"') then
-  model, msg = knob.pipeline.from_json(text)
-else
-  model, msg = knob.model.from_json(text)
-end
-if not model then fail(args.model .. ": " .. msg) end
+local model, msg = knob.model.load(args.model)
+if not model then fail(msg) end
 if not model:is_fitted() then fail(args.model .. ": the model is not fitted") end
 
 -- Read the target column as the target when the file has it, so it is not taken for a feature.
@@ -58,7 +49,7 @@ local function cell(v)
   return v
 end
 
-local out = io.stdout
+local out, err = io.stdout, nil
 if args.output then
   out, err = io.open(args.output, "wb")
   if not out then fail("cannot write '" .. args.output .. "': " .. tostring(err)) end

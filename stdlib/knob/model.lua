@@ -44,19 +44,25 @@ function methods.save(self, path)
   return true
 end
 
---- Load a model saved with :save(path); nil, msg if the file is missing, corrupt or not a knob model.
+--- A model or pipeline from the JSON text its :to_json() wrote; nil, msg if it is corrupt or not knob's.
+function model.from_json(text)
+  if type(text) == "string" and text:find('^%s*{%s*"format"%s*:%s*"knob%.pipeline"') then
+    return require("knob.pipeline").from_json(text)
+  end
+  return core.model.from_json(text)
+end
+
+--- Load a model (or pipeline) saved with :save(path); nil, msg if the file is missing, corrupt or not knob's.
 function model.load(path)
   if type(path) ~= "string" then error("load: path must be a string", 2) end
   local f, err = io.open(path, "rb")
   if not f then return nil, "cannot open model file '" .. path .. "': " .. tostring(err) end
   local text = f:read("a")
   f:close()
-  local m, msg = core.model.from_json(text)
+  local m, msg = model.from_json(text)
   if not m then return nil, path .. ": " .. msg end
   return m
 end
-
-model.from_json = core.model.from_json
 model.kinds = core.model.kinds
 
 -- Create through pcall so an error (unknown hyperparameter, bad value) points at the user's line.
