@@ -33,141 +33,22 @@ local function fail(msg)
 end
 
 ---------------------------------------------------------------------------------------------------------------
--- Values as data: a JSON encoder and a strict decoder
+-- Values as data: knob.json (exact numbers, NaN/Infinity tokens, a strict decoder)
 ---------------------------------------------------------------------------------------------------------------
 
--- Strings and arrays are written as by study:to_json (knob.study's JSON writer).
-local enc_string = require("knob.study")._json_string
-local is_array = require("knob.study")._is_array
-
-local function enc_number(v)
-  if v ~= v then return "NaN" end
-  if v == math.huge then return "Infinity" end
-  if v == -math.huge then return "-Infinity" end
-  if math.type(v) == "integer" then return tostring(v) end
-  local s = ("%.17g"):format(v)
-  if not s:find("[.eE]") then s = s .. ".0" end
-  return s
-end
+local json = require "knob.json"
 
 local function encode(v)
-  local t = type(v)
-  if t == "nil" then return "null" end
-  if t == "number" then return enc_number(v) end
-  if t == "string" then return enc_string(v) end
-  if t == "boolean" then return tostring(v) end
-  if t ~= "table" then fail("cannot store a " .. t .. " value") end
-  local parts = {}
-  if is_array(v) then
-    for i = 1, #v do parts[i] = encode(v[i]) end
-    return "[" .. table.concat(parts, ",") .. "]"
-  end
-  local keys = {}
-  for k in pairs(v) do
-    if type(k) ~= "string" then fail("table keys must be strings to be stored (got " .. type(k) .. ")") end
-    keys[#keys + 1] = k
-  end
-  table.sort(keys)
-  for i, k in ipairs(keys) do parts[i] = enc_string(k) .. ":" .. encode(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
+  local ok, text = pcall(json.encode, v)
+  if not ok then fail("cannot store this value: " .. tostring(text):gsub("^knob%.json: ", "")) end
+  return text
 end
 M.encode = encode
 
-local ESC = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', b = '\b', f = '\f', n = '\n', r = '\r', t = '\t'}
-
--- Decode text (strict JSON + NaN/Infinity); returns the value or raises "bad stored value <where>: ...".
+-- Decode stored text; returns the value or raises "storage (sqlite): bad stored value <where>: ...".
 local function decode(text, where)
-  local pos = 1
-  local function bad(msg)
-    error(("storage (sqlite): bad stored value %s: %s at byte %d"):format(where, msg, pos), 0)
-  end
-  local function ws() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
-  local value
-  local function str()
-    pos = pos + 1
-    local out = {}
-    while true do
-      local c = text:sub(pos, pos)
-      if c == "" then bad("unterminated string") end
-      if c == '"' then pos = pos + 1; return table.concat(out) end
-      if c == "\\" then
-        local e = text:sub(pos + 1, pos + 1)
-        if e == "u" then
-          local hex = text:match("^%x%x%x%x", pos + 2)
-          if not hex then bad("bad \\u escape") end
-          out[#out + 1] = utf8.char(tonumber(hex, 16))
-          pos = pos + 6
-        elseif ESC[e] then
-          out[#out + 1] = ESC[e]
-          pos = pos + 2
-        else
-          bad("bad escape")
-        end
-      else
-        local chunk = text:match('^[^"\\]+', pos)
-        out[#out + 1] = chunk
-        pos = pos + #chunk
-      end
-    end
-  end
-  function value()
-    ws()
-    local c = text:sub(pos, pos)
-    if c == '"' then return str() end
-    if c == "{" then
-      pos = pos + 1
-      local t = {}
-      ws()
-      if text:sub(pos, pos) == "}" then pos = pos + 1; return t end
-      while true do
-        ws()
-        if text:sub(pos, pos) ~= '"' then bad("expected a key") end
-        local k = str()
-        ws()
-        if text:sub(pos, pos) ~= ":" then bad("expected ':'") end
-        pos = pos + 1
-        t[k] = value()
-        ws()
-        local d = text:sub(pos, pos)
-        pos = pos + 1
-        if d == "}" then return t end
-        if d ~= "," then bad("expected ',' or '}'") end
-      end
-    end
-    if c == "[" then
-      pos = pos + 1
-      local t = {}
-      ws()
-      if text:sub(pos, pos) == "]" then pos = pos + 1; return t end
-      while true do
-        t[#t + 1] = value()
-        ws()
-        local d = text:sub(pos, pos)
-        pos = pos + 1
-        if d == "]" then return t end
-        if d ~= "," then bad("expected ',' or ']'") end
-      end
-    end
-    for word, v in pairs{["true"] = true, ["false"] = false, null = nil, NaN = 0 / 0, Infinity = math.huge,
-                         ["-Infinity"] = -math.huge} do
-      if text:sub(pos, pos + #word - 1) == word then pos = pos + #word; return v end
-    end
-    if text:sub(pos, pos + 3) == "null" then pos = pos + 4; return nil end
-    local num = text:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
-    if num and num ~= "" and num ~= "-" then
-      local v = num:find("[.eE]") and tonumber(num) or math.tointeger(tonumber(num))
-      if v == nil then bad("bad number '" .. num .. "'") end
-      pos = pos + #num
-      return v
-    end
-    bad(c == "" and "unexpected end" or ("unexpected '" .. c .. "'"))
-  end
-  if type(text) ~= "string" then
-    error(("storage (sqlite): bad stored value %s: expected a text (got %s)"):format(where, type(text)), 0)
-  end
-  local v = value()
-  ws()
-  if pos <= #text then bad("trailing characters") end
+  local ok, v = pcall(json.decode, text, where)
+  if not ok then error("storage (sqlite): bad stored value" .. tostring(v):gsub("^bad JSON", ""), 0) end
   return v
 end
 M.decode = decode
