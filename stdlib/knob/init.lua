@@ -12,6 +12,8 @@
 --   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
+--   knob.stages   the staged workflow: baseline, coarse search, grid near the best, fine tuning, rescore, final test
+--   knob.json     exact JSON encode/decode (run records, stored values)
 local core = require "knob.core"
 
 local knob = {
@@ -35,6 +37,8 @@ local modules = {
   pruners = true,
   space = true,
   cv = true,
+  stages = true,
+  json = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
