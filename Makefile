@@ -3,6 +3,16 @@
 SHELL := /bin/bash
 
 PKGS      := gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libcjson-dev lua-filesystem lua-busted lua-argparse libsqlite3-dev
+TEST_PKGS := chromium
+BENCH_PKGS := python3-sklearn python3-pandas python3-xgboost python3-optuna
+# install_missing(packages): apt-get install the ones dpkg does not list as installed (sudo when not root)
+install_missing = missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 PKGCONFIG := lua5.4 libcjson openblas sqlite3
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -41,22 +51,19 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 $(eval $(call BUILD_TREE,build,))
 $(eval $(call BUILD_TREE,build-san,$(SAN_FLAGS)))
 
-.PHONY: all deps test sanitize check-layering demo bench fuzz clean install help
+.PHONY: all deps test-deps test sanitize check-layering demo bench fuzz clean install help
 all: build/knob build/lib/knob/core.so check-layering ## build the executable and the Lua C module
 
 deps: ## install missing Debian packages (apt-get; sudo when not root)
-	@missing=""; for p in $(PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	@$(call install_missing,$(PKGS))
 
-test: all ## run the whole busted suite; ends with "tests: N passed, N failed"
+test-deps: deps ## also what the tests need (chromium renders the HTML report in a spec)
+	@$(call install_missing,$(TEST_PKGS))
+
+test: all | test-deps ## run the whole busted suite; ends with "tests: N passed, N failed"
 	@build/knob tests/run.lua $(TESTFLAGS)
 
-sanitize: build-san/knob build/lib/knob/core.so ## run the whole suite against an ASan+UBSan build
+sanitize: build-san/knob build/lib/knob/core.so | test-deps ## run the whole suite against an ASan+UBSan build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
 	 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -70,9 +77,7 @@ demo: all ## run the bundled staged-tuning recipe on bundled data
 	@build/knob examples/staged.lua
 
 bench: all ## benchmarks side by side with peers (BENCH="csv gbdt" picks some; installs the peers)
-	@for p in python3-sklearn python3-pandas python3-xgboost python3-optuna; do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$p; done
+	@$(call install_missing,$(BENCH_PKGS))
 	@build/knob bench/run.lua $(BENCH)
 
 fuzz: ## build the libFuzzer targets (clang) and run each for FUZZ_SECONDS (default 60)

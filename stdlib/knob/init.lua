@@ -14,6 +14,8 @@
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
 --   knob.stages   the staged workflow: baseline, coarse search, grid near the best, fine tuning, rescore, final test
 --   knob.json     exact JSON encode/decode (run records, stored values)
+--   knob.report   a self-contained HTML report (inline SVG) of a run record or a study
+--   knob.svg      the small SVG charts the report draws
 local core = require "knob.core"
 
 local knob = {
@@ -39,6 +41,8 @@ local modules = {
   cv = true,
   stages = true,
   json = true,
+  report = true,
+  svg = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

@@ -337,9 +337,13 @@ function Run:_stage(stage, sampler, o, fixed)
   self.study.sampler = sampler
   if fixed then self.study:fix(fixed) end
   local t0 = clock()
+  local callbacks = {function(study, rec) -- a trial answered from the cache never ran the objective: tag it too
+    if rec.user_attrs.stage == nil then study.storage:set_trial_attr(rec.id, "user", "stage", stage) end
+  end}
+  for _, cb in ipairs(o.callbacks or {}) do callbacks[#callbacks + 1] = cb end
   local ok, err = pcall(self.study.optimize, self.study, self:_objective(stage), {
     n_trials = o.trials, timeout = o.seconds, stop_after_no_improvement = o.plateau,
-    min_improvement = o.min_improvement, callbacks = o.callbacks})
+    min_improvement = o.min_improvement, callbacks = callbacks})
   if fixed then self.study:fix{} end
   if not ok then error(err, 0) end
   local after = best_summary(self.study)
@@ -591,12 +595,16 @@ function Run:model(path)
   return m
 end
 
---- Write the run record (JSON) and the trials (CSV: one row per trial of every stage).
+--- Write the run record (JSON: run.record plus every trial and the parameter importance; knob report turns
+--- it into HTML) and the trials (CSV: one row per trial of every stage).
 function Run:save(opts)
   local what = "run:save"
   opts = check_opts(what, opts, {"record", "trials_csv"}, 2)
   if opts.record then
-    local rec = merge(self.record, {trials = self.study:n_trials()})
+    local rec = merge(self.record, {trials = require("knob.report").trials_of(self.study)})
+    if self.study:n_trials{state = "complete"} > 0 then
+      rec.importance, rec.importance_method = self:importance(), "|Spearman| / between-choice variance"
+    end
     local f, err = io.open(opts.record, "w")
     if not f then return nil, what .. ": " .. tostring(err) end
     f:write(json.encode(rec, {indent = 2, nonfinite = "null"}), "\n")

@@ -138,7 +138,7 @@ describe("knob.stages", function()
     local rec = knob.json.decode(helpers.slurp(rec_path))
     assert.equals("knob.run", rec.format)
     assert.equals("rmse", rec.metric)
-    assert.equals(7, rec.trials)
+    assert.equals(7, #rec.trials)
     assert.equals(run.record.final.test, rec.final.test)
     assert.is_true(rec.final.test > 40 and rec.final.test < 70) -- diabetes: linear models score RMSE ~ 54
     local lines = 0
