@@ -275,16 +275,8 @@ char *knob_model_to_json(const knob_model *m, knob_err *err)
             cJSON_Delete(root);
             return NULL;
         }
-        if (m->monitor) { /* monitoring reference statistics, kept verbatim (knob.monitor checks them) */
-            cJSON *mon = cJSON_Parse(m->monitor);
-            if (!cJSON_IsObject(mon)) {
-                cJSON_Delete(mon);
-                cJSON_Delete(root);
-                knob_err_set(err, KNOB_EINVAL, "model: the monitor section is not a JSON object");
-                return NULL;
-            }
-            cJSON_AddItemToObject(root, "monitor", mon);
-        }
+        /* monitoring reference statistics, kept verbatim (knob.monitor checks them; a JSON object) */
+        if (m->monitor) cJSON_AddItemToObject(root, "monitor", cJSON_CreateRaw(m->monitor));
     }
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -445,11 +437,30 @@ static int history_from_json(knob_history *h, const cJSON *o, knob_err *err)
     return KNOB_OK;
 }
 
+/* Replace every number under o by its exact "%.17g" form, so printing o loses no bits. */
+static int exact_numbers(cJSON *o)
+{
+    for (cJSON *c = o->child; c; c = c->next) {
+        if (cJSON_IsNumber(c)) {
+            cJSON *x = knob_json_exact(c->valuedouble);
+            if (!x) return -1;
+            x->string = c->string; /* the key moves to the new item */
+            c->string = NULL;
+            if (!cJSON_ReplaceItemViaPointer(o, c, x)) return -1;
+            c = x;
+        } else if ((cJSON_IsArray(c) || cJSON_IsObject(c)) && exact_numbers(c)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The optional "monitor" object, kept as text (its fields are checked by knob.monitor). */
-static int monitor_from_json(knob_model *m, const cJSON *o, knob_err *err)
+static int monitor_from_json(knob_model *m, cJSON *o, knob_err *err)
 {
     if (!o) return KNOB_OK;
     if (!cJSON_IsObject(o)) return bad(err, "monitor", "must be an object");
+    if (exact_numbers(o)) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
     char *text = cJSON_PrintUnformatted(o);
     m->monitor = text ? knob_strdup(text) : NULL;
     cJSON_free(text);
