@@ -85,7 +85,7 @@ static int l_numeric_ref(lua_State *L)
     lua_setfield(L, -2, "missing");
     push_array(L, edges, n_edges);
     lua_setfield(L, -2, "edges");
-    push_array(L, counts, n ? n_edges + 1 : 0);
+    push_array(L, counts, n_edges + 1);
     lua_setfield(L, -2, "counts");
     push_array(L, sample, keep);
     lua_setfield(L, -2, "sample");
@@ -279,6 +279,11 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == len;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Encode the value at idx and add it to parent (an array when key is NULL) before filling it, so a raise
  * part way leaves nothing unowned. */
 static void add_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
@@ -314,13 +319,29 @@ static void add_json(lua_State *L, int idx, cJSON *parent, const char *key, int 
         }
         return;
     }
+    /* keys in sorted order, so the same table always gives the same text */
+    size_t n_keys = 0;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "encode: object keys must be strings (got %s)", luaL_typename(L, -2));
-        add_json(L, -1, item, lua_tostring(L, -2), depth + 1);
+        n_keys++;
         lua_pop(L, 1);
     }
+    const char **keys = l_alloc_anchored(L, (n_keys ? n_keys : 1) * sizeof *keys);
+    size_t k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        keys[k++] = lua_tostring(L, -2); /* stays valid: the key is referenced by the table */
+        lua_pop(L, 1);
+    }
+    qsort(keys, n_keys, sizeof *keys, cmp_key);
+    for (k = 0; k < n_keys; k++) {
+        lua_getfield(L, idx, keys[k]);
+        add_json(L, -1, item, keys[k], depth + 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1); /* the key buffer */
 }
 
 /* Encoding may raise on a bad value; the partial cJSON tree is kept in a userdata so its __gc frees it. */

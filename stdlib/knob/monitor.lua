@@ -605,7 +605,8 @@ function M.corrected_ttest(a, b, n_train, n_test)
   if type(b) ~= "table" then error(fn .. ": scores_b must be an array of numbers (got " .. type(b) .. ")", 2) end
   for _, pair in ipairs({{"n_train", n_train}, {"n_test", n_test}}) do
     if type(pair[2]) ~= "number" or not (pair[2] > 0) then
-      error(("%s: %s must be a number > 0 (got %s)"):format(fn, pair[1], tostring(pair[2])), 2)
+      local got = pair[2] ~= pair[2] and "NaN" or tostring(pair[2])
+      error(("%s: %s must be a number > 0 (got %s)"):format(fn, pair[1], got), 2)
     end
   end
   local ok, t, p = pcall(C.corrected_ttest, a, b, n_train, n_test)
