@@ -14,11 +14,7 @@ local function close(expected, got, rel)
     ("expected %.17g, got %.17g"):format(expected, got))
 end
 
-local function err_of(f, ...)
-  local ok, err = pcall(f, ...)
-  assert.is_false(ok)
-  return tostring(err)
-end
+local err_of = helpers.error_of
 
 local A = {0.61, 0.29, 0.06, 0.59, -1.73, -0.74, 0.51, -0.56, 0.39, 1.64, 0.05, -0.06, 0.64, -0.82, 0.37, 1.77,
            1.09, -1.28, 2.36, 1.31, 1.05, -0.52, -0.74, 0.12, 0.14}
