@@ -6,12 +6,19 @@
 --   helpers.slurp(path)        the bytes of a file
 --   helpers.run(cmd)           run a shell command: its stdout and stderr together, and its exit code
 --   helpers.isnan(x)           x ~= x
+--   helpers.error_of(f, ...)   the message of the error f(...) raises (fails the spec when f does not raise)
 --   helpers.codes(values, levels)   level names → 0-based codes (the position in levels - 1; NaN stays NaN)
 --   helpers.snapshot(ds [, {codes = true}])   a dataset as plain tables, read through the public Dataset API
 local helpers = {}
 
 function helpers.isnan(x)
   return x ~= x
+end
+
+function helpers.error_of(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error")
+  return tostring(err)
 end
 
 function helpers.tmpname()

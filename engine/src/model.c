@@ -45,6 +45,8 @@ static void model_reset(knob_model *m)
     if (m->vt->free_state) m->vt->free_state(m);
     m->state = NULL;
     knob_schema_free(&m->schema);
+    free(m->monitor);
+    m->monitor = NULL;
     free(m->history.it);
     memset(&m->history, 0, sizeof m->history);
     m->fitted = 0;
@@ -273,6 +275,8 @@ char *knob_model_to_json(const knob_model *m, knob_err *err)
             cJSON_Delete(root);
             return NULL;
         }
+        /* monitoring reference statistics, kept verbatim (knob.monitor checks them; a JSON object) */
+        if (m->monitor) cJSON_AddItemToObject(root, "monitor", cJSON_CreateRaw(m->monitor));
     }
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -433,6 +437,36 @@ static int history_from_json(knob_history *h, const cJSON *o, knob_err *err)
     return KNOB_OK;
 }
 
+/* Replace every number under o by its exact "%.17g" form, so printing o loses no bits. */
+static int exact_numbers(cJSON *o)
+{
+    for (cJSON *c = o->child; c; c = c->next) {
+        if (cJSON_IsNumber(c)) {
+            cJSON *x = knob_json_exact(c->valuedouble);
+            if (!x) return -1;
+            x->string = c->string; /* the key moves to the new item */
+            c->string = NULL;
+            if (!cJSON_ReplaceItemViaPointer(o, c, x)) return -1;
+            c = x;
+        } else if ((cJSON_IsArray(c) || cJSON_IsObject(c)) && exact_numbers(c)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The optional "monitor" object, kept as text (its fields are checked by knob.monitor). */
+static int monitor_from_json(knob_model *m, cJSON *o, knob_err *err)
+{
+    if (!o) return KNOB_OK;
+    if (!cJSON_IsObject(o)) return bad(err, "monitor", "must be an object");
+    if (exact_numbers(o)) return knob_err_set(err, KNOB_ENOMEM, "out of memory");
+    char *text = cJSON_PrintUnformatted(o);
+    m->monitor = text ? knob_strdup(text) : NULL;
+    cJSON_free(text);
+    return m->monitor ? KNOB_OK : knob_err_set(err, KNOB_ENOMEM, "out of memory");
+}
+
 knob_model *knob_model_from_json(const char *text, size_t len, knob_err *err)
 {
     cJSON *root = cJSON_ParseWithLength(text, len);
@@ -466,6 +500,7 @@ knob_model *knob_model_from_json(const char *text, size_t len, knob_err *err)
             const cJSON *state = cJSON_GetObjectItemCaseSensitive(root, "state");
             if (rc == KNOB_OK && !cJSON_IsObject(state)) rc = bad(err, "state", "must be an object");
             if (rc == KNOB_OK && m->vt->load) rc = m->vt->load(m, state, err);
+            if (rc == KNOB_OK) rc = monitor_from_json(m, cJSON_GetObjectItemCaseSensitive(root, "monitor"), err);
             if (rc == KNOB_OK) m->fitted = 1;
         }
     }

@@ -16,6 +16,7 @@
 --   knob.json     exact JSON encode/decode (run records, stored values)
 --   knob.report   a self-contained HTML report (inline SVG) of a run record or a study
 --   knob.svg      the small SVG charts the report draws
+--   knob.monitor  drift (PSI, KS, chi-square) against reference statistics saved with a model; performance, A/B
 local core = require "knob.core"
 
 local knob = {
@@ -43,6 +44,7 @@ local modules = {
   json = true,
   report = true,
   svg = true,
+  monitor = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

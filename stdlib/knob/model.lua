@@ -49,7 +49,16 @@ function model.from_json(text)
   if type(text) == "string" and text:find('^%s*{%s*"format"%s*:%s*"knob%.pipeline"') then
     return require("knob.pipeline").from_json(text)
   end
-  return core.model.from_json(text)
+  local m, msg = core.model.from_json(text)
+  local section = m and core.monitor.attached(m)
+  if section then -- reference statistics for knob.monitor: every field is checked here
+    local ok, why = require("knob.monitor").validate_section(section)
+    if not ok then
+      m:close()
+      return nil, "model file: " .. why
+    end
+  end
+  return m, msg
 end
 
 --- Load a model (or pipeline) saved with :save(path); nil, msg if the file is missing, corrupt or not knob's.

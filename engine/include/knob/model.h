@@ -95,6 +95,8 @@ struct knob_model {
     knob_history history;  /**< iterative models append here during fit */
     double fit_seconds;    /**< wall time of the last fit */
     void *state;           /**< the kind's fitted state */
+    char *monitor;         /**< NULL, or the JSON text of an object of reference statistics for monitoring
+                                (knob.monitor), saved as the top-level "monitor" field; owned, dropped on refit */
 };
 
 /** The vtable of model kind @p kind, or NULL. */
@@ -133,7 +135,8 @@ int knob_model_predict_proba(const knob_model *m, const knob_dataset *ds, double
 /** Feature importances into @p out (n_features). KNOB_ESTATE if the kind has none. */
 int knob_model_importances(const knob_model *m, double *out, knob_err *err);
 
-/** Save to a JSON text (malloc'd, caller frees): format, version, kind, params, schema, history, state. */
+/** Save to a JSON text (malloc'd, caller frees): format, version, kind, params, schema, history, state, and
+ *  (when set) monitor. */
 char *knob_model_to_json(const knob_model *m, knob_err *err);
 
 /** Load a model from JSON text; a corrupt or foreign file is a clear error naming what is wrong. */
