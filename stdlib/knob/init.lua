@@ -12,6 +12,7 @@
 --   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
+--   knob.registry versioned registry of promoted models: register, promote, rollback, diff, load_model
 local core = require "knob.core"
 
 local knob = {
@@ -35,6 +36,7 @@ local modules = {
   pruners = true,
   space = true,
   cv = true,
+  registry = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
