@@ -151,6 +151,7 @@ local function check_metrics(what, metrics)
   for k, v in pairs(metrics) do
     if type(k) ~= "string" then fail(what, "metric names must be strings (got " .. show(k) .. ")") end
     if type(v) ~= "number" then fail(what, ("metric '%s' must be a number (got %s)"):format(k, show(v))) end
+    if v ~= v then fail(what, ("metric '%s' is NaN"):format(k)) end
     out[k] = v
   end
   return out
