@@ -334,7 +334,7 @@ local function is_list(t)
   return n == #t
 end
 
--- Flatten nested tables (not lists) into {"a.b" = value}.
+-- Flatten nested tables (not lists) into {"a.b" = value}. (Also used by `knob registry show`.)
 local function flatten(t, prefix, out)
   for k, v in pairs(t) do
     local key = prefix .. tostring(k)
@@ -346,6 +346,8 @@ local function flatten(t, prefix, out)
   end
   return out
 end
+
+M._flatten = function(t) return flatten(t, "", {}) end
 
 local function same(a, b)
   if type(a) ~= "table" or type(b) ~= "table" then return a == b or (a ~= a and b ~= b) end
