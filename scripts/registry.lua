@@ -38,6 +38,7 @@ history:argument("name", "the entry")
 local args = parser:parse(arg)
 
 local function fail(msg)
+  io.stdout:flush() -- what was shown comes before the error
   io.stderr:write("knob registry: ", msg, "\n")
   os.exit(1)
 end

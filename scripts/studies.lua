@@ -22,6 +22,7 @@ end)
 local args = parser:parse(arg)
 
 local function fail(msg)
+  io.stdout:flush() -- what was shown comes before the error
   io.stderr:write("knob studies: ", msg, "\n")
   os.exit(1)
 end
