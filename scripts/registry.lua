@@ -37,11 +37,7 @@ history:argument("name", "the entry")
 
 local args = parser:parse(arg)
 
-local function fail(msg)
-  io.stdout:flush() -- what was shown comes before the error
-  io.stderr:write("knob registry: ", msg, "\n")
-  os.exit(1)
-end
+local fail = text.failer("knob registry")
 
 -- "3" or "v3" -> 3; "latest" and "production" as they are.
 local function version_arg(s)

@@ -21,11 +21,7 @@ show:option("--top", "how many of the best trials to list", "10"):convert(functi
 end)
 local args = parser:parse(arg)
 
-local function fail(msg)
-  io.stdout:flush() -- what was shown comes before the error
-  io.stderr:write("knob studies: ", msg, "\n")
-  os.exit(1)
-end
+local fail = text.failer("knob studies")
 
 local STATES = {"complete", "pruned", "failed", "running", "waiting"}
 

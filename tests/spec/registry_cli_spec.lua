@@ -7,18 +7,8 @@ local helpers = require "helpers"
 local run = helpers.run
 local exe = os.getenv("KNOB_TEST_EXE") or "build/knob"
 
-local made = {}
-local function tmpdb()
-  local p = helpers.tmpname() .. ".db"
-  made[#made + 1] = p
-  return p
-end
-
-teardown(function()
-  for _, p in ipairs(made) do
-    for _, sfx in ipairs{"", "-wal", "-shm"} do os.remove(p .. sfx) end
-  end
-end)
+local tmpdb = helpers.tmpdb
+teardown(helpers.remove_tmpdbs)
 
 local function lines(s)
   local out = {}

@@ -8,18 +8,8 @@ local helpers = require "helpers"
 local run = helpers.run
 local exe = os.getenv("KNOB_TEST_EXE") or "build/knob"
 
-local made = {}
-local function tmpdb()
-  local p = helpers.tmpname() .. ".db"
-  made[#made + 1] = p
-  return p
-end
-
-teardown(function()
-  for _, p in ipairs(made) do
-    for _, sfx in ipairs{"", "-wal", "-shm", ".lua", ".json"} do os.remove(p .. sfx) end
-  end
-end)
+local tmpdb = helpers.tmpdb
+teardown(helpers.remove_tmpdbs)
 
 local iris = assert(knob.data.read_csv("examples/data/iris.csv", {target = "species"}))
 
@@ -88,7 +78,6 @@ describe("knob.registry", function()
     assert.equals(2, reg:show("churn", 2).version)
     -- the stored model is the model's JSON: its checksum is what sha256sum computes on those bytes
     local path = tmpdb() .. ".json"
-    made[#made + 1] = path
     assert(m:save(path))
     local out = run("sha256sum " .. path)
     assert.equals("sha256:" .. out:match("^(%x+)"), v1.checksum)
@@ -101,7 +90,6 @@ describe("knob.registry", function()
     local reg = knob.registry.open("memory")
     local m = knob.model.forest{n_estimators = 7, seed = 3}:fit(iris)
     local path = tmpdb() .. ".json"
-    made[#made + 1] = path
     assert(m:save(path))
     local v = reg:register{name = "f", path = path}
     assert.equals("forest", v.kind)

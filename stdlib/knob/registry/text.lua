@@ -7,6 +7,7 @@
 --   text.short(v)            a number with 6 significant digits (integers in full), else as text.exact
 --   text.table(header, rows) columns padded to their widest cell, two spaces apart, no trailing blanks;
 --                            header: an array of column names, or a number of columns (no header line)
+--   text.failer(prog)        a function(msg) that flushes stdout, writes "<prog>: msg" to stderr, exits 1
 --   text.existing(spec)      spec, after checking that an "sqlite:path" names an existing file (so that a
 --                            mistyped path in a command line is an error, not a new empty database)
 local encode = require("knob.storage.sqlite").encode
@@ -51,6 +52,14 @@ function M.table(header, rows)
     lines[i] = (table.concat(cells, "  "):gsub("%s+$", ""))
   end
   return table.concat(lines, "\n")
+end
+
+function M.failer(prog)
+  return function(msg)
+    io.stdout:flush() -- what was shown comes before the error
+    io.stderr:write(prog, ": ", msg, "\n")
+    os.exit(1)
+  end
 end
 
 function M.existing(spec)
