@@ -17,10 +17,8 @@ local K = {
 
 local M32 = 0xffffffff
 
-local function rotr(x, n)
-  return ((x >> n) | (x << (32 - n))) & M32
-end
-
+-- A rotation right of a 32-bit x by n is ((x | x << 32) >> n) & M32: the doubled word is built once and
+-- shifted three times for each sigma (no function calls in the inner loop).
 return function(text)
   if type(text) ~= "string" then error("sha256: expected a string (got " .. type(text) .. ")", 2) end
   local h0, h1, h2, h3 = 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a
@@ -28,24 +26,22 @@ return function(text)
   local len = #text
   -- padding: 0x80, zeros to 56 mod 64, the bit length as a 64-bit big-endian integer
   local padded = text .. "\128" .. ("\0"):rep((55 - len) % 64) .. string.pack(">I8", len * 8)
-  local w, unpack = {}, string.unpack
+  local w, unpack, k = {}, string.unpack, K
   for pos = 1, #padded, 64 do
     w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15], w[16] =
       unpack(">I4I4I4I4I4I4I4I4I4I4I4I4I4I4I4I4", padded, pos)
     for i = 17, 64 do
       local a, b = w[i - 15], w[i - 2]
-      local s0 = rotr(a, 7) ~ rotr(a, 18) ~ (a >> 3)
-      local s1 = rotr(b, 17) ~ rotr(b, 19) ~ (b >> 10)
+      local aa, bb = a | (a << 32), b | (b << 32)
+      local s0 = ((aa >> 7) ~ (aa >> 18) ~ (a >> 3)) & M32
+      local s1 = ((bb >> 17) ~ (bb >> 19) ~ (b >> 10)) & M32
       w[i] = (w[i - 16] + s0 + w[i - 7] + s1) & M32
     end
     local a, b, c, d, e, f, g, h = h0, h1, h2, h3, h4, h5, h6, h7
     for i = 1, 64 do
-      local S1 = rotr(e, 6) ~ rotr(e, 11) ~ rotr(e, 25)
-      local ch = (e & f) ~ (~e & g)
-      local t1 = (h + S1 + ch + K[i] + w[i]) & M32
-      local S0 = rotr(a, 2) ~ rotr(a, 13) ~ rotr(a, 22)
-      local maj = (a & b) ~ (a & c) ~ (b & c)
-      local t2 = (S0 + maj) & M32
+      local ee, aa = e | (e << 32), a | (a << 32)
+      local t1 = (h + (((ee >> 6) ~ (ee >> 11) ~ (ee >> 25)) & M32) + ((e & f) ~ (~e & g)) + k[i] + w[i]) & M32
+      local t2 = (((aa >> 2) ~ (aa >> 13) ~ (aa >> 22)) & M32) + ((a & b) ~ (a & c) ~ (b & c))
       h, g, f, e, d, c, b, a = g, f, e, (d + t1) & M32, c, b, a, (t1 + t2) & M32
     end
     h0, h1, h2, h3 = (h0 + a) & M32, (h1 + b) & M32, (h2 + c) & M32, (h3 + d) & M32
