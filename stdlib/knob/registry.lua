@@ -174,11 +174,11 @@ local function model_of(what, o)
     fail(what, "option 'model' must be a knob model or pipeline (got " .. (type(m) == "userdata" and tostring(m) or type(m)) .. ")")
   end
   local ok, info = pcall(m.info, m)
+  local params = ok and info.fitted and m:params()
+  text = text or (params and m:to_json())
+  if o.path ~= nil then m:close() end
   if not ok then fail(what, "option 'model': " .. tostring(info)) end
   if not info.fitted then fail(what, "the model is not fitted (register a fitted model)") end
-  local params = m:params()
-  text = text or m:to_json()
-  if o.path ~= nil then m:close() end
   return text, info.kind, params
 end
 

@@ -283,6 +283,7 @@ reg:close()
     db:run("UPDATE registry_versions SET model = 'os.exit(3)', checksum = ? WHERE version = 3",
            {"sha256:" .. run("printf 'os.exit(3)' | sha256sum"):match("^(%x+)")})
     db:run("UPDATE registry_versions SET params = 'os.exit(4)' WHERE version = 4")
+    db:run("UPDATE registry_versions SET stage = 'os.exit(5)' WHERE version = 3")
     db:close()
     local good = reg:show("t", 1).checksum
     local ok, msg = reg:verify("t", 1)
@@ -294,6 +295,7 @@ reg:close()
     local ok3, msg3 = pcall(reg.load_model, reg, "t", 3)
     assert.is_false(ok3)
     assert.matches("^registry:load_model: 't' version 3: the stored model does not load: ", msg3)
+    assert.has_error(function() reg:show("t", 3) end, "registry (sqlite): bad stored stage of 't' version 3: os.exit(5)")
     assert.has_error(function() reg:show("t", 4) end,
       "storage (sqlite): bad stored value of 't' version 4 (params): unexpected 'o' at byte 1")
     reg:close()
@@ -361,6 +363,10 @@ reg:close()
     os.remove(bad)
     assert.is_false(ok)
     assert.matches("^registry:register: " .. bad:gsub("%p", "%%%0") .. ": .*not a knob model", msg)
+    local unfitted = tmpdb() .. ".json"
+    assert(knob.model.knn{}:save(unfitted))
+    assert.has_error(function() reg:register{name = "x", path = unfitted} end,
+      "registry:register: the model is not fitted (register a fitted model)")
     assert.equals(0, #reg:list()) -- nothing half-registered
     reg:register{name = "x", model = m}
     for _, c in ipairs{

@@ -47,6 +47,8 @@ CREATE INDEX registry_events_name ON registry_events(name, id);
 
 local COLS = "name, version, kind, params, metrics, fingerprint, created, parent, study, trial, note, stage, checksum"
 
+local STAGES = {candidate = true, production = true, archived = true}
+
 local function fail(msg)
   error("registry (sqlite): " .. msg, 0)
 end
@@ -124,6 +126,7 @@ local function row_of(r)
   for _, k in ipairs{"kind", "fingerprint", "study", "note", "stage", "checksum"} do
     if out[k] ~= nil and type(out[k]) ~= "string" then fail(("bad stored %s %s"):format(k, where)) end
   end
+  if not STAGES[out.stage] then fail(("bad stored stage %s: %s"):format(where, tostring(out.stage))) end
   return out
 end
 
