@@ -227,6 +227,11 @@ local function record(row)
   return setmetatable(r, Record)
 end
 
+-- Run f (it returns a version number of name) in one write transaction; the record of that version.
+local function atomic_record(b, name, f)
+  return record(b:version(name, b:atomic(f)))
+end
+
 -- Resolve a version argument (integer, "latest", "production"; nil = latest) to a version number.
 local function resolve(self, what, name, version)
   check_name(what, name)
@@ -285,7 +290,7 @@ function Registry:register(opts)
   if opts.parent ~= nil then check_integer(what, "option 'parent'", opts.parent, 1) end
   local checksum = "sha256:" .. sha256(text)
   local b = self.backend
-  local version = b:atomic(function()
+  return atomic_record(b, name, function()
     local latest = b:latest(name)
     local parent = opts.parent or latest
     if opts.parent ~= nil and not b:version(name, opts.parent) then
@@ -299,7 +304,6 @@ function Registry:register(opts)
     b:add_event{name = name, event = "register", version = v, time = now}
     return v
   end)
-  return record(b:version(name, version))
 end
 
 function Registry:list(name)
@@ -406,7 +410,7 @@ function Registry:promote(name, version)
   check_open(self, what)
   if version == nil then fail(what, "give the version to promote: reg:promote(name, version)") end
   local b = self.backend
-  local v = b:atomic(function()
+  return atomic_record(b, name, function()
     local r = row(self, what, name, version)
     if r.stage == "production" then return r.version end
     local stack = production_stack(b, name)
@@ -416,7 +420,6 @@ function Registry:promote(name, version)
     b:add_event{name = name, event = "promote", version = r.version, previous = previous, time = os.time()}
     return r.version
   end)
-  return record(b:version(name, v))
 end
 
 function Registry:rollback(name)
@@ -424,7 +427,7 @@ function Registry:rollback(name)
   check_open(self, what)
   check_name(what, name)
   local b = self.backend
-  local v = b:atomic(function()
+  return atomic_record(b, name, function()
     if not b:latest(name) then fail(what, "no registry entry '" .. name .. "'") end
     local stack = production_stack(b, name)
     local current, back = stack[#stack], stack[#stack - 1]
@@ -437,7 +440,6 @@ function Registry:rollback(name)
     b:add_event{name = name, event = "rollback", version = back, previous = current, time = os.time()}
     return back
   end)
-  return record(b:version(name, v))
 end
 
 function Registry:history(name)
