@@ -3,6 +3,9 @@
 --
 --   helpers.tmpname()          a fresh temporary path that does not exist yet
 --   helpers.tmpfile(content)   a temporary file holding content (written as bytes); returns its path
+--   helpers.tmpdb()            a fresh temporary database path ("<tmp>.db"), remembered for remove_tmpdbs
+--   helpers.remove_tmpdbs()    remove every tmpdb path (with its -wal/-shm files) and the files made next to
+--                              them (path .. ".lua", path .. ".json"); call it in teardown
 --   helpers.slurp(path)        the bytes of a file
 --   helpers.run(cmd)           run a shell command: its stdout and stderr together, and its exit code
 --   helpers.isnan(x)           x ~= x
@@ -33,6 +36,21 @@ function helpers.tmpfile(content)
   f:write(content)
   f:close()
   return name
+end
+
+local tmpdbs = {}
+
+function helpers.tmpdb()
+  local p = helpers.tmpname() .. ".db"
+  tmpdbs[#tmpdbs + 1] = p
+  return p
+end
+
+function helpers.remove_tmpdbs()
+  for _, p in ipairs(tmpdbs) do
+    for _, sfx in ipairs{"", "-wal", "-shm", ".lua", ".json"} do os.remove(p .. sfx) end
+  end
+  tmpdbs = {}
 end
 
 function helpers.slurp(path)

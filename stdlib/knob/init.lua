@@ -17,6 +17,7 @@
 --   knob.report   a self-contained HTML report (inline SVG) of a run record or a study
 --   knob.svg      the small SVG charts the report draws
 --   knob.monitor  drift (PSI, KS, chi-square) against reference statistics saved with a model; performance, A/B
+--   knob.registry versioned registry of promoted models: register, promote, rollback, diff, load_model
 local core = require "knob.core"
 
 local knob = {
@@ -45,6 +46,7 @@ local modules = {
   report = true,
   svg = true,
   monitor = true,
+  registry = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

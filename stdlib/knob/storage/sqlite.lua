@@ -1,6 +1,7 @@
 -- knob.storage.sqlite — the SQLite backend of the storage interface (see knob/storage/init.lua).
 --
 --   require("knob.storage.sqlite").open(path) -> backend     (knob.study{storage = "sqlite:path.db"})
+--   (path ":memory:" opens a private in-memory database, e.g. for tests)
 --
 -- One database file holds any number of studies; several processes may share it (WAL mode, a 10 s busy
 -- timeout, every write in its own BEGIN IMMEDIATE transaction: trial numbers are assigned atomically).
@@ -155,7 +156,8 @@ function M.open(path)
   local ok, err = pcall(function()
     check_schema(db, path)
     local jm = db:rows("PRAGMA journal_mode = WAL")
-    if not jm[1] or jm[1].journal_mode ~= "wal" then fail("cannot set WAL mode on '" .. path .. "'") end
+    local want = path == ":memory:" and "memory" or "wal" -- ":memory:": a private in-memory database (tests)
+    if not jm[1] or jm[1].journal_mode ~= want then fail("cannot set WAL mode on '" .. path .. "'") end
     db:exec("PRAGMA synchronous = NORMAL")
     self:tx(function()
       if not check_schema(db, path) then
