@@ -12,6 +12,8 @@
 --   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
+--   knob.evaluate baseline report (CV, overfitting, latency, size, memory, imbalance) and compare
+--   knob.curves   learning, validation and learning-rate range curves with a diagnosis
 local core = require "knob.core"
 
 local knob = {
@@ -35,6 +37,8 @@ local modules = {
   pruners = true,
   space = true,
   cv = true,
+  evaluate = true,
+  curves = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
