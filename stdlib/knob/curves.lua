@@ -18,7 +18,7 @@
 -- Procedure (the same as scikit-learn's learning_curve, with repeats and stratified subsets): for repeat r the
 -- folds are knob.split.stratified_kfold{k = folds, shuffle = true, seed = seed + r - 1} (kfold for regression).
 -- Sizes are counted as scikit-learn does: n_max = the training rows of repeat 1's first fold, a fraction f
--- gives round-half-even(f * n_max) rows, clipped to [1, n_max]; repeated sizes are dropped. For each fold and
+-- gives f * n_max rows truncated to an integer, clipped to [1, n_max]; repeated sizes are dropped. For each fold and
 -- size n < the fold's training rows, the n rows are the test part of knob.split.train_test_indices(fold's
 -- training view of m rows, {test = n, stratify = (classification and stratified and n >= k and m - n >= k for
 -- k classes), seed = seed + r - 1}) (a random subset, stratified unless a side would have fewer rows than
@@ -72,17 +72,9 @@ Curve.__index = Curve
 -- sizes
 ---------------------------------------------------------------------------------------------------------------
 
--- numpy's round (half to even).
-local function round_half_even(x)
-  local f = math.floor(x)
-  local d = x - f
-  if d > 0.5 or (d == 0.5 and f % 2 == 1) then f = f + 1 end
-  return math.tointeger(f)
-end
-
 --- The training-set sizes for n_max training rows: sizes is a count k (log-spaced fractions from
 --- min_fraction to 1) or a list of fractions (floats in (0, 1]) or row counts (integers). As scikit-learn's
---- learning_curve: round-half-even(f * n_max) clipped to [1, n_max], sorted, repeats dropped.
+--- learning_curve: f * n_max truncated to an integer, clipped to [1, n_max], sorted, repeats dropped.
 --- @return sizes (row counts), fractions (the fraction of each, n / n_max)
 function M.train_sizes(sizes, n_max, min_fraction)
   local what = "knob.curves.train_sizes"
@@ -117,7 +109,7 @@ function M.train_sizes(sizes, n_max, min_fraction)
       if not (v > 0 and v <= 1) then
         fail(what, ("sizes entry %d: a fraction must be in (0, 1] (got %s)"):format(i, tostring(v)), 2)
       end
-      n = math.max(1, math.min(n_max, round_half_even(v * n_max)))
+      n = math.max(1, math.min(n_max, math.floor(v * n_max)))
     else
       if v < 1 or v > n_max then
         fail(what, ("sizes entry %d: %d rows is outside 1..%d (the training rows of a fold)"):format(i, v, n_max), 2)

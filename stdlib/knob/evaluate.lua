@@ -44,6 +44,9 @@
 --       class_weight = "balanced" (logistic, tree, forest) or these weights as sample_weight are suggested.
 --   fingerprint (ds:fingerprint()), seed, folds, n_rows, n_features, task, classes, name, kind, warnings.
 --
+-- imbalance(ds, threshold) is the class-imbalance part of the report on its own; percentile(values, p) is the
+-- percentile the latencies use (numpy.percentile, linear interpolation; NaN ignored; nil for no value).
+--
 -- compare(reports) takes a list of baseline reports (of the same data, folds and seed; otherwise a warning
 -- says they are not comparable) and returns a table {names, metrics (those every report has), rows = {{name,
 -- valid = {metric = {mean, std}}, gap, overfit, fit_seconds, batch_p50, single_p50, json_bytes}}, best =
@@ -187,6 +190,8 @@ local function bytes(b)
   if a < 1024 * 1024 then return ("%.1f KiB"):format(b / 1024) end
   return ("%.1f MiB"):format(b / (1024 * 1024))
 end
+
+M.percentile = percentile
 
 M._internal = {fail = fail, is_model = is_model, check_dataset = check_dataset, check_options = check_options,
                int_at_least = int_at_least, positive_number = positive_number, is_integer = is_integer,
