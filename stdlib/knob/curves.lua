@@ -104,7 +104,7 @@ function M.train_sizes(sizes, n_max, min_fraction)
   for i, v in ipairs(list) do
     local n
     if type(v) ~= "number" or v ~= v then
-      fail(what, ("sizes entry %d must be a number (got %s)"):format(i, tostring(v)), 2)
+      fail(what, ("sizes entry %d must be a number (got %s)"):format(i, v ~= v and "NaN" or tostring(v)), 2)
     elseif fractions then
       if not (v > 0 and v <= 1) then
         fail(what, ("sizes entry %d: a fraction must be in (0, 1] (got %s)"):format(i, tostring(v)), 2)
