@@ -47,7 +47,8 @@
 -- value; every model is cross-validated with return_train on the same folds (folds = 5, stratified = true,
 -- seed = 0, metric). Result: {kind = "validation", param, metric, greater_is_better, points = {{value,
 -- train_mean, train_std, valid_mean, valid_std, fit_seconds}}, best = {value, valid_mean, valid_std, index}}
--- (the best validation mean; the first of equal ones).
+-- (the best validation mean; the first of equal ones), close_to_best = the values whose validation mean is
+-- within one validation std of the best one (the best included: this CV does not tell them apart).
 --
 -- lr_range(model, ds, opts) runs knob.mlp.lr_range_test (same options: lr_min, lr_max, steps, smoothing,
 -- stop_factor) and returns {kind = "lr_range", points = {{lr, loss, smoothed}}, lr_at_min, suggested
@@ -355,6 +356,13 @@ function M.validation(make_model, param_name, values, ds, opts)
       curve.best = {value = v, valid_mean = pt.valid_mean, valid_std = pt.valid_std, index = i}
     end
   end
+  curve.close_to_best = {}
+  local b = curve.best
+  for _, p in ipairs(curve.points) do
+    if math.abs(p.valid_mean - b.valid_mean) <= (b.valid_std == b.valid_std and b.valid_std or 0) then
+      curve.close_to_best[#curve.close_to_best + 1] = p.value
+    end
+  end
   return curve
 end
 
@@ -425,6 +433,8 @@ local function format_learning(c)
 end
 
 local function format_validation(c)
+  local close = {}
+  for i, v in ipairs(c.close_to_best) do close[i] = tostring(v) end
   local rows = {{c.param, ("train %s"):format(c.metric), ("valid %s"):format(c.metric), "fit"}}
   for i, p in ipairs(c.points) do
     rows[#rows + 1] = {tostring(p.value) .. (i == c.best.index and " *" or ""), I.pm(p.train_mean, p.train_std),
@@ -432,8 +442,8 @@ local function format_validation(c)
   end
   return table.concat({("validation curve of %s (%s)"):format(c.param, c.metric), I.layout(rows),
     ("valid %s by value: %s"):format(c.metric, M.sparkline(column(c.points, "valid_mean"))),
-    ("best %s = %s: valid %s"):format(c.param, tostring(c.best.value), I.pm(c.best.valid_mean, c.best.valid_std))},
-    "\n")
+    ("best %s = %s: valid %s"):format(c.param, tostring(c.best.value), I.pm(c.best.valid_mean, c.best.valid_std)),
+    ("within one std of the best (not told apart by this CV): %s"):format(table.concat(close, ", "))}, "\n")
 end
 
 local function format_lr_range(c)

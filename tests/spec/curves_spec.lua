@@ -284,12 +284,20 @@ describe("knob.curves.validation", function()
         close(ts, p.train_std))
       if not best or vm < best then best, bv = vm, i end -- log_loss: lower is better
     end
+    local near = {}
+    for i, v in ipairs(values) do
+      if math.abs(c.points[i].valid_mean - c.points[bv].valid_mean) <= c.points[bv].valid_std then
+        near[#near + 1] = v
+      end
+    end
+    assert.are.same(near, c.close_to_best)
     assert.are.equal(values[bv], c.best.value)
     assert.are.equal(bv, c.best.index)
     assert.is_false(c.greater_is_better)
     local text = tostring(c)
     assert.matches("validation curve of C %(log_loss%)", text)
     assert.matches("best C = " .. tostring(values[bv]), text)
+    assert.matches("within one std of the best %(not told apart by this CV%): ", text)
     assert.matches("\n" .. tostring(values[bv]):gsub("%.", "%%.") .. " %*", text)
   end)
 
