@@ -3,25 +3,13 @@
 -- scikit-learn's compute_class_weight, the latency percentile against numpy.percentile, compare, format and
 -- bad inputs.
 local knob = require "knob"
+local helpers = require "helpers"
 
 local function bc()
   return assert(knob.data.read_csv(KNOB_HOME .. "/examples/data/breast_cancer.csv", {target = "diagnosis"}))
 end
 
-local function err_of(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
-
-local function mean_std(xs) -- sample std (ddof 1)
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  local m = s / #xs
-  local v = 0
-  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
-  return m, math.sqrt(v / (#xs - 1))
-end
+local err_of, mean_std = helpers.err_of, helpers.mean_std
 
 -- The hand-written loop: shuffled stratified k-fold, clone + fit on the training view, score both views.
 local function by_hand(model, ds, k, seed, names)
