@@ -42,7 +42,8 @@
 --       "balanced")}. imbalanced when ratio > imbalance_ratio (default 4, i.e. for two classes a minority
 --       below 20%): a warning is added, balanced_accuracy and f1_macro are added to the metrics, and
 --       class_weight = "balanced" (logistic, tree, forest) or these weights as sample_weight are suggested.
---   fingerprint (ds:fingerprint()), seed, folds, n_rows, n_features, task, classes, name, kind, warnings.
+--   fingerprint (ds:fingerprint()), seed, folds, n_rows, n_features, task, classes, name, warnings, kind (the
+--   model's kind; for a pipeline its steps, "standardize -> logistic").
 --
 -- imbalance(ds, threshold) is the class-imbalance part of the report on its own; percentile(values, p) is the
 -- percentile the latencies use (numpy.percentile, linear interpolation; NaN ignored; nil for no value).
@@ -175,6 +176,12 @@ local function layout(rows)
   return table.concat(lines, "\n")
 end
 
+-- A signed gap, "+0.0000" (not "-0.0000") for a rounding-level difference.
+local function signed(x)
+  if math.abs(x) < 5e-5 then x = 0.0 end
+  return ("%+.4f"):format(x)
+end
+
 local function seconds(s)
   if s ~= s then return "-" end
   if s < 1e-6 then return ("%.0f ns"):format(s * 1e9) end
@@ -297,6 +304,7 @@ function M.baseline(model, ds, opts)
                           n_features = ds:features(), fingerprint = ds:fingerprint(), seed = seed, folds = folds,
                           warnings = {}}, Report)
   r.name = r.name or r.kind
+  if r.kind == "pipeline" then r.kind = tostring(model):match("^knob%.Pipeline<(.-), [%a ]+>$") or r.kind end
   if task == "classification" then
     r.classes = ds:classes()
     r.imbalance = M.imbalance(ds, opts.imbalance_ratio)
@@ -333,8 +341,9 @@ function M.baseline(model, ds, opts)
   r.throughput = 1 / r.latency.batch.p50
   full:close()
 
-  local res = cv.cross_validate(model, ds, {folds = splitter(task, folds, opts.stratified, seed), metrics = names,
-                                            return_train = true})
+  local ok_cv, res = pcall(cv.cross_validate, model, ds, {folds = splitter(task, folds, opts.stratified, seed),
+                                                          metrics = names, return_train = true})
+  if not ok_cv then fail(what, (tostring(res):gsub("^[^\n]-%.lua:%d+: ", "")), 2) end
   r.cv = res
   r.valid, r.train, r.gap = {mean = {}, std = {}}, {mean = {}, std = {}}, {}
   local fit_s = {}
@@ -346,7 +355,7 @@ function M.baseline(model, ds, opts)
     r.train.mean[name], r.train.std[name] = mean_std(xs)
     r.valid.mean[name], r.valid.std[name] = res.mean[name], res.std[name]
     local d = r.train.mean[name] - r.valid.mean[name]
-    r.gap[name] = (gib[name] and d or -d) + 0.0 -- + 0.0: no "-0.0000" for equal scores
+    r.gap[name] = gib[name] and d or -d
   end
   local first, gap = names[1], r.gap[names[1]]
   if gib[first] then
@@ -376,7 +385,7 @@ local function format_report(r)
   local rows = {{"metric", ("valid (%d-fold CV)"):format(r.folds), "train", "gap"}}
   for _, name in ipairs(r.metrics) do
     rows[#rows + 1] = {name, pm(r.valid.mean[name], r.valid.std[name]), pm(r.train.mean[name], r.train.std[name]),
-                       ("%+.4f"):format(r.gap[name])}
+                       signed(r.gap[name])}
   end
   add(layout(rows))
   add(("overfitting: %s   (rule: %s)"):format(r.overfit and "YES" or "no", r.overfit_rule))
@@ -455,7 +464,7 @@ local function format_comparison(c)
     for _, name in ipairs(c.metrics) do
       cells[#cells + 1] = pm(row.valid[name].mean, row.valid[name].std) .. (c.best[name] == i and " *" or "  ")
     end
-    cells[#cells + 1] = ("%+.4f%s"):format(row.gap, row.overfit and " !" or "  ")
+    cells[#cells + 1] = signed(row.gap) .. (row.overfit and " !" or "  ")
     cells[#cells + 1] = seconds(row.fit_seconds)
     cells[#cells + 1] = seconds(row.batch_p50)
     cells[#cells + 1] = seconds(row.single_p50)

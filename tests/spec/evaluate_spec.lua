@@ -127,7 +127,7 @@ describe("knob.evaluate.baseline", function()
       assert.is_true(math.abs(r.gap[name] - (tm - vm)) < 1e-12, name)
     end
     assert.are.equal("logreg", r.name)
-    assert.are.equal("pipeline", r.kind)
+    assert.are.equal("standardize -> logistic", r.kind)
     assert.are.equal(7, r.seed)
     assert.are.equal(4, r.folds)
     assert.are.equal(ds:fingerprint(), r.fingerprint)
@@ -247,6 +247,8 @@ describe("knob.evaluate.baseline", function()
     assert.matches("option 'overfit_gap' must be a positive number",
       err_of(knob.evaluate.baseline, dummy, ds, {overfit_gap = 0 / 0}))
     assert.matches("option 'metrics' is empty", err_of(knob.evaluate.baseline, dummy, ds, {metrics = {}}))
+    assert.matches("^knob.evaluate.baseline: knob.cv.cross_validate: metric 'accuracy' is listed twice",
+      err_of(knob.evaluate.baseline, dummy, ds, {metrics = {"accuracy", "accuracy"}}))
     assert.matches("options must be a table", err_of(knob.evaluate.baseline, dummy, ds, 5))
     assert.matches("fitting on every row:",
       err_of(knob.evaluate.baseline, knob.model.mlp{}, knob.data.from_table{X = {{"a"}, {"b"}, {"a"}, {"b"}},
