@@ -79,8 +79,13 @@ local fastest = reports[2]
 for _, r in ipairs(reports) do
   if r ~= dummy and r.latency.single.p50 < fastest.latency.single.p50 then fastest = r end
 end
-print(("* cheapest to serve: %s (single-row p50 %.1f µs, %d-byte model file); %s costs %.1f µs per single row")
-  :format(fastest.name, fastest.latency.single.p50 * 1e6, fastest.json_bytes, best.name,
-    best.latency.single.p50 * 1e6))
+if fastest == best then
+  print(("* %s is also the cheapest to serve (single-row p50 %.1f µs, %d-byte model file)"):format(best.name,
+    best.latency.single.p50 * 1e6, best.json_bytes))
+else
+  print(("* cheapest to serve: %s (single-row p50 %.1f µs, %d-byte model file); %s costs %.1f µs per single row")
+    :format(fastest.name, fastest.latency.single.p50 * 1e6, fastest.json_bytes, best.name,
+      best.latency.single.p50 * 1e6))
+end
 print(("* next: tune %s with knob.study (examples/staged.lua), on these same folds (seed %d, data %s)")
   :format(best.name, seed, best.fingerprint))
