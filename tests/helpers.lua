@@ -12,6 +12,8 @@
 --   helpers.error_of(f, ...)   the message of the error f(...) raises (fails the spec when f does not raise)
 --   helpers.codes(values, levels)   level names → 0-based codes (the position in levels - 1; NaN stays NaN)
 --   helpers.snapshot(ds [, {codes = true}])   a dataset as plain tables, read through the public Dataset API
+--   helpers.err_of(f, ...)     the error message (a string) of a call that must fail
+--   helpers.mean_std(xs)       mean and sample std (ddof 1) of an array
 local helpers = {}
 
 function helpers.isnan(x)
@@ -126,6 +128,21 @@ function helpers.assert_tampered_models(text, cases)
     assert.is_nil(m)
     assert.matches(c[3], err, 1, true)
   end
+end
+
+function helpers.err_of(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error")
+  return tostring(err)
+end
+
+function helpers.mean_std(xs)
+  local s = 0
+  for _, x in ipairs(xs) do s = s + x end
+  local m = s / #xs
+  local v = 0
+  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
+  return m, math.sqrt(v / (#xs - 1))
 end
 
 return helpers

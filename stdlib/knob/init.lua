@@ -18,6 +18,8 @@
 --   knob.svg      the small SVG charts the report draws
 --   knob.monitor  drift (PSI, KS, chi-square) against reference statistics saved with a model; performance, A/B
 --   knob.registry versioned registry of promoted models: register, promote, rollback, diff, load_model
+--   knob.evaluate baseline report (CV, overfitting, latency, size, memory, imbalance) and compare
+--   knob.curves   learning, validation and learning-rate range curves with a diagnosis
 local core = require "knob.core"
 
 local knob = {
@@ -47,6 +49,8 @@ local modules = {
   svg = true,
   monitor = true,
   registry = true,
+  evaluate = true,
+  curves = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
