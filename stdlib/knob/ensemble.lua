@@ -96,8 +96,10 @@ local function is_dataset(x)
   return type(mt) == "table" and mt.__name == "knob.Dataset"
 end
 
+-- What x is, for a message: an object's tostring, a number's value, otherwise its type.
 local function describe(x)
-  if type(x) == "userdata" or type(x) == "table" then return tostring(x) end
+  local mt = getmetatable(x)
+  if type(x) == "number" or (type(mt) == "table" and mt.__tostring) then return tostring(x) end
   return type(x)
 end
 
@@ -337,7 +339,8 @@ local function oof_outputs(self, ds, fit_opts)
     end
     local rows = {}
     for row = 1, ds:rows() do
-      local v = classify and r.oof_proba and r.oof_proba[row] or (not classify and r.oof[row])
+      local v
+      if classify then v = r.oof_proba and r.oof_proba[row] else v = r.oof[row] end
       if v == nil then
         error(("ensemble: the folds did not validate row %d; out-of-fold predictions need a splitter that " ..
           "validates every row (k-fold)"):format(row), 0)
