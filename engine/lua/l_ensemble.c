@@ -48,7 +48,7 @@ static int l_nnls(lua_State *L)
     lua_Integer max_iter = opt_iter(L, 5, what);
     size_t rows, cols, nb;
     const double *A = check_flat(L, 1, what, &rows, &cols);
-    const double *b = l_check_number_array(L, 4, what, &nb, 0);
+    const double *b = l_check_number_array(L, 4, "nnls: b", &nb, 0);
     if (nb != rows) luaL_error(L, "%s: b has %I entries but A has %I rows", what, (LUAI_UACINT)nb, (LUAI_UACINT)rows);
     double *x = l_alloc_anchored(L, cols * sizeof *x);
     double rnorm = 0;

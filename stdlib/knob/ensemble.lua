@@ -98,6 +98,7 @@ end
 
 -- What x is, for a message: an object's tostring, a number's value, otherwise its type.
 local function describe(x)
+  if x ~= x then return "NaN" end
   local mt = getmetatable(x)
   if type(x) == "number" or (type(mt) == "table" and mt.__tostring) then return tostring(x) end
   return type(x)
@@ -282,9 +283,10 @@ local function build(kind, o, level)
   return self
 end
 
-function M.voting(o) return build("voting", o, 1) end
-function M.weighted(o) return build("weighted", o, 1) end
-function M.stacking(o) return build("stacking", o, 1) end
+-- (not tail calls, so an error's position is the user's line)
+function M.voting(o) local e = build("voting", o, 2) return e end
+function M.weighted(o) local e = build("weighted", o, 2) return e end
+function M.stacking(o) local e = build("stacking", o, 2) return e end
 
 local function check_open(self, what)
   if self._closed then error("ensemble is closed", 3) end
@@ -1067,6 +1069,12 @@ local function check_matrix(what, A, level)
   for i, row in ipairs(A) do
     if type(row) ~= "table" or #row ~= cols then
       fail(what, ("row %d must be an array of %d numbers (got %s)"):format(i, cols, describe(row)), level + 1)
+    end
+    for j = 1, cols do
+      local v = row[j]
+      if type(v) ~= "number" or v ~= v then
+        fail(what, ("row %d entry %d must be a number, not NaN (got %s)"):format(i, j, describe(v)), level + 1)
+      end
     end
   end
   return flatten(A), #A, cols
