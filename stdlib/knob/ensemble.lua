@@ -85,16 +85,14 @@ local function fail(what, msg, level)
   error(what .. ": " .. msg, level + 1)
 end
 
-local function is_model(x)
+-- true if x is a userdata of the class named name ("knob.Model", "knob.Dataset")
+local function is_a(x, name)
   local mt = type(x) == "userdata" and getmetatable(x)
-  if type(mt) == "table" and mt.__name == "knob.Model" then return true end
-  return pipeline.is_pipeline(x)
+  return type(mt) == "table" and mt.__name == name
 end
 
-local function is_dataset(x)
-  local mt = type(x) == "userdata" and getmetatable(x)
-  return type(mt) == "table" and mt.__name == "knob.Dataset"
-end
+local function is_model(x) return is_a(x, "knob.Model") or pipeline.is_pipeline(x) end
+local function is_dataset(x) return is_a(x, "knob.Dataset") end
 
 -- What x is, for a message: an object's tostring, a number's value, otherwise its type.
 local function describe(x)
@@ -842,13 +840,12 @@ end
 --- Load an ensemble saved with :save(path) (knob.model.load reads it too); nil, msg on failure.
 function M.load(path)
   if type(path) ~= "string" then error("knob.ensemble.load: path must be a string", 2) end
-  local f, err = io.open(path, "rb")
-  if not f then return nil, "cannot open ensemble file '" .. path .. "': " .. tostring(err) end
-  local text = f:read("a")
-  f:close()
-  local e, msg = M.from_json(text)
-  if not e then return nil, path .. ": " .. msg end
-  return e
+  local e, msg = model.load(path)
+  if e and getmetatable(e) ~= Ensemble then
+    e:close()
+    return nil, path .. ": ensemble file: not a knob ensemble (field 'format' is not \"" .. FORMAT .. "\")"
+  end
+  return e, msg
 end
 
 --- true if x is a knob ensemble.
