@@ -401,6 +401,24 @@ describe("knob.ensemble diversity and report", function()
     assert.is_truthy(tostring(d):find("disagreement", 1, true))
   end)
 
+  it("diversity of regressors: correlation of the predictions, no disagreement", function()
+    local ds = read("diabetes", "progression")
+    local a, b = knob.model.linear{}, knob.model.tree{max_depth = 2}
+    local ens = knob.ensemble.voting{members = {a, b}}:fit(ds)
+    local d = ens:diversity(ds)
+    assert.is_nil(d.disagreement)
+    local pa, pb = a:predict(ds), b:predict(ds)
+    local n, sa, sb, sab, saa, sbb = #pa, 0, 0, 0, 0, 0
+    for i = 1, n do
+      sa, sb = sa + pa[i], sb + pb[i]
+      sab, saa, sbb = sab + pa[i] * pb[i], saa + pa[i] ^ 2, sbb + pb[i] ^ 2
+    end
+    local r = (n * sab - sa * sb) / math.sqrt((n * saa - sa ^ 2) * (n * sbb - sb ^ 2))
+    near(d.correlation[1][2], r, 1e-12, "correlation")
+    near(d.mean_correlation, r, 1e-12, "mean correlation")
+    assert.is_truthy(tostring(d):find("correlation of predictions", 1, true))
+  end)
+
   it("report: each member's score and the ensemble's, with predict time per row", function()
     local ds = read("iris", "species")
     local members = {knob.model.logistic{}, knob.model.naive_bayes{}}
