@@ -20,6 +20,7 @@
 --   knob.registry versioned registry of promoted models: register, promote, rollback, diff, load_model
 --   knob.evaluate baseline report (CV, overfitting, latency, size, memory, imbalance) and compare
 --   knob.curves   learning, validation and learning-rate range curves with a diagnosis
+--   knob.ensemble voting, weighted (NNLS / log-loss weights) and stacking ensembles of models and pipelines
 local core = require "knob.core"
 
 local knob = {
@@ -51,6 +52,7 @@ local modules = {
   registry = true,
   evaluate = true,
   curves = true,
+  ensemble = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

@@ -44,10 +44,13 @@ function methods.save(self, path)
   return true
 end
 
---- A model or pipeline from the JSON text its :to_json() wrote; nil, msg if it is corrupt or not knob's.
+--- A model, pipeline or ensemble from the JSON text its :to_json() wrote; nil, msg if it is corrupt or not knob's.
 function model.from_json(text)
   if type(text) == "string" and text:find('^%s*{%s*"format"%s*:%s*"knob%.pipeline"') then
     return require("knob.pipeline").from_json(text)
+  end
+  if type(text) == "string" and text:find('^%s*{%s*"format"%s*:%s*"knob%.ensemble"') then
+    return require("knob.ensemble").from_json(text)
   end
   local m, msg = core.model.from_json(text)
   local section = m and core.monitor.attached(m)
@@ -61,7 +64,7 @@ function model.from_json(text)
   return m, msg
 end
 
---- Load a model (or pipeline) saved with :save(path); nil, msg if the file is missing, corrupt or not knob's.
+--- Load a model (or pipeline, or ensemble) saved with :save(path); nil, msg if the file is missing, corrupt or not knob's.
 function model.load(path)
   if type(path) ~= "string" then error("load: path must be a string", 2) end
   local f, err = io.open(path, "rb")
