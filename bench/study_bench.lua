@@ -1,0 +1,58 @@
+-- bench/study_bench.lua — the whole 100-trial TPE study of a GBDT with 5-fold stratified CV, knob against
+-- Optuna TPE + scikit-learn HistGradientBoosting (bench/study_peer.py) with the same space, budget and folds
+-- (unshuffled stratified 5-fold on the same training rows: knob's folds equal scikit-learn's), on
+-- breast_cancer and digits. Prints wall time (ratio), best CV accuracy and the held-out test accuracy of the
+-- best configuration refit on the training rows.
+--   build/knob bench/study_bench.lua [--trials 100] [--seeds 1]
+local common = require "bench.bench_common"
+local knob = require "knob"
+
+local opts = common.parse(arg, {trials = 100, seeds = 1})
+os.execute("mkdir -p bench/data")
+
+local DATASETS = {{"breast_cancer", "diagnosis"}, {"digits", "digit"}}
+
+local function knob_study(train, test, seed)
+  local t0 = knob.sys.clock()
+  local folds = knob.split.stratified_kfold{k = 5, shuffle = false}
+  local function model(p)
+    return knob.model.gbdt{learning_rate = p.learning_rate, max_leaves = p.max_leaves,
+                           min_samples_leaf = p.min_samples_leaf, l2 = p.l2, n_estimators = 100,
+                           max_bins = 255, seed = seed}
+  end
+  local study = knob.study{direction = "maximize", sampler = knob.samplers.tpe{seed = seed},
+                           pruner = knob.pruners.none()}
+  study:optimize(function(t)
+    local p = {learning_rate = t:suggest_float("learning_rate", 0.01, 0.3, {log = true}),
+               max_leaves = t:suggest_int("max_leaves", 4, 64, {log = true}),
+               min_samples_leaf = t:suggest_int("min_samples_leaf", 2, 64, {log = true}),
+               l2 = t:suggest_float("l2", 1e-3, 10, {log = true})}
+    return (knob.cv.score(model(p), train, {folds = folds, metrics = {"accuracy"}}))
+  end, {n_trials = opts.trials})
+  local best = study:best()
+  local m = model(best.params)
+  m:fit(train)
+  return knob.sys.clock() - t0, best.value, m:score(test, "accuracy")
+end
+
+print(("%-14s %4s %10s %10s %7s   %-17s   %-17s"):format("data", "seed", "knob s", "peer s", "ratio",
+  "best CV knob/peer", "test knob/peer"))
+for _, d in ipairs(DATASETS) do
+  local name, target = d[1], d[2]
+  local ds = assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = target}))
+  for seed = 1, opts.seeds do
+    local train, test = ds:split{test = 0.2, stratify = true, seed = seed}
+    local trp, tep = ("bench/data/%s-train-%d.csv"):format(name, seed), ("bench/data/%s-test-%d.csv"):format(name, seed)
+    assert(train:write_csv(trp))
+    assert(test:write_csv(tep))
+    local ks, kbest, ktest = knob_study(train, test, seed)
+    local p = io.popen(("/usr/bin/python3 bench/study_peer.py %s %s %s %d %d"):format(trp, tep, target, opts.trials, seed))
+    local out = p:read("a")
+    p:close()
+    local ps, pbest, ptest = tonumber(out:match("wall (%S+)")), tonumber(out:match("best (%S+)")), tonumber(out:match("test (%S+)"))
+    if not ps then error("peer failed: " .. out) end
+    print(("%-14s %4d %10.2f %10.2f %6.1fx   %.4f / %.4f   %.4f / %.4f"):format(name, seed, ks, ps, ps / ks,
+      kbest, pbest, ktest, ptest))
+    io.stdout:flush()
+  end
+end
