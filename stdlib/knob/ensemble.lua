@@ -62,7 +62,7 @@ local pipeline = require "knob.pipeline"
 local split = require "knob.split"
 local cv = require "knob.cv"
 local data = require "knob.data"
-local json = require "knob.storage.sqlite" -- encode / decode: strict JSON, %.17g numbers
+local json = require "knob.json" -- exact numbers, strict decoder
 
 local C = core.ensemble
 local clock = core.sys.clock
@@ -91,7 +91,7 @@ local function is_a(x, name)
   return type(mt) == "table" and mt.__name == name
 end
 
-local function is_model(x) return is_a(x, "knob.Model") or pipeline.is_pipeline(x) end
+local function is_model(x) return model.is_model(x, true) end -- members: models and pipelines
 local function is_dataset(x) return is_a(x, "knob.Dataset") end
 
 -- What x is, for a message: an object's tostring, a number's value, otherwise its type.
@@ -752,8 +752,8 @@ end
 --- An ensemble from to_json text, or nil, msg naming what is wrong.
 function M.from_json(text)
   if type(text) ~= "string" then error("knob.ensemble.from_json: expected a string (got " .. type(text) .. ")", 2) end
-  local ok, doc = pcall(json.decode, text, "")
-  if not ok then return bad("not valid JSON (%s)", tostring(doc):gsub("^storage %(sqlite%): bad stored value : ", "")) end
+  local ok, doc = pcall(json.decode, text)
+  if not ok then return bad("not valid JSON (%s)", tostring(doc):gsub("^bad JSON: ", "")) end
   if type(doc) ~= "table" or doc.format ~= FORMAT then
     return bad("not a knob ensemble (field 'format' is not \"%s\")", FORMAT)
   end

@@ -68,11 +68,7 @@ local function fail(what, msg, level)
   error(what .. ": " .. msg, level + 1)
 end
 
-local function is_model(x)
-  local mt = type(x) == "userdata" and getmetatable(x)
-  if type(mt) == "table" and mt.__name == "knob.Model" then return true end
-  return require("knob.pipeline").is_pipeline(x)
-end
+local function is_model(x) return require("knob.model").is_model(x) end
 
 -- Check ds is a non-empty Dataset with a target.
 local function check_dataset(what, ds, argn, level)

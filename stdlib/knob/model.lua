@@ -2,12 +2,21 @@
 --   knob.model.<kind>{...hyperparameters}   a new unfitted Model (an unknown or misspelt name is an error)
 --   knob.model.kinds()                      the kinds with their hyperparameters (name, type, default, range)
 --   knob.model.load(path)                   a saved model, or nil, msg
+--   knob.model.is_model(x [, models_only])  a Model, a pipeline or an ensemble (models_only: not an ensemble)
 -- Model methods: fit(ds, {sample_weight=, eval_set=, callback=, threads=}), predict(ds), predict_proba(ds),
 -- score(ds, metric), params(), clone{overrides}, save(path), info(), feature_importances(), history(), close().
 local core = require "knob.core"
 
 local model = {}
 local methods = core.model.methods
+
+--- Is x something that fits and predicts: a knob.Model, a pipeline, or (unless models_only) an ensemble.
+function model.is_model(x, models_only)
+  local mt = type(x) == "userdata" and getmetatable(x)
+  if type(mt) == "table" and mt.__name == "knob.Model" then return true end
+  if require("knob.pipeline").is_pipeline(x) then return true end
+  return not models_only and require("knob.ensemble").is_ensemble(x)
+end
 
 --- Score the model on ds with a metric name from knob.metrics (default: accuracy or r2).
 function methods.score(self, ds, metric)

@@ -117,9 +117,7 @@ end
 -- The Model userdata that carries the monitor section: the model itself or a pipeline's model step.
 local function carrier(fn, m)
   local pipeline = require "knob.pipeline"
-  local mt = type(m) == "userdata" and getmetatable(m)
-  local ok = pipeline.is_pipeline(m) or (type(mt) == "table" and mt.__name == "knob.Model")
-  if not ok then error(("%s: expected a knob.Model or knob.Pipeline (got %s)"):format(fn, type(m)), 3) end
+  if not require("knob.model").is_model(m, true) then error(("%s: expected a knob.Model or knob.Pipeline (got %s)"):format(fn, type(m)), 3) end
   if not m:is_fitted() then error(fn .. ": the model is not fitted", 3) end
   if pipeline.is_pipeline(m) then
     local steps = m:steps()

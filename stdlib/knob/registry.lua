@@ -125,11 +125,7 @@ local function check_integer(what, key, v, min)
   return v
 end
 
-local function is_model(x)
-  local mt = getmetatable(x)
-  return type(x) == "userdata" and type(mt) == "table" and mt.__name == "knob.Model"
-      or require("knob.pipeline").is_pipeline(x)
-end
+local function is_model(x) return model_mod.is_model(x) end
 
 -- Plain data only (numbers, strings, booleans, tables of those with string keys or array indices).
 local function check_data(what, key, v, depth)
@@ -171,10 +167,12 @@ local function model_of(what, o)
     if not loaded then fail(what, o.path .. ": " .. tostring(msg)) end
     m = loaded
   elseif not is_model(m) then
-    fail(what, "option 'model' must be a knob model or pipeline (got " .. (type(m) == "userdata" and tostring(m) or type(m)) .. ")")
+    fail(what, "option 'model' must be a knob model, pipeline or ensemble (got " .. (type(m) == "userdata" and tostring(m) or type(m)) .. ")")
   end
   local ok, info = pcall(m.info, m)
-  local params = ok and info.fitted and m:params()
+  -- an ensemble has no hyperparameters of its own: its kind, members and weights stand for them
+  local params = ok and info.fitted and (m.params and m:params()
+    or {ensemble = info.ensemble, members = info.members, weights = info.weights, voting = info.voting})
   text = text or (params and m:to_json())
   if o.path ~= nil then m:close() end
   if not ok then fail(what, "option 'model': " .. tostring(info)) end

@@ -6,8 +6,11 @@
 --   run:grid{params = 2}                            a grid around the best on the most important parameters
 --   run:search("fine", {sampler = "tpe", params = 3, trials = 30})   fine tuning of the top parameters
 --   run:rescore{top = 5}                            the top configurations on fresh folds (selection luck)
+--   run:ensemble{top = 3, kind = "weighted"}        an ensemble of the top ones; the winner if it is better
 --   run:final{seeds = 5}                            refit on all training rows, score the test split once
 --   run:save{record = "runs/x.json", trials_csv = "runs/x.csv"}
+--   run:model("model.json")                         the winner refit on all training rows, saved for deployment
+--   run:promote{registry = "sqlite:runs/x.db"}      registered and promoted: the version history (knob.registry)
 --   knob.stages.run{data = ds, model = "gbdt", ...}   all of the above in order, with stage budgets
 --
 -- knob.stages.new(opts) options (an unknown option is an error naming it):
@@ -518,8 +521,70 @@ function Run:rescore(opts)
     if sign * (row.fresh - winner.fresh) > 0 then winner = row end
   end
   self.record.rescore = {rows = rows, winner = winner.number, selection_luck = rows[1].luck}
-  self.winner = {params = winner.params, trial = winner.number, cv = winner.fresh, cv_std = winner.fresh_std}
+  self._fresh = fresh
+  self._top = rows
+  self.winner = self:_single(winner.params, winner.number, winner.fresh, winner.fresh_std)
   return self.record.rescore
+end
+
+-- A winner made of one configuration: make(seed) builds it unfitted.
+function Run:_single(params, trial, cv_mean, cv_std)
+  return {kind = "single", params = params, trial = trial, cv = cv_mean, cv_std = cv_std,
+          make = function(seed) return self.build(params, seed) end}
+end
+
+--- An ensemble of the top configurations (rescore's, else the study's top distinct ones): kind "weighted"
+--- (default), "soft" (soft voting; "hard" for hard voting) or "stacking" (knob.ensemble), members = top
+--- (default 3). It is scored on the same fresh folds as rescore and becomes the winner when it beats the
+--- best single configuration there by more than min_gain (default 0: any gain). -> record
+function Run:ensemble(opts)
+  local what = "run:ensemble"
+  opts = check_opts(what, opts, {"top", "kind", "folds", "min_gain"}, 2)
+  local k = opts.top or 3
+  if math.type(k) ~= "integer" or k < 2 then fail(what, "option 'top' must be an integer >= 2", 2) end
+  local kind = opts.kind or "weighted"
+  local KINDS = {weighted = true, soft = true, hard = true, stacking = true}
+  if not KINDS[kind] then fail(what, "option 'kind' must be weighted, soft, hard or stacking (got " .. tostring(kind) .. ")", 2) end
+  local min_gain = opts.min_gain or 0
+  if type(min_gain) ~= "number" then fail(what, "option 'min_gain' must be a number", 2) end
+  if not self._top then self:rescore{top = k} end
+  local ranked = {} -- by the fresh-fold score, as the winner was chosen
+  for i, r in ipairs(self._top) do ranked[i] = r end
+  local sgn = self.greater_is_better and 1 or -1
+  table.sort(ranked, function(a, b)
+    if a.fresh ~= b.fresh then return sgn * (a.fresh - b.fresh) > 0 end
+    return a.number < b.number
+  end)
+  local members = {}
+  for i = 1, math.min(k, #ranked) do members[i] = ranked[i] end
+  if #members < 2 then fail(what, "an ensemble needs at least 2 distinct configurations (the study has " .. #members .. ")", 2) end
+  local ens_mod = require "knob.ensemble"
+  local inner = opts.folds or self.folds
+  local seed0 = self.seed
+  local function make(seed)
+    local ms = {}
+    for i, r in ipairs(members) do ms[i] = self.build(r.params, seed) end
+    if kind == "soft" or kind == "hard" then return ens_mod.voting{members = ms, voting = kind} end
+    return ens_mod[kind]{members = ms, folds = inner, seed = seed0}
+  end
+  local t0 = clock()
+  local e = make(self.seed)
+  local mean, std = cv.score(e, self.train, {folds = self._fresh, metrics = {self.metric}})
+  e:close()
+  local sign = self.greater_is_better and 1 or -1
+  local best = self.winner
+  local rec = {kind = kind, members = {}, cv = mean, cv_std = std, seconds = clock() - t0,
+               best_single = best.cv, gain = sign * (mean - best.cv)}
+  for i, r in ipairs(members) do rec.members[i] = r.number end
+  rec.chosen = rec.gain > min_gain
+  self.record.ensemble = rec
+  self.log(("== ensemble: %s of trials %s on the fresh folds %.4f ± %.4f (best single %.4f): %s"):format(
+    kind, table.concat(rec.members, ", "), mean, std, best.cv, rec.chosen and "the ensemble wins" or "the single configuration stays"))
+  if rec.chosen then
+    self.winner = {kind = "ensemble", ensemble = kind, members = rec.members, params = best.params, trial = best.trial,
+                   cv = mean, cv_std = std, make = make}
+  end
+  return rec
 end
 
 local function fit_score(model, train, test, metric)
@@ -541,7 +606,7 @@ function Run:final(opts)
   if not self.winner then
     local b = self.study:best()
     if not b then fail(what, "no configuration to evaluate: run a search stage first", 2) end
-    self.winner = {params = b.params, trial = b.number, cv = b.value, cv_std = b.user_attrs.cv_std}
+    self.winner = self:_single(b.params, b.number, b.value, b.user_attrs.cv_std)
   end
   self._test_scored = self._test_scored + 1
   if self._test_scored > 1 then
@@ -552,7 +617,7 @@ function Run:final(opts)
   local scores, base = {}, {}
   for s = 1, n do
     local seed = self.seed + s - 1
-    local m = self.build(self.winner.params, seed)
+    local m = self.winner.make(seed)
     scores[s] = fit_score(m, self.train, test, self.metric)
     if m.close then m:close() end
     local d = self.build({}, seed)
@@ -562,11 +627,13 @@ function Run:final(opts)
   local mean, std = mean_std(scores)
   local bmean, bstd = mean_std(base)
   local sign = self.greater_is_better and 1 or -1
-  local rec = {seeds = n, test = mean, test_std = std, scores = scores, cv = self.winner.cv,
+  local rec = {seeds = n, test = mean, test_std = std, scores = scores, cv = self.winner.cv, winner = self.winner.kind,
+               ensemble = self.winner.ensemble, members = self.winner.members,
                cv_std = self.winner.cv_std, params = self.winner.params, trial = self.winner.trial,
                default_test = bmean, default_test_std = bstd, gain_over_default = sign * (mean - bmean)}
   self.record.final = rec
-  self.log(("== final: test %s %.4f ± %.4f over %d seeds (CV %.4f); default configuration %.4f ± %.4f"):format(
+  self.log(("== final: %s: test %s %.4f ± %.4f over %d seeds (CV %.4f); default configuration %.4f ± %.4f"):format(
+    self.winner.kind == "ensemble" and (self.winner.ensemble .. " ensemble") or ("trial " .. self.winner.trial),
     self.metric, mean, std, n, self.winner.cv, bmean, bstd))
   if sign * (self.winner.cv - mean) > 0.03 then
     self:_warn(("the test score %.4f is %.1f points worse than the CV score %.4f: the CV estimate was optimistic "
@@ -576,23 +643,53 @@ function Run:final(opts)
   return rec
 end
 
---- The winner (rescore's, else the study's best) fitted on every training row with the run's seed: the
---- model to deploy. With a path, also saved there (model:save). -> model
+--- The winner (rescore's or the ensemble's, else the study's best) fitted on every training row with the
+--- run's seed: the model to deploy. With a path, also saved there (model:save), with knob.monitor's reference
+--- statistics of the training rows for a single model. -> model
 function Run:model(path)
   local w = self.winner
   if not w then
     local b = self.study:best()
     if not b then fail("run:model", "no configuration yet: run a search stage first", 2) end
-    w = {params = b.params}
+    w = self:_single(b.params, b.number, b.value, b.user_attrs.cv_std)
   end
-  local m = self.build(w.params, self.seed)
+  local m = w.make(self.seed)
   m:fit(self.train)
   if path then
+    -- reference statistics of the training rows go into the file: knob monitor needs nothing else
+    if w.kind == "single" then require("knob.monitor").reference(m, self.train) end
     local ok, err = m:save(path)
     if not ok then fail("run:model", err, 2) end
     self.record.model_file = path
   end
   return m
+end
+
+--- Register the deployable model (run:model) in a knob.registry and promote it to production: the version
+--- history of the configurations a workflow promoted. opts: registry = "sqlite:path.db" | a registry, name
+--- (default the study name), note, promote = true. -> the version record (also in run.record.promoted)
+function Run:promote(opts)
+  local what = "run:promote"
+  opts = check_opts(what, opts, {"registry", "name", "note", "promote"}, 2)
+  if not self.record.final then fail(what, "run final first: a version records its test score", 2) end
+  local registry = require "knob.registry"
+  local reg = opts.registry
+  if type(reg) ~= "table" then reg = registry.open(reg) end
+  local m = self:model()
+  local f = self.record.final
+  local metrics = {}
+  for k, x in pairs{cv = f.cv, cv_std = f.cv_std, test = f.test, test_std = f.test_std} do
+    if x == x then metrics[k] = x end -- a std over one seed is NaN: not recorded
+  end
+  local v = reg:register{name = opts.name or self.record.name, model = m, fingerprint = self.train,
+    metrics = metrics,
+    study = self.study.name, trial = f.winner == "single" and f.trial or nil,
+    note = opts.note or ("knob.stages run, %s %s, seed %d"):format(self.record.model, self.metric, self.seed)}
+  if opts.promote ~= false then v = reg:promote(v.name, v.version) end
+  m:close()
+  self.record.promoted = {name = v.name, version = v.version, stage = v.stage}
+  self.log(("== promoted: %s version %d (%s)"):format(v.name, v.version, v.stage))
+  return v
 end
 
 --- Write the run record (JSON: run.record plus every trial and the parameter importance; knob report turns
@@ -619,16 +716,18 @@ end
 
 --- Every stage in order. opts: the options of knob.stages.new plus stages = {coarse = {sampler = "qmc",
 --- trials = 30, ...}, grid = {params = 2} | false, fine = {sampler = "tpe", params = 3, trials = 30} | false,
---- rescore = {top = 5}, final = {seeds = 5}}, record = path, trials_csv = path. Returns the run.
+--- rescore = {top = 5}, ensemble = {top = 3, kind = "weighted"} | false, final = {seeds = 5}},
+--- record = path, trials_csv = path, promote = {registry =, name =} (run:promote after final). Returns the run.
 function M.run(opts)
   local what = "knob.stages.run"
   if type(opts) ~= "table" then fail(what, "options must be a table", 2) end
-  local stage_opts, record, trials_csv = opts.stages or {}, opts.record, opts.trials_csv
+  local stage_opts, record, trials_csv, opts_promote = opts.stages or {}, opts.record, opts.trials_csv, opts.promote
   local new_opts = {}
   for k, v in pairs(opts) do
-    if k ~= "stages" and k ~= "record" and k ~= "trials_csv" then new_opts[k] = v end
+    if k ~= "stages" and k ~= "record" and k ~= "trials_csv" and k ~= "promote" then new_opts[k] = v end
   end
-  check_opts(what .. ": option 'stages'", stage_opts, {"baseline", "coarse", "grid", "fine", "rescore", "final"}, 2)
+  check_opts(what .. ": option 'stages'", stage_opts,
+             {"baseline", "coarse", "grid", "fine", "rescore", "ensemble", "final"}, 2)
   local run = M.new(new_opts)
   if stage_opts.baseline ~= false then run:baseline(stage_opts.baseline) end
   run:search("coarse", merge({sampler = "qmc", trials = 30}, stage_opts.coarse))
@@ -637,7 +736,9 @@ function M.run(opts)
     run:search("fine", merge({sampler = "tpe", params = 3, trials = 30, plateau = 15}, stage_opts.fine))
   end
   run:rescore(stage_opts.rescore)
+  if stage_opts.ensemble ~= false then run:ensemble(stage_opts.ensemble) end
   run:final(stage_opts.final)
+  if opts_promote then run:promote(opts_promote) end
   if record or trials_csv then assert(run:save{record = record, trials_csv = trials_csv}) end
   return run
 end

@@ -110,6 +110,51 @@ describe("knob.stages", function()
     assert.equals(run.winner.trial, r.winner)
   end)
 
+  it("builds an ensemble of the top configurations, scores it on the fresh folds and promotes the winner", function()
+    local run = knob.stages.new(quiet{data = bc, model = small_gbdt, space = SPACE, seed = 9})
+    run:search("coarse", {sampler = "random", trials = 5})
+    local r = run:rescore{top = 3}
+    local e = run:ensemble{top = 2, kind = "soft", min_gain = -1} -- min_gain -1: the ensemble always wins
+    assert.is_true(e.chosen)
+    -- members: the two best on the fresh folds
+    local rows = {}
+    for i, row in ipairs(r.rows) do rows[i] = row end
+    table.sort(rows, function(a, b) return a.fresh > b.fresh or (a.fresh == b.fresh and a.number < b.number) end)
+    assert.same({rows[1].number, rows[2].number}, e.members)
+    local train, test = bc:split{test = 0.2, stratify = true, seed = 9}
+    local function hand(seed)
+      return knob.ensemble.voting{members = {small_gbdt(rows[1].params, seed), small_gbdt(rows[2].params, seed)},
+                                  voting = "soft"}
+    end
+    local fresh = knob.split.stratified_kfold{k = 5, shuffle = true, seed = 1009}
+    assert.equals(knob.cv.score(hand(9), train, {folds = fresh, metrics = {"accuracy"}}), e.cv)
+    local f = run:final{seeds = 1}
+    assert.equals("ensemble", f.winner)
+    local h = hand(9)
+    h:fit(train)
+    assert.equals(h:score(test, "accuracy"), f.test)
+    local reg = knob.registry.open("memory")
+    local v = run:promote{registry = reg, name = "bc"}
+    assert.equals(1, v.version)
+    assert.equals("production", v.stage)
+    assert.equals(f.test, reg:show("bc", "production").metrics.test)
+    local loaded = reg:load_model("bc", "production")
+    assert.same(h:predict(test), loaded:predict(test))
+  end)
+
+  it("saves the single winner with monitor reference statistics of the training rows", function()
+    local run = knob.stages.new(quiet{data = bc, model = small_gbdt, space = SPACE, seed = 4})
+    run:search("coarse", {sampler = "random", trials = 3})
+    local path = helpers.tmpname()
+    run:model(path)
+    local m = assert(knob.model.load(path))
+    local ref = knob.monitor.reference_of(m)
+    assert.is_not_nil(ref)
+    local report = knob.monitor.check(m, (bc:split{test = 0.2, stratify = true, seed = 4}))
+    assert.equals("stable", report.verdict) -- the training rows against their own reference
+    os.remove(path)
+  end)
+
   it("ranks parameters by |Spearman| with the objective (hand-computed on a tiny study)", function()
     local run = knob.stages.new(quiet{data = bc, model = small_gbdt, seed = 1,
                                       space = {x = knob.space.float(0, 10), y = knob.space.float(0, 10)}})

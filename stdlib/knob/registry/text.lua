@@ -10,7 +10,7 @@
 --   text.failer(prog)        a function(msg) that flushes stdout, writes "<prog>: msg" to stderr, exits 1
 --   text.existing(spec)      spec, after checking that an "sqlite:path" names an existing file (so that a
 --                            mistyped path in a command line is an error, not a new empty database)
-local encode = require("knob.storage.sqlite").encode
+local encode = require("knob.json").encode
 
 local M = {}
 
