@@ -46,21 +46,21 @@ function M.new(opts)
     local v = opts[k]
     if v == nil then return def end
     if type(v) ~= "number" or not (v >= 0 and v <= 1) then
-      error(("%s: option '%s' must be a number in [0, 1] (got %s)"):format(what, k, space.show(tostring(v))), 0)
+      error(("%s: option '%s' must be a number in [0, 1] (got %s)"):format(what, k, space.show(v)), 0)
     end
     return v
   end
   local ps = opts.population_size
   if ps ~= nil and (math.type(ps) ~= "integer" or ps < 2) then
-    error(what .. ": option 'population_size' must be an integer >= 2 (got " .. space.show(tostring(ps)) .. ")", 0)
+    error(what .. ": option 'population_size' must be an integer >= 2 (got " .. space.show(ps) .. ")", 0)
   end
   local cross = opts.crossover or "uniform"
   if cross ~= "uniform" and cross ~= "sbx" then
-    error(what .. ": option 'crossover' must be 'uniform' or 'sbx' (got " .. space.show(tostring(cross)) .. ")", 0)
+    error(what .. ": option 'crossover' must be 'uniform' or 'sbx' (got " .. space.show(cross) .. ")", 0)
   end
   local eta = opts.eta
   if eta ~= nil and (type(eta) ~= "number" or not (eta > 0) or eta == math.huge) then
-    error(what .. ": option 'eta' must be a number > 0 (got " .. space.show(tostring(eta)) .. ")", 0)
+    error(what .. ": option 'eta' must be a number > 0 (got " .. space.show(eta) .. ")", 0)
   end
   local seed = samplers.seed(what, opts.seed)
   return setmetatable({
