@@ -13,6 +13,10 @@
 --   multivariate         false: true samples the intersection search space jointly (one estimator over all
 --                        its dimensions, Scott-rule bandwidths); parameters outside it are sampled
 --                        independently
+--   group                false: with multivariate = true, decompose the parameters into groups that always
+--                        appear together in trials (Optuna's group option; M.group_decomposition) and sample
+--                        each group jointly -- for conditional spaces, where the intersection space that
+--                        multivariate uses alone would leave out every conditional parameter
 --   constant_liar        false: running trials count as the worst observations (for parallel workers)
 --
 -- The split. Observations are the complete and pruned trials (running ones with constant_liar): complete
@@ -34,6 +38,9 @@ TPE.__index = TPE
 -- multivariate = true: the same sampler plus infer_relative_space / sample_relative
 local TPEMulti = setmetatable({}, {__index = TPE})
 TPEMulti.__index = TPEMulti
+-- group = true: multivariate TPE per group of parameters that appear together (conditional spaces)
+local TPEGroup = setmetatable({}, {__index = TPEMulti})
+TPEGroup.__index = TPEGroup
 
 local M = {}
 
@@ -68,7 +75,9 @@ function M.new(opts)
     if type(v) ~= "function" then error(("%s: option '%s' must be a function (got %s)"):format(what, k, type(v)), 0) end
     return v
   end
-  if opts.group then error(what .. ": option 'group' (group-decomposed multivariate TPE) is not supported yet", 0) end
+  if bool("group", false) and not opts.multivariate then
+    error(what .. ": option 'group' needs multivariate = true (as Optuna)", 0)
+  end
   local pw = opts.prior_weight
   if pw ~= nil and (type(pw) ~= "number" or not (pw > 0) or pw == math.huge) then
     error(what .. ": option 'prior_weight' must be a number > 0 (got " .. space.show(tostring(pw)) .. ")", 0)
@@ -80,12 +89,12 @@ function M.new(opts)
     n_ei_candidates = int("n_ei_candidates", 24, 1),
     gamma = fn("gamma", M.default_gamma),
     weights = fn("weights", nil),
-    multivariate = bool("multivariate", false),
+    multivariate = bool("multivariate", false), group = opts.group or false,
     constant_liar = bool("constant_liar", false),
     rng = S.rng(seed ~ 0x1F2E3D4C5B6A7988), -- not the random sampler's stream: its draws made the startup points
     random = require("knob.samplers.random").new{seed = seed},
     _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
-  }, opts.multivariate and TPEMulti or TPE)
+  }, opts.group and TPEGroup or opts.multivariate and TPEMulti or TPE)
   self._opts = {
     rng = self.rng, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
     consider_prior = bool("consider_prior", true), magic_clip = bool("consider_magic_clip", true),
@@ -98,8 +107,13 @@ function TPEMulti:__tostring()
   return TPE.__tostring(self)
 end
 
+function TPEGroup:__tostring()
+  return TPE.__tostring(self)
+end
+
 function TPE:__tostring()
-  return ("knob.samplers.tpe<seed %d%s>"):format(self.seed, self.multivariate and ", multivariate" or "")
+  return ("knob.samplers.tpe<seed %d%s%s>"):format(self.seed, self.multivariate and ", multivariate" or "",
+                                                   self.group and ", group" or "")
 end
 
 -- Split key and loss of a trial record (see knob.core.search.tpe_split), or nil to leave it out.
@@ -233,6 +247,71 @@ function TPEMulti:sample_relative(study, trial, sp)
   local dists = {}
   for i, k in ipairs(names) do dists[i] = sp[k] end
   return self:_sample(names, dists)
+end
+
+
+--- Optuna's group decomposition (_GroupDecomposedSearchSpace): records in trial order -> groups, an array of
+--- sorted arrays of parameter names. Each trial's parameter set splits every group into the part it has and
+--- the part it lacks, and its remaining names form a new group; so parameters end up together exactly when
+--- every trial has all of them or none. Groups are ordered by first appearance.
+function M.group_decomposition(records)
+  local groups = {}
+  for _, r in ipairs(records) do
+    local keys, order = {}, {}
+    for k in pairs(r.distributions) do keys[k] = true; order[#order + 1] = k end
+    table.sort(order)
+    local next_groups = {}
+    for _, g in ipairs(groups) do
+      local inter, diff = {}, {}
+      for _, k in ipairs(g) do
+        if keys[k] then inter[#inter + 1] = k else diff[#diff + 1] = k end
+        keys[k] = nil
+      end
+      if #inter > 0 then next_groups[#next_groups + 1] = inter end
+      if #diff > 0 then next_groups[#next_groups + 1] = diff end
+    end
+    local rest = {}
+    for _, k in ipairs(order) do
+      if keys[k] then rest[#rest + 1] = k end
+    end
+    if #rest > 0 then next_groups[#next_groups + 1] = rest end
+    groups = next_groups
+  end
+  return groups
+end
+
+-- Grouped: the relative space is every parameter of the complete and pruned trials (its latest
+-- distribution; single-valued ones left out); sample_relative samples each group jointly.
+function TPEGroup:infer_relative_space(study, trial)
+  local recs = study:trials_raw{"complete", "pruned"}
+  local dists = {}
+  for _, r in ipairs(recs) do
+    for k, d in pairs(r.distributions) do dists[k] = d end
+  end
+  self._groups = {trial = trial, groups = M.group_decomposition(recs)}
+  local out = {}
+  for k, d in pairs(dists) do
+    if space.single(d) == nil then out[k] = d end
+  end
+  return out
+end
+
+function TPEGroup:sample_relative(study, trial, sp)
+  local o = self:_observations(study, trial)
+  if o.n < self.n_startup_trials then return {} end
+  local groups = self._groups and self._groups.trial == trial and self._groups.groups
+    or M.group_decomposition(study:trials_raw{"complete", "pruned"})
+  local out = {}
+  for _, g in ipairs(groups) do
+    local names, dists = {}, {}
+    for _, k in ipairs(g) do
+      if sp[k] then names[#names + 1], dists[#dists + 1] = k, sp[k] end
+    end
+    if #names > 0 then
+      for k, v in pairs(self:_sample(names, dists)) do out[k] = v end
+    end
+  end
+  return out
 end
 
 return M
