@@ -144,6 +144,145 @@ function TPE:_add_row(r, key, value)
   end
 end
 
+-- gamma(n) as an integer
+function TPE:_n_below(n)
+  local nb = self.gamma(n)
+  if math.type(nb) ~= "integer" then
+    local i = math.tointeger(nb)
+    if not i then error("knob.samplers.tpe: gamma(" .. n .. ") must return an integer (got " .. tostring(nb) .. ")", 0) end
+    nb = i
+  end
+  return nb
+end
+
+---------------------------------------------------------------------------------------------------------------
+-- Multi-objective TPE (MOTPE, Ozaki et al. 2020/2022), as Optuna 3.1's TPESampler for several directions
+---------------------------------------------------------------------------------------------------------------
+
+local EPS = 1e-12
+
+-- Optuna's reference point for a set of losses: per objective max(1.1 worst, 0.9 worst), 0 -> EPS.
+local function reference_point(L)
+  local ref = {}
+  for k = 1, #L[1] do
+    local w = -math.huge
+    for i = 1, #L do w = math.max(w, L[i][k]) end
+    local r = math.max(1.1 * w, 0.9 * w)
+    ref[k] = r == 0 and EPS or r
+  end
+  return ref
+end
+
+--- The MOTPE split of loss vectors L (rows in trial order) into n_below good ones: whole non-dominated fronts
+--- while they fit, then a greedy hypervolume subset selection (HSSP) in the front that does not (the point
+--- adding the most hypervolume first; reference point as reference_point above). Returns a set {[i] = true}.
+function M.motpe_split(L, n_below)
+  local below, count = {}, 0
+  if n_below <= 0 or #L == 0 then return below end
+  local fronts = S.pareto_fronts(L)
+  local f = 1
+  while count < n_below do
+    local members = {}
+    for i = 1, #L do
+      if fronts[i] == f then members[#members + 1] = i end
+    end
+    if #members == 0 then break end
+    if count + #members <= n_below then
+      for _, i in ipairs(members) do below[i] = true end
+      count = count + #members
+    else
+      local pts = {}
+      for j, i in ipairs(members) do pts[j] = L[i] end
+      local ref = reference_point(pts)
+      local sel, hv_sel, taken = {}, 0, {}
+      while count < n_below do
+        local best, best_c = nil, -math.huge
+        for j, i in ipairs(members) do
+          if not taken[j] then
+            sel[#sel + 1] = L[i]
+            local c = S.hypervolume(sel, ref) - hv_sel
+            sel[#sel] = nil
+            if c > best_c then best, best_c = j, c end
+          end
+        end
+        taken[best] = true
+        sel[#sel + 1] = L[members[best]]
+        hv_sel = S.hypervolume(sel, ref)
+        below[members[best]] = true
+        count = count + 1
+      end
+    end
+    f = f + 1
+  end
+  return below
+end
+
+--- Optuna's weights of the good observations: hypervolume contributions (+ EPS) over the good loss vectors
+--- L_below, divided by the largest and clipped to [0, 1] (1 for a single observation).
+function M.motpe_weights(L_below)
+  if #L_below <= 1 then return #L_below == 1 and {1.0} or {} end
+  local c = S.hv_contributions(L_below, reference_point(L_below))
+  local hi = 0
+  for i = 1, #c do
+    c[i] = c[i] + EPS
+    hi = math.max(hi, c[i])
+  end
+  for i = 1, #c do c[i] = math.min(1, math.max(0, c[i] / hi)) end
+  return c
+end
+
+-- The observations of a multi-objective study: complete trials only (pruned and running ones are left out,
+-- as Optuna does), rebuilt for every trial since the split depends on all of them.
+function TPE:_observations_multi(study, trial)
+  local recs, L = {}, {}
+  for _, r in ipairs(study:trials_raw{"complete"}) do
+    if r.values and #r.values == #study.directions then
+      recs[#recs + 1] = r
+      local row = {}
+      for k, d in ipairs(study.directions) do row[k] = d == "minimize" and r.values[k] or -r.values[k] end
+      L[#L + 1] = row
+    end
+  end
+  local n = #recs
+  local nb = math.min(self:_n_below(n), n)
+  local below = M.motpe_split(L, nb)
+  local Lb, bi = {}, {}
+  for i = 1, n do
+    if below[i] then Lb[#Lb + 1], bi[i] = L[i], #Lb + 1 end
+  end
+  local w = M.motpe_weights(Lb)
+  local store = self._store
+  store:truncate(0)
+  self._n_finished, self._seen = 0, {}
+  for i, r in ipairs(recs) do self:_add_row(r, -math.huge, below[i] and 0 or 1) end
+  store:split(nb)
+  local o = {trial = trial, n = n, rows = store:rows(), recs = recs, below = below, weight = {}}
+  for i = 1, n do
+    if below[i] then o.weight[i] = w[bi[i]] end
+  end
+  self._obs = o
+  return o
+end
+
+-- MOTPE weights of the good rows that _sample(names, dists) uses (those having every name inside its
+-- distribution, in trial order), or nil to use the defaults.
+function TPE:_multi_weights(names, dists)
+  local o = self._obs
+  if not o or not o.recs or self.weights then return nil end
+  local w = {}
+  for i, r in ipairs(o.recs) do
+    if o.below[i] then
+      local ok = true
+      for j, name in ipairs(names) do
+        local v = r.params[name]
+        ok = ok and v ~= nil and space.contains(dists[j], v)
+      end
+      if ok then w[#w + 1] = o.weight[i] end
+    end
+  end
+  return w
+end
+
 -- Bring the observation store up to date for `trial` and split it: the finished (complete and pruned) trials
 -- stay in the store across trials; running ones (constant liar) are added for this trial only. Done once
 -- per trial: the split does not change while one trial suggests its parameters. Returns {trial, n}, n =
@@ -151,6 +290,7 @@ end
 function TPE:_observations(study, trial)
   local o = self._obs
   if o and o.trial == trial then return o end
+  if #study.directions > 1 then return self:_observations_multi(study, trial) end
   local store, seen = self._store, self._seen
   store:truncate(self._n_finished)
   local sign = study.direction == "minimize" and 1 or -1
@@ -170,12 +310,7 @@ function TPE:_observations(study, trial)
   end
   for _, r in ipairs(running) do self:_add_row(r, key_value(r, sign)) end
   local n = self._n_finished
-  local nb = self.gamma(n)
-  if math.type(nb) ~= "integer" then
-    local i = math.tointeger(nb)
-    if not i then error("knob.samplers.tpe: gamma(" .. n .. ") must return an integer (got " .. tostring(nb) .. ")", 0) end
-    nb = i
-  end
+  local nb = self:_n_below(n)
   store:split(nb)
   o = {trial = trial, n = n, rows = store:rows()}
   self._obs = o
@@ -206,7 +341,10 @@ function TPE:_sample(names, dists)
     local nb, na = self._store:count(cols, dists)
     opts.weights_below, opts.weights_above = weights_for(self, nb), weights_for(self, na)
   end
+  local mw = self:_multi_weights(names, dists)
+  if mw and #mw == self._store:count(cols, dists) then opts.weights_below = mw end
   local best = self._store:sample(cols, dists, opts)
+  if mw then opts.weights_below = nil end
   local out = {}
   for j = 1, #names do out[names[j]] = decode(dists[j], best[j]) end
   return out
