@@ -19,7 +19,8 @@
 -- directions, as Optuna); pruner: a table with prune(study, record) (default
 -- knob.pruners.median{}, as Optuna; knob.pruners.none() disables pruning); storage: nil / "memory", "sqlite:path.db" or a
 -- backend (knob.storage); load_if_exists: resume a study of that name in the storage instead of failing;
--- repeats: true for a noisy objective -- every trial is evaluated even when its configuration was.
+-- repeats: true for a noisy objective -- every trial is evaluated even when its configuration was;
+-- metric_names: one name per direction (CSV columns values_<name> of a multi-objective study).
 --
 -- Multi-objective studies (directions with two or more entries). The objective returns one number per
 -- direction, as several return values (`return acc, latency`) or as one array (`return {acc, latency}`);
@@ -29,7 +30,8 @@
 -- order, computed in C (knob.core.search.pareto_fronts). best() and top() raise ("use best_trials()");
 -- study.direction is nil (study.directions lists them); a record's values holds the objectives (value is
 -- values[1]); tell(trial, {v1, v2}) completes a trial from ask(); to_csv writes columns values_0, values_1,
--- ... (Optuna's names) in place of value; to_json writes "values". stop_after_no_improvement is an error
+-- ... (Optuna's names; values_<name> with the study option metric_names = {"acc", "latency"}, one name per
+-- direction, kept in the storage) in place of value; to_json writes "values". stop_after_no_improvement is an error
 -- (no best value); callbacks receive the records as usual; trial:report works but trial:should_prune raises
 -- (pruning needs one objective: use pruner = knob.pruners.none()). Samplers: random, grid and qmc work
 -- unchanged; knob.samplers.nsga2 is made for these studies; tpe is multi-objective (MOTPE) as Optuna's.
@@ -206,12 +208,30 @@ local function directions_of(what, opts)
   return {check_direction(what, opts.direction or "minimize")}
 end
 
+-- metric_names: one distinct non-empty string per direction (names the CSV value columns), or nil.
+local function metric_names_of(what, names, n)
+  if names == nil then return nil end
+  if type(names) ~= "table" or #names ~= n then
+    fail(what, ("option 'metric_names' must be an array of %d names, one per direction (got %s)")
+      :format(n, type(names) == "table" and (#names .. " entries") or type(names)))
+  end
+  local seen = {}
+  for i, v in ipairs(names) do
+    if type(v) ~= "string" or v == "" or seen[v] then
+      fail(what, ("option 'metric_names': entry %d must be a distinct non-empty string (got %s)"):format(i, show(v)))
+    end
+    seen[v] = true
+  end
+  return copy(names)
+end
+
 local function new_study(rec, st, opts, what)
   local self = setmetatable({
     name = rec.name, id = rec.id, storage = st, directions = copy(rec.directions),
     sampler = check_sampler(what, opts.sampler, #rec.directions > 1), pruner = check_pruner(what, opts.pruner),
     repeats = opts.repeats or false, _stop = false, _kinds = nil, _cache = nil,
     _fixed = copy(rec.system_attrs.fixed_params or {}),
+    metric_names = copy(rec.system_attrs.metric_names),
   }, Study)
   self._multi = #self.directions > 1
   -- a multi-objective study has no single direction: study.direction is nil (samplers and pruners that
@@ -224,8 +244,9 @@ end
 function M.new(opts)
   local what = "knob.study"
   opts = check_opts(what, opts, {"name", "direction", "directions", "sampler", "pruner", "storage",
-                                 "load_if_exists", "repeats"})
+                                 "load_if_exists", "repeats", "metric_names"})
   local dirs = directions_of(what, opts)
+  local names = metric_names_of(what, opts.metric_names, #dirs)
   for _, k in ipairs{"load_if_exists", "repeats"} do
     if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
       fail(what, ("option '%s' must be a boolean (got %s)"):format(k, type(opts[k])))
@@ -243,7 +264,8 @@ function M.new(opts)
   if rec and not opts.load_if_exists then
     fail(what, "study '" .. name .. "' already exists in this storage (load_if_exists = true resumes it)")
   elseif not rec then
-    local ok, created = pcall(st.create_study, st, {name = name, directions = dirs})
+    local ok, created = pcall(st.create_study, st, {name = name, directions = dirs,
+                                                    system_attrs = names and {metric_names = names} or nil})
     -- in a shared storage another process may create it between the two calls: load_if_exists loads it
     rec = ok and created or (opts.load_if_exists and st:load_study(name))
     if not rec then error(created, 0) end
@@ -508,8 +530,9 @@ function Study:to_json(path)
     }
     trials[i] = "{" .. table.concat(fields, ",") .. "}"
   end
-  local text = ('{"name":%s,"directions":%s,"trials":[%s]}'):format(json(self.name), json_list(self.directions),
-                                                                      table.concat(trials, ",\n"))
+  local names = self.metric_names and (',"metric_names":' .. json_list(self.metric_names)) or ""
+  local text = ('{"name":%s,"directions":%s%s,"trials":[%s]}'):format(json(self.name), json_list(self.directions),
+                                                                        names, table.concat(trials, ",\n"))
   if path then return write_file(path, text .. "\n", "study:to_json") end
   return text
 end
@@ -527,7 +550,8 @@ local function csv_cell(v)
 end
 
 --- One row per trial: number, state, value, duration, params_<name>..., user_attrs_<key>..., reason.
---- A multi-objective study has values_0, values_1, ... (one per direction, as Optuna) in place of value.
+--- A multi-objective study has values_0, values_1, ... (one per direction, as Optuna; values_<name> with
+--- metric_names) in place of value.
 --- Returns true, or nil, msg when the file cannot be written.
 function Study:to_csv(path)
   if type(path) ~= "string" then fail("study:to_csv", "path must be a string (got " .. type(path) .. ")") end
@@ -546,7 +570,7 @@ function Study:to_csv(path)
   local header = {"number", "state"}
   local nv = #self.directions
   if nv > 1 then
-    for k = 1, nv do header[#header + 1] = "values_" .. (k - 1) end
+    for k = 1, nv do header[#header + 1] = csv_cell("values_" .. (self.metric_names and self.metric_names[k] or (k - 1))) end
   else
     header[#header + 1] = "value"
   end

@@ -293,6 +293,30 @@ describe("knob.study with several directions", function()
     assert.matches('"values":%[0%.25,3%]', js)
   end)
 
+  it("metric_names name the CSV columns and are kept in the storage", function()
+    local path = tmpname()
+    local st = study{name = "named", directions = {"maximize", "minimize"}, metric_names = {"acc", "latency ms"},
+                     storage = "sqlite:" .. path}
+    told(st, {{0.9, 3}})
+    local again = knob.study.load{name = "named", storage = "sqlite:" .. path, sampler = knob.samplers.random{seed = 1},
+                                  pruner = knob.pruners.none()}
+    assert.same({"acc", "latency ms"}, again.metric_names)
+    local csv = tmpname()
+    assert.is_true(again:to_csv(csv))
+    assert.equals("number,state,values_acc,values_latency ms,duration,params_x,reason", slurp(csv):match("^[^\n]+"))
+    assert.matches('"metric_names":%["acc","latency ms"%]', again:to_json())
+    os.remove(csv)
+    st.storage:close()
+    again.storage:close()
+    for _, sfx in ipairs{"", "-wal", "-shm"} do os.remove(path .. sfx) end
+    assert.has_error(function() knob.study{directions = {"minimize", "minimize"}, metric_names = {"a"}} end,
+      "knob.study: option 'metric_names' must be an array of 2 names, one per direction (got 1 entries)")
+    assert.has_error(function() knob.study{directions = {"minimize", "minimize"}, metric_names = {"a", "a"}} end,
+      "knob.study: option 'metric_names': entry 2 must be a distinct non-empty string (got 'a')")
+    assert.has_error(function() knob.study{metric_names = "a"} end,
+      "knob.study: option 'metric_names' must be an array of 1 names, one per direction (got string)")
+  end)
+
   for _, kind in ipairs{"memory", "sqlite"} do
     it("the " .. kind .. " storage round-trips values; a study reloads with its directions", function()
       local path = kind == "sqlite" and tmpname() or nil
