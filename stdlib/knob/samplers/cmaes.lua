@@ -71,6 +71,7 @@ function M.new(opts)
     name = "cmaes", seed = seed, x0 = x0, sigma0 = s0 or 1 / 6, popsize = int("popsize", nil, 2),
     n_startup_trials = int("n_startup_trials", 1, 0), restarts = restarts, inc_popsize = int("inc_popsize", 2, 2),
     rng = S.rng(seed ~ 0x0C3A5E5), random = require("knob.samplers.random").new{seed = seed},
+    _isect = common.intersection_cache(),
     _state = nil, _pending = {}, _n_restarts = 0,
   }, CMA)
 end
@@ -234,7 +235,7 @@ function CMA:infer_relative_space(study, _)
   end
   if study.storage:count_trials(study.id, {complete = true}) < math.max(1, self.n_startup_trials) then return {} end
   local out = {}
-  for k, d in pairs(common.intersection_space(study, {"complete"})) do
+  for k, d in pairs(self._isect:get(study)) do
     if d.kind ~= "categorical" then out[k] = d end
   end
   return out

@@ -1,8 +1,8 @@
 -- knob.samplers.common — helpers shared by the nsga2 and cmaes samplers (not a sampler).
 --
---   common.intersection_space(study, states) -> {name = dist}   parameters every trial in `states` (default
---       {"complete"}) has, with equal distributions; single-valued distributions left out (Optuna's
---       IntersectionSearchSpace)
+--   common.intersection_cache() -> cache; cache:get(study) -> {name = dist}   the parameters every complete
+--       trial has, with equal distributions; single-valued distributions left out (Optuna's
+--       IntersectionSearchSpace), updated incrementally
 --   common.bounds(d) -> lo, hi          the internal (continuous) range of a float/int distribution: log scale
 --       for log distributions; int and stepped floats widened by half a step on each side (Optuna's
 --       _SearchSpaceTransform), so that rounding gives every value an equal share
@@ -12,24 +12,43 @@ local space = require "knob.space"
 
 local M = {}
 
-function M.intersection_space(study, states)
-  local sp
-  for _, r in ipairs(study:trials_raw(states or {"complete"})) do
-    if sp == nil then
-      sp = {}
-      for k, d in pairs(r.distributions) do sp[k] = d end
-    else
-      for k, d in pairs(sp) do
-        local e = r.distributions[k]
-        if e == nil or not space.equal(d, e) then sp[k] = nil end
-      end
-    end
+-- Narrow the space sp (nil: none yet) by the distributions of record r.
+local function narrow(sp, r)
+  if sp == nil then
+    sp = {}
+    for k, d in pairs(r.distributions) do sp[k] = d end
+    return sp
   end
+  for k, d in pairs(sp) do
+    local e = r.distributions[k]
+    if e == nil or not space.equal(d, e) then sp[k] = nil end
+  end
+  return sp
+end
+
+local function without_single(sp)
   local out = {}
   for k, d in pairs(sp or {}) do
     if space.single(d) == nil then out[k] = d end
   end
   return out
+end
+
+--- The intersection space of the complete trials, kept incrementally: cache:get(study) narrows it by the
+--- trials it has not seen yet (a sampler keeps one cache; a new study starts it afresh).
+function M.intersection_cache()
+  local c = {seen = {}, sp = nil, study = nil}
+  function c.get(self, study)
+    if self.study ~= study then self.study, self.seen, self.sp = study, {}, nil end
+    for _, r in ipairs(study:trials_raw{"complete"}) do
+      if not self.seen[r.id] then
+        self.seen[r.id] = true
+        self.sp = narrow(self.sp, r)
+      end
+    end
+    return without_single(self.sp)
+  end
+  return c
 end
 
 local function half_step(d)

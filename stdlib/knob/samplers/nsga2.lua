@@ -67,6 +67,7 @@ function M.new(opts)
     name = "nsga2", seed = seed, population_size = ps or 50, mutation_prob = prob("mutation_prob", nil),
     crossover = cross, crossover_prob = prob("crossover_prob", 0.9), swapping_prob = prob("swapping_prob", 0.5),
     eta = eta, rng = S.rng(seed ~ 0x5A17C0DE), random = require("knob.samplers.random").new{seed = seed},
+    _isect = common.intersection_cache(),
     _gen_cache = {}, _child = {},
   }, NSGA2)
 end
@@ -197,7 +198,7 @@ function NSGA2:before_trial(study, trial)
   study:set_trial_system_attr(trial, GEN, gen + 1)
   self._child = {}
   if not parents then return end
-  local sp = common.intersection_space(study, {"complete"})
+  local sp = self._isect:get(study)
   local names = space.names(sp)
   if #names == 0 then return end
   local rng, child = self.rng, nil
