@@ -370,8 +370,9 @@ local function single_objective(self, what)
   end
 end
 
--- Sign-adjusted objective vectors (losses: smaller is better in each) of records.
-function Study:_losses(recs)
+--- Sign-adjusted objective vectors of records (losses: smaller is better in each objective; a maximized
+--- objective is negated) -- what knob.core.search.pareto_fronts takes. For samplers.
+function Study:losses(recs)
   local out = {}
   for i, r in ipairs(recs) do
     local row = {}
@@ -388,7 +389,7 @@ function Study:_front_records()
     if r.values and #r.values == #self.directions then recs[#recs + 1] = r end
   end
   if #recs == 0 then return recs end
-  local fronts = core.search.pareto_fronts(self:_losses(recs))
+  local fronts = core.search.pareto_fronts(self:losses(recs))
   local out = {}
   for i, r in ipairs(recs) do
     if fronts[i] == 1 then out[#out + 1] = r end

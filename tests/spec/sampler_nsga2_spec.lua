@@ -4,14 +4,8 @@
 -- 121 - 1/3 = 120.667 (the integral of 1 - sqrt(f) over [0, 1] is 1/3). The assertions compare NSGA-II with
 -- random search on the same budget and seeds, and against that bound; no value of the sampler is pasted in.
 local knob = require "knob"
-local S = knob.core.search
-
-local function zdt1(t)
-  local x = {}
-  for i = 1, 5 do x[i] = t:suggest_float("x" .. i, 0, 1) end
-  local g = 1 + 9 * (x[2] + x[3] + x[4] + x[5]) / 4
-  return x[1], g * (1 - math.sqrt(x[1] / g))
-end
+local helpers = require "helpers"
+local zdt1 = helpers.zdt1
 
 local function run(sampler, n)
   local st = knob.study{directions = {"minimize", "minimize"}, sampler = sampler, pruner = knob.pruners.none()}
@@ -20,9 +14,7 @@ local function run(sampler, n)
 end
 
 local function front_hv(st)
-  local pts = {}
-  for i, r in ipairs(st:best_trials()) do pts[i] = r.values end
-  return S.hypervolume(pts, {11, 11})
+  return helpers.front_hypervolume(st, {11, 11})
 end
 
 describe("knob.samplers.nsga2", function()

@@ -23,7 +23,9 @@
 --          np.array([0,1,2,3,5]), None) -> [0.15000000001416683, 0.6666666666722229, 1.0, 0.2500000000125002,
 --          0.375000000010417]
 local knob = require "knob"
+local helpers = require "helpers"
 local S = knob.core.search
+local tmpname, slurp = helpers.tmpname, helpers.slurp
 
 local function near(a, b, tol) return math.abs(a - b) <= (tol or 1e-12) * math.max(1, math.abs(b)) end
 
@@ -32,19 +34,6 @@ local function study(opts)
   opts.sampler = opts.sampler or knob.samplers.random{seed = 1}
   opts.pruner = opts.pruner or knob.pruners.none()
   return knob.study(opts)
-end
-
-local function tmpname()
-  local n = os.tmpname()
-  os.remove(n)
-  return n
-end
-
-local function slurp(path)
-  local f = assert(io.open(path))
-  local s = f:read("a")
-  f:close()
-  return s
 end
 
 -- Finish trials of st (ask/tell) with the given value vectors and parameters x = index.
@@ -391,18 +380,10 @@ describe("multi-objective TPE (MOTPE)", function()
     -- measured over seeds 1..5: multivariate MOTPE 118.2 115.6 113.8 115.1 118.2, univariate 117.0 114.3 110.5
     -- 108.8 114.6, random 109.1 108.4 114.8 109.2 112.0 (seed 3: random was better); Optuna 3.1's
     -- TPESampler on the same problem (seeds 1..3): 115.9 115.1 118.3, multivariate 117.3 113.1 118.2
-    local function zdt1(t)
-      local x = {}
-      for i = 1, 5 do x[i] = t:suggest_float("x" .. i, 0, 1) end
-      local g = 1 + 9 * (x[2] + x[3] + x[4] + x[5]) / 4
-      return x[1], g * (1 - math.sqrt(x[1] / g))
-    end
     local function hv(sampler)
       local st = knob.study{directions = {"minimize", "minimize"}, sampler = sampler, pruner = knob.pruners.none()}
-      st:optimize(zdt1, {n_trials = 200})
-      local pts = {}
-      for i, r in ipairs(st:best_trials()) do pts[i] = r.values end
-      return S.hypervolume(pts, {11, 11})
+      st:optimize(helpers.zdt1, {n_trials = 200})
+      return helpers.front_hypervolume(st, {11, 11})
     end
     for _, c in ipairs{{1, true}, {4, true}, {1, false}} do
       local a = hv(knob.samplers.tpe{seed = c[1], multivariate = c[2]})

@@ -1,5 +1,6 @@
 -- knob.samplers.common — helpers shared by the nsga2 and cmaes samplers (not a sampler).
 --
+--   common.intersection(records) -> {name = dist}   the same over the given records, at once
 --   common.intersection_cache() -> cache; cache:get(study) -> {name = dist}   the parameters every complete
 --       trial has, with equal distributions; single-valued distributions left out (Optuna's
 --       IntersectionSearchSpace), updated incrementally
@@ -32,6 +33,13 @@ local function without_single(sp)
     if space.single(d) == nil then out[k] = d end
   end
   return out
+end
+
+--- The intersection space of records (an array of trial records), without single-valued distributions.
+function M.intersection(records)
+  local sp
+  for _, r in ipairs(records) do sp = narrow(sp, r) end
+  return without_single(sp)
 end
 
 --- The intersection space of the complete trials, kept incrementally: cache:get(study) narrows it by the

@@ -77,17 +77,6 @@ function NSGA2:__tostring()
                                                                             self.seed)
 end
 
--- Sign-adjusted objective vectors of records (losses).
-local function losses(study, recs)
-  local out = {}
-  for i, r in ipairs(recs) do
-    local row = {}
-    for k, d in ipairs(study.directions) do row[k] = d == "minimize" and r.values[k] or -r.values[k] end
-    out[i] = row
-  end
-  return out
-end
-
 local function dominates(a, b)
   local better = false
   for k = 1, #a do
@@ -99,7 +88,7 @@ end
 
 -- Elitist selection: the best population_size of recs by front, then crowding distance (larger first).
 function NSGA2:_select(study, recs)
-  local L = losses(study, recs)
+  local L = study:losses(recs)
   local fronts = S.pareto_fronts(L)
   local crowd = S.crowding_distance(L, fronts)
   local idx = {}
@@ -147,7 +136,7 @@ end
 function NSGA2:_tournament(study, pop)
   local a = pop[self.rng:int(1, #pop)]
   local b = pop[self.rng:int(1, #pop)]
-  local l = losses(study, {a, b})
+  local l = study:losses{a, b}
   local la, lb = l[1], l[2]
   if dominates(la, lb) then return a end
   if dominates(lb, la) then return b end

@@ -36,6 +36,7 @@
 local core = require "knob.core"
 local space = require "knob.space"
 local samplers = require "knob.samplers"
+local common = require "knob.samplers.common"
 
 local S = core.search
 local TPE = {}
@@ -239,15 +240,11 @@ end
 -- The observations of a multi-objective study: complete trials only (pruned and running ones are left out,
 -- as Optuna does), rebuilt for every trial since the split depends on all of them.
 function TPE:_observations_multi(study, trial)
-  local recs, L = {}, {}
+  local recs = {}
   for _, r in ipairs(study:trials_raw{"complete"}) do
-    if r.values and #r.values == #study.directions then
-      recs[#recs + 1] = r
-      local row = {}
-      for k, d in ipairs(study.directions) do row[k] = d == "minimize" and r.values[k] or -r.values[k] end
-      L[#L + 1] = row
-    end
+    if r.values and #r.values == #study.directions then recs[#recs + 1] = r end
   end
+  local L = study:losses(recs)
   local n = #recs
   local nb = math.min(self:_n_below(n), n)
   local below = M.motpe_split(L, nb)
@@ -364,23 +361,7 @@ end
 -- Multivariate: the intersection search space of the complete and pruned trials (names every one of them
 -- has, with equal distributions), without single-valued distributions.
 function TPEMulti:infer_relative_space(study, _)
-  local sp
-  for _, r in ipairs(study:trials_raw{"complete", "pruned"}) do
-    if sp == nil then
-      sp = {}
-      for k, d in pairs(r.distributions) do sp[k] = d end
-    else
-      for k, d in pairs(sp) do
-        local e = r.distributions[k]
-        if e == nil or not space.equal(d, e) then sp[k] = nil end
-      end
-    end
-  end
-  local out = {}
-  for k, d in pairs(sp or {}) do
-    if space.single(d) == nil then out[k] = d end
-  end
-  return out
+  return common.intersection(study:trials_raw{"complete", "pruned"})
 end
 
 function TPEMulti:sample_relative(study, trial, sp)
