@@ -14,6 +14,8 @@
 --   helpers.snapshot(ds [, {codes = true}])   a dataset as plain tables, read through the public Dataset API
 --   helpers.err_of(f, ...)     the error message (a string) of a call that must fail
 --   helpers.mean_std(xs)       mean and sample std (ddof 1) of an array
+--   helpers.zdt1(trial)        the ZDT1 objective (5 floats x1..x5 in [0, 1]) -> f1, f2, both minimized
+--   helpers.front_hypervolume(study, ref)   hypervolume of a multi-objective study's Pareto front w.r.t. ref
 local helpers = {}
 
 function helpers.isnan(x)
@@ -60,6 +62,20 @@ function helpers.slurp(path)
   local s = f:read("a")
   f:close()
   return s
+end
+
+-- ZDT1 (Zitzler, Deb & Thiele 2000): f1 = x1, g = 1 + 9 (x2 + ... + x5) / 4, f2 = g (1 - sqrt(f1 / g)).
+function helpers.zdt1(t)
+  local x = {}
+  for i = 1, 5 do x[i] = t:suggest_float("x" .. i, 0, 1) end
+  local g = 1 + 9 * (x[2] + x[3] + x[4] + x[5]) / 4
+  return x[1], g * (1 - math.sqrt(x[1] / g))
+end
+
+function helpers.front_hypervolume(study, ref)
+  local pts = {}
+  for i, r in ipairs(study:best_trials()) do pts[i] = r.values end
+  return require("knob").core.search.hypervolume(pts, ref)
 end
 
 function helpers.run(cmd)

@@ -14,6 +14,13 @@
  *                                      options, rng, n_candidates, weights_below, weights_above)
  *   qmc{kind = "sobol"|"halton", dim =, scramble = true, seed = 0}
  *                                      a knob.QMC: :point(i) (0-based index) -> array, :points(i, n) -> rows
+ *   pareto_fronts(values)              values: rows of losses (minimize every objective) -> front numbers
+ *                                      (1 = non-dominated, 2 = next, ...), pareto.h
+ *   crowding_distance(values, fronts)  NSGA-II crowding distance within each front (extremes: inf)
+ *   hypervolume(values, ref)           exact dominated hypervolume w.r.t. ref (any number of objectives)
+ *   hv_contributions(values, ref)      hypervolume lost by removing each point
+ *   eigh(matrix)                       symmetric eigen decomposition (LAPACK dsyev) -> values ascending,
+ *                                      vectors (rows of V; column j is the j-th eigenvector), eigh.h
  *
  * A dimension is a table {kind = "float"|"int"|"categorical", low =, high =, step =, log =, choices = {...}
  * (or n_choices =)}; categorical values are 0-based choice indices. Observations and points are arrays of
@@ -26,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knob/eigh.h"
+#include "knob/pareto.h"
 #include "knob/search.h"
 #include "l_aux.h"
 #include "l_modules.h"
@@ -669,6 +678,137 @@ static int qmc_tostring(lua_State *L)
     return 1;
 }
 
+/* ------------------------------------------------------------------------------------- pareto, eigh */
+
+/* Objective vectors at idx: an array of rows of m numbers (m from the first row). Anchored; *n rows. */
+static double *check_objectives(lua_State *L, int idx, const char *what, size_t *n, size_t *m)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) luaL_error(L, "%s: values must be an array of rows (got %s)", what, luaL_typename(L, idx));
+    *m = 0;
+    if (luaL_len(L, idx) == 0) {
+        *n = 0;
+        return l_alloc_anchored(L, sizeof(double));
+    }
+    if (lua_geti(L, idx, 1) != LUA_TTABLE) luaL_error(L, "%s: values must be an array of rows (row 1 is %s)", what,
+                                                      luaL_typename(L, -1));
+    lua_Integer d = luaL_len(L, -1);
+    lua_pop(L, 1);
+    if (d < 1) luaL_error(L, "%s: row 1 has no values", what);
+    *m = (size_t)d;
+    char w[96];
+    snprintf(w, sizeof w, "%s: values", what);
+    return check_points(L, idx, w, *m, n);
+}
+
+static void push_numbers(lua_State *L, const double *x, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, x[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static double *check_ref(lua_State *L, int idx, const char *what, size_t m)
+{
+    char w[96];
+    snprintf(w, sizeof w, "%s: reference point", what);
+    size_t k;
+    if (!lua_istable(L, idx)) luaL_error(L, "%s must be an array of numbers (got %s)", w, luaL_typename(L, idx));
+    double *ref = l_check_number_array(L, idx, w, &k, 0);
+    if (m > 0 && k != m) luaL_error(L, "%s has %d values for %d objectives", w, (int)k, (int)m);
+    if (k == 0) luaL_error(L, "%s is empty", w);
+    return ref;
+}
+
+/* pareto_fronts(values) -> array of front numbers (1 = non-dominated); values are losses (minimize) */
+static int l_pareto_fronts(lua_State *L)
+{
+    size_t n, m;
+    double *v = check_objectives(L, 1, "search.pareto_fronts", &n, &m);
+    int *rank = l_alloc_anchored(L, (n ? n : 1) * sizeof *rank);
+    knob_err err = {0};
+    if (n && knob_pareto_rank(v, n, m, rank, &err)) return l_raise(L, &err);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushinteger(L, rank[i] + 1);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* crowding_distance(values, fronts) -> array of distances (points with equal front numbers form a front) */
+static int l_crowding(lua_State *L)
+{
+    const char *what = "search.crowding_distance";
+    size_t n, m, k;
+    double *v = check_objectives(L, 1, what, &n, &m);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    double *f = l_check_number_array(L, 2, "search.crowding_distance: fronts", &k, 0);
+    if (k != n) return luaL_error(L, "%s: %d fronts for %d points", what, (int)k, (int)n);
+    int *rank = l_alloc_anchored(L, (n ? n : 1) * sizeof *rank);
+    for (size_t i = 0; i < n; i++) {
+        if (f[i] != floor(f[i]) || f[i] < 1 || f[i] > 1e9)
+            return luaL_error(L, "%s: front %d must be an integer >= 1 (got %f)", what, (int)i + 1, f[i]);
+        rank[i] = (int)f[i] - 1;
+    }
+    double *out = l_alloc_anchored(L, (n ? n : 1) * sizeof *out);
+    knob_err err = {0};
+    if (n && knob_pareto_crowding(v, n, m, rank, out, &err)) return l_raise(L, &err);
+    push_numbers(L, out, n);
+    return 1;
+}
+
+/* hypervolume(values, ref) -> number (losses; exact, any number of objectives) */
+static int l_hypervolume(lua_State *L)
+{
+    size_t n, m;
+    double *v = check_objectives(L, 1, "search.hypervolume", &n, &m);
+    double *ref = check_ref(L, 2, "search.hypervolume", m);
+    double hv = 0;
+    knob_err err = {0};
+    if (n && knob_pareto_hypervolume(v, n, m, ref, &hv, &err)) return l_raise(L, &err);
+    lua_pushnumber(L, hv);
+    return 1;
+}
+
+/* hv_contributions(values, ref) -> array: hypervolume lost when each point is removed */
+static int l_hv_contributions(lua_State *L)
+{
+    size_t n, m;
+    double *v = check_objectives(L, 1, "search.hv_contributions", &n, &m);
+    double *ref = check_ref(L, 2, "search.hv_contributions", m);
+    double *out = l_alloc_anchored(L, (n ? n : 1) * sizeof *out);
+    knob_err err = {0};
+    if (n && knob_pareto_hv_contributions(v, n, m, ref, out, &err)) return l_raise(L, &err);
+    push_numbers(L, out, n);
+    return 1;
+}
+
+/* eigh(matrix) -> eigenvalues (ascending), eigenvectors (rows of the matrix V: column j is vector j) */
+static int l_eigh(lua_State *L)
+{
+    const char *what = "search.eigh";
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 1);
+    if (n < 1 || n > 4096) return luaL_error(L, "%s: the matrix must have 1..4096 rows (got %d)", what, (int)n);
+    size_t rows;
+    double *a = check_points(L, 1, "search.eigh: matrix", (size_t)n, &rows);
+    if (rows != (size_t)n) return luaL_error(L, "%s: the matrix must be square", what);
+    double *w = l_alloc_anchored(L, (size_t)n * sizeof *w);
+    double *vec = l_alloc_anchored(L, (size_t)n * (size_t)n * sizeof *vec);
+    knob_err err = {0};
+    if (knob_search_eigh(a, (size_t)n, w, vec, &err)) return l_raise(L, &err);
+    push_numbers(L, w, (size_t)n);
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+        push_row(L, NULL, vec + (size_t)i * (size_t)n, (size_t)n);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 2;
+}
+
 int l_open_search(lua_State *L)
 {
     static const luaL_Reg rng_methods[] = {
@@ -698,6 +838,11 @@ int l_open_search(lua_State *L)
                                    {"tpe_weights", l_tpe_weights},
                                    {"tpe_obs", l_tpe_obs},
                                    {"qmc", l_qmc},
+                                   {"pareto_fronts", l_pareto_fronts},
+                                   {"crowding_distance", l_crowding},
+                                   {"hypervolume", l_hypervolume},
+                                   {"hv_contributions", l_hv_contributions},
+                                   {"eigh", l_eigh},
                                    {NULL, NULL}};
     l_new_class(L, RNG_MT, rng_methods, rng_meta);
     l_new_class(L, PARZEN_MT, parzen_methods, parzen_meta);

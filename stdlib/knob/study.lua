@@ -4,21 +4,37 @@
 --                            load_if_exists = false, repeats = false}
 --   study:optimize(objective, {n_trials =, timeout =, callbacks =, catch = true,
 --                              stop_after_no_improvement =, min_improvement = 0, jobs = 1})
---   local trial = study:ask();  ...;  study:tell(trial, value | "pruned" | "failed" [, reason])
+--   local trial = study:ask();  ...;  study:tell(trial, value | {values} | "pruned" | "failed" [, reason])
 --   study:enqueue{name = value, ...}      a trial with these parameters fixed runs next (warm start)
 --   study:fix{name = value, ...}          fix parameters in every later trial (study:fix{} clears)
 --   study:best() -> record | nil          study:top(k) -> records        study:trials{state =} -> records
+--   study:best_trials() -> records (the Pareto front of a multi-objective study; ties of the best otherwise)
 --   study:n_trials{state =}               study:stop()                   study:set_user_attr(k, v)
 --   study:to_csv(path) -> true | nil, msg     study:to_json([path]) -> text (or true | nil, msg with a path)
 --   knob.study.load{name =, storage =, sampler =, pruner =}   resume a study kept in a storage
 --
 -- Options of knob.study. name: a string (default "study-<n>"); direction: "minimize" (default) or
--- "maximize"; directions = {d} is accepted for one objective (multi-objective studies are the next slice:
--- more than one direction is an error for now); sampler: any table implementing knob.samplers' interface
--- (default knob.samplers.tpe{}); pruner: a table with prune(study, record) (default
+-- "maximize"; directions = {d1, d2, ...}: a multi-objective study (see below); sampler: any table
+-- implementing knob.samplers' interface (default knob.samplers.tpe{}; knob.samplers.nsga2{} for several
+-- directions, as Optuna); pruner: a table with prune(study, record) (default
 -- knob.pruners.median{}, as Optuna; knob.pruners.none() disables pruning); storage: nil / "memory", "sqlite:path.db" or a
 -- backend (knob.storage); load_if_exists: resume a study of that name in the storage instead of failing;
--- repeats: true for a noisy objective -- every trial is evaluated even when its configuration was.
+-- repeats: true for a noisy objective -- every trial is evaluated even when its configuration was;
+-- metric_names: one name per direction (CSV columns values_<name> of a multi-objective study).
+--
+-- Multi-objective studies (directions with two or more entries). The objective returns one number per
+-- direction, as several return values (`return acc, latency`) or as one array (`return {acc, latency}`);
+-- another count is a misuse error raised at once (the trial is recorded failed); NaN in any objective
+-- fails the trial. study:best_trials() is the Pareto front: the complete trials no other complete trial
+-- dominates (at least as good in every objective, each in its own direction, and better in one), in number
+-- order, computed in C (knob.core.search.pareto_fronts). best() and top() raise ("use best_trials()");
+-- study.direction is nil (study.directions lists them); a record's values holds the objectives (value is
+-- values[1]); tell(trial, {v1, v2}) completes a trial from ask(); to_csv writes columns values_0, values_1,
+-- ... (Optuna's names; values_<name> with the study option metric_names = {"acc", "latency"}, one name per
+-- direction, kept in the storage) in place of value; to_json writes "values". stop_after_no_improvement is an error
+-- (no best value); callbacks receive the records as usual; trial:report works but trial:should_prune raises
+-- (pruning needs one objective: use pruner = knob.pruners.none()). Samplers: random, grid and qmc work
+-- unchanged; knob.samplers.nsga2 is made for these studies; tpe is multi-objective (MOTPE) as Optuna's.
 --
 -- Trials. The objective receives a trial and returns a number:
 --   trial:suggest_float(name, low, high, {log =, step =})   trial:suggest_int(name, low, high, {log =, step =})
@@ -174,8 +190,8 @@ local function check_pruner(what, p)
   return p
 end
 
-local function check_sampler(what, s)
-  if s == nil then return require("knob.samplers").tpe() end
+local function check_sampler(what, s, multi)
+  if s == nil then return multi and samplers.nsga2() or samplers.tpe() end
   return samplers.check(s, what .. ": option 'sampler'")
 end
 
@@ -185,31 +201,52 @@ local function directions_of(what, opts)
     if type(opts.directions) ~= "table" or #opts.directions == 0 then
       fail(what, "option 'directions' must be a non-empty array")
     end
-    if #opts.directions > 1 then
-      fail(what, "multi-objective studies (several directions) are not supported yet (next slice of issue 4)")
-    end
-    return {check_direction(what, opts.directions[1])}
+    local out = {}
+    for i = 1, #opts.directions do out[i] = check_direction(what, opts.directions[i]) end
+    return out
   end
   return {check_direction(what, opts.direction or "minimize")}
+end
+
+-- metric_names: one distinct non-empty string per direction (names the CSV value columns), or nil.
+local function metric_names_of(what, names, n)
+  if names == nil then return nil end
+  if type(names) ~= "table" or #names ~= n then
+    fail(what, ("option 'metric_names' must be an array of %d names, one per direction (got %s)")
+      :format(n, type(names) == "table" and (#names .. " entries") or type(names)))
+  end
+  local seen = {}
+  for i, v in ipairs(names) do
+    if type(v) ~= "string" or v == "" or seen[v] then
+      fail(what, ("option 'metric_names': entry %d must be a distinct non-empty string (got %s)"):format(i, show(v)))
+    end
+    seen[v] = true
+  end
+  return copy(names)
 end
 
 local function new_study(rec, st, opts, what)
   local self = setmetatable({
     name = rec.name, id = rec.id, storage = st, directions = copy(rec.directions),
-    sampler = check_sampler(what, opts.sampler), pruner = check_pruner(what, opts.pruner),
+    sampler = check_sampler(what, opts.sampler, #rec.directions > 1), pruner = check_pruner(what, opts.pruner),
     repeats = opts.repeats or false, _stop = false, _kinds = nil, _cache = nil,
     _fixed = copy(rec.system_attrs.fixed_params or {}),
+    metric_names = copy(rec.system_attrs.metric_names),
   }, Study)
-  self.direction = self.directions[1]
-  self._sign = self.direction == "minimize" and 1 or -1
+  self._multi = #self.directions > 1
+  -- a multi-objective study has no single direction: study.direction is nil (samplers and pruners that
+  -- need one must check), study.directions lists them
+  self.direction = not self._multi and self.directions[1] or nil
+  self._sign = self.directions[1] == "minimize" and 1 or -1
   return self
 end
 
 function M.new(opts)
   local what = "knob.study"
   opts = check_opts(what, opts, {"name", "direction", "directions", "sampler", "pruner", "storage",
-                                 "load_if_exists", "repeats"})
+                                 "load_if_exists", "repeats", "metric_names"})
   local dirs = directions_of(what, opts)
+  local names = metric_names_of(what, opts.metric_names, #dirs)
   for _, k in ipairs{"load_if_exists", "repeats"} do
     if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
       fail(what, ("option '%s' must be a boolean (got %s)"):format(k, type(opts[k])))
@@ -227,13 +264,15 @@ function M.new(opts)
   if rec and not opts.load_if_exists then
     fail(what, "study '" .. name .. "' already exists in this storage (load_if_exists = true resumes it)")
   elseif not rec then
-    local ok, created = pcall(st.create_study, st, {name = name, directions = dirs})
+    local ok, created = pcall(st.create_study, st, {name = name, directions = dirs,
+                                                    system_attrs = names and {metric_names = names} or nil})
     -- in a shared storage another process may create it between the two calls: load_if_exists loads it
     rec = ok and created or (opts.load_if_exists and st:load_study(name))
     if not rec then error(created, 0) end
   end
-  if rec.directions[1] ~= dirs[1] then
-    fail(what, ("study '%s' exists with direction %s (asked: %s)"):format(name, rec.directions[1], dirs[1]))
+  if table.concat(rec.directions, ",") ~= table.concat(dirs, ",") then
+    fail(what, ("study '%s' exists with direction %s (asked: %s)"):format(name, table.concat(rec.directions, ", "),
+                                                                          table.concat(dirs, ", ")))
   end
   return new_study(rec, st, opts, what)
 end
@@ -296,6 +335,10 @@ end
 
 function Study:__tostring()
   local n = self.storage:count_trials(self.id)
+  if self._multi then
+    return ("knob.Study<%s, %s, %d trials, %d on the Pareto front>"):format(self.name,
+      table.concat(self.directions, "/"), n, #self:_front_records())
+  end
   local b = self:_best_record()
   return ("knob.Study<%s, %s, %d trials%s>"):format(self.name, self.direction, n,
     b and (", best " .. show(b.value) .. " (trial " .. b.number .. ")") or "")
@@ -311,6 +354,7 @@ function Study:_better(a, b)
 end
 
 function Study:_best_record()
+  if self._multi then return nil end -- no single best: best_trials() gives the Pareto front
   local best
   for _, r in ipairs(self.storage:trials(self.id, {complete = true})) do
     local v = r.value
@@ -319,8 +363,52 @@ function Study:_best_record()
   return best
 end
 
+local function single_objective(self, what)
+  if self._multi then
+    fail(what, ("a multi-objective study (%d directions) has no single best trial; use best_trials() (the Pareto front)")
+      :format(#self.directions))
+  end
+end
+
+--- Sign-adjusted objective vectors of records (losses: smaller is better in each objective; a maximized
+--- objective is negated) -- what knob.core.search.pareto_fronts takes. For samplers.
+function Study:losses(recs)
+  local out = {}
+  for i, r in ipairs(recs) do
+    local row = {}
+    for k, d in ipairs(self.directions) do row[k] = d == "minimize" and r.values[k] or -r.values[k] end
+    out[i] = row
+  end
+  return out
+end
+
+-- The complete trials on the Pareto front (non-dominated, respecting each direction), in number order.
+function Study:_front_records()
+  local recs = {}
+  for _, r in ipairs(self.storage:trials(self.id, {complete = true})) do
+    if r.values and #r.values == #self.directions then recs[#recs + 1] = r end
+  end
+  if #recs == 0 then return recs end
+  local fronts = core.search.pareto_fronts(self:losses(recs))
+  local out = {}
+  for i, r in ipairs(recs) do
+    if fronts[i] == 1 then out[#out + 1] = r end
+  end
+  return out
+end
+
+--- The Pareto front: copies of the complete trials that no other complete trial dominates (at least as good
+--- in every objective and better in one), in number order. With one objective: every trial with the best
+--- value. Computed in C (knob.core.search.pareto_fronts).
+function Study:best_trials()
+  local out = {}
+  for i, r in ipairs(self:_front_records()) do out[i] = snapshot(r) end
+  return out
+end
+
 --- The best complete trial (a copy; earliest on ties), or nil when no trial is complete.
 function Study:best()
+  single_objective(self, "study:best")
   local b = self:_best_record()
   return b and snapshot(b) or nil
 end
@@ -330,6 +418,7 @@ function Study:top(k)
   if k ~= nil and (math.type(k) ~= "integer" or k < 1) then
     fail("study:top", "k must be an integer >= 1 (got " .. show(k) .. ")")
   end
+  single_objective(self, "study:top")
   local list = {}
   for _, r in ipairs(self.storage:trials(self.id, {complete = true})) do
     if r.value == r.value then list[#list + 1] = r end
@@ -442,8 +531,9 @@ function Study:to_json(path)
     }
     trials[i] = "{" .. table.concat(fields, ",") .. "}"
   end
-  local text = ('{"name":%s,"directions":%s,"trials":[%s]}'):format(json(self.name), json_list(self.directions),
-                                                                      table.concat(trials, ",\n"))
+  local names = self.metric_names and (',"metric_names":' .. json_list(self.metric_names)) or ""
+  local text = ('{"name":%s,"directions":%s%s,"trials":[%s]}'):format(json(self.name), json_list(self.directions),
+                                                                        names, table.concat(trials, ",\n"))
   if path then return write_file(path, text .. "\n", "study:to_json") end
   return text
 end
@@ -461,6 +551,8 @@ local function csv_cell(v)
 end
 
 --- One row per trial: number, state, value, duration, params_<name>..., user_attrs_<key>..., reason.
+--- A multi-objective study has values_0, values_1, ... (one per direction, as Optuna; values_<name> with
+--- metric_names) in place of value.
 --- Returns true, or nil, msg when the file cannot be written.
 function Study:to_csv(path)
   if type(path) ~= "string" then fail("study:to_csv", "path must be a string (got " .. type(path) .. ")") end
@@ -476,13 +568,22 @@ function Study:to_csv(path)
   end
   table.sort(pnames)
   table.sort(unames)
-  local header = {"number", "state", "value", "duration"}
+  local header = {"number", "state"}
+  local nv = #self.directions
+  if nv > 1 then
+    for k = 1, nv do header[#header + 1] = csv_cell("values_" .. (self.metric_names and self.metric_names[k] or (k - 1))) end
+  else
+    header[#header + 1] = "value"
+  end
+  header[#header + 1] = "duration"
   for _, k in ipairs(pnames) do header[#header + 1] = csv_cell("params_" .. k) end
   for _, k in ipairs(unames) do header[#header + 1] = csv_cell("user_attrs_" .. k) end
   header[#header + 1] = "reason"
   local lines = {table.concat(header, ",")}
   for _, r in ipairs(recs) do
-    local row = {r.number, r.state, csv_cell(r.value), csv_cell(r.duration)}
+    local row = {r.number, r.state}
+    for k = 1, nv do row[#row + 1] = csv_cell(r.values and r.values[k]) end
+    row[#row + 1] = csv_cell(r.duration)
     for _, k in ipairs(pnames) do row[#row + 1] = csv_cell(r.params[k]) end
     for _, k in ipairs(unames) do row[#row + 1] = csv_cell(r.user_attrs[k]) end
     row[#row + 1] = csv_cell(r.reason)
@@ -611,24 +712,25 @@ local function running_trial(self, t, what)
   return trial
 end
 
---- Finish a trial from ask(): tell(trial, value) completes it (NaN fails it), tell(trial, "pruned"),
+--- Finish a trial from ask(): tell(trial, value) completes it (NaN fails it), tell(trial, {v1, v2, ...}) for a
+--- multi-objective study (one value per direction: another count raises), tell(trial, "pruned"),
 --- tell(trial, "failed", reason). trial may be the trial number. Returns the finished record (a copy).
 function Study:tell(t, result, reason)
   local what = "study:tell"
   local trial = running_trial(self, t, what)
   local state, values
-  if type(result) == "number" then
-    if result ~= result then
-      state, reason = "failed", "objective returned NaN"
-    else
-      state, values = "complete", {result}
-    end
+  if type(result) == "number" or (self._multi and type(result) == "table") then
+    local why, misuse
+    values, why, misuse = self:_objective_values(what, {result, n = 1})
+    if misuse then error(why, 0) end
+    state, reason = values and "complete" or "failed", why
   elseif result == "pruned" or result == "failed" then
     state = result
     if reason ~= nil and type(reason) ~= "string" then fail(what, "reason must be a string (got " .. type(reason) .. ")") end
     if state == "failed" then reason = reason or "failed by tell" end
   else
-    fail(what, "expected a number, 'pruned' or 'failed' (got " .. show(result) .. ")")
+    fail(what, (self._multi and "expected an array of numbers (one per direction)" or "expected a number")
+      .. ", 'pruned' or 'failed' (got " .. show(result) .. ")")
   end
   if state ~= "failed" then reason = nil end
   return snapshot(self:_finish(trial, state, values, reason))
@@ -768,6 +870,9 @@ function Trial:should_prune()
   if self._finished then usage(self, "trial:should_prune: trial " .. self.number .. " is finished") end
   local p = self.study.pruner
   if not p then return false end
+  if self.study._multi then
+    usage(self, "trial:should_prune: pruning is not supported in a multi-objective study (report() is; use knob.pruners.none())")
+  end
   local ok, res = pcall(p.prune, p, self.study, self.study.storage:get_trial(self.id))
   if not ok then usage(self, res) end
   return res == true
@@ -832,12 +937,39 @@ local function check_optimize_opts(what, opts)
   return o
 end
 
+-- The values of an objective's results r (a table.pack of its return values): a single-objective study takes
+-- one number (further return values are ignored); a multi-objective one takes one number per direction,
+-- as several return values or as one array. Returns values, or nil, reason (the trial fails), misuse (true
+-- when the count does not match the directions: an error raised by optimize and tell).
+function Study:_objective_values(what, r)
+  local nd = #self.directions
+  local vals, n
+  if nd == 1 then
+    vals, n = {r[1]}, 1
+  elseif r.n == 1 and type(r[1]) == "table" then
+    vals, n = r[1], #r[1]
+  else
+    vals, n = r, r.n
+  end
+  if n ~= nd then
+    return nil, ("%s: the objective returned %d value%s for %d directions (return one number per direction, "
+      .. "as several values or one array)"):format(what, n, n == 1 and "" or "s", nd), true
+  end
+  for k = 1, nd do
+    local v = vals[k]
+    local which = nd > 1 and (" for objective " .. k) or ""
+    if type(v) ~= "number" then return nil, ("objective returned %s%s (expected a number)"):format(type(v), which) end
+    if v ~= v then return nil, "objective returned NaN" .. which end
+  end
+  return {table.unpack(vals, 1, nd)}
+end
+
 -- Complete `trial` with the value of the cached trial `number`.
 function Study:_complete_cached(trial, number)
   local src = self:_cached_value(number)
   self.storage:set_trial_attr(trial.id, "user", "cached_from", number)
   trial.user_attrs.cached_from = number
-  return self:_finish(trial, "complete", {src.value}, nil)
+  return self:_finish(trial, "complete", copy(src.values), nil)
 end
 
 -- Run one trial of optimize; returns its final record.
@@ -860,15 +992,16 @@ function Study:_run_one(objective, o)
     end
   end
   local traceback
-  local ok, res = xpcall(objective, function(e)
+  local out = table.pack(xpcall(objective, function(e)
     if type(e) == "string" then traceback = debug.traceback(e, 2) end
     return e
-  end, trial)
+  end, trial))
+  local ok, res = out[1], out[2]
   if ok then
-    if type(res) == "number" and res == res then return self:_finish(trial, "complete", {res}, nil) end
-    local why = type(res) == "number" and "objective returned NaN"
-      or ("objective returned %s (expected a number)"):format(type(res))
-    return self:_finish(trial, "failed", nil, why)
+    local values, why, misuse = self:_objective_values("study:optimize", table.pack(table.unpack(out, 2, out.n)))
+    local rec = self:_finish(trial, values and "complete" or "failed", values, why)
+    if misuse then error(why, 0) end
+    return rec
   end
   if res == PRUNED then return self:_finish(trial, "pruned", nil, nil) end
   if getmetatable(res) == CacheHit then return self:_complete_cached(trial, res.number) end
@@ -887,6 +1020,9 @@ function Study:optimize(objective, opts)
     fail(what, "objective must be a function (got " .. type(objective) .. ")")
   end
   local o = check_optimize_opts(what, opts)
+  if self._multi and o.stop_after then
+    fail(what, "option 'stop_after_no_improvement' needs a single objective (a multi-objective study has no best value)")
+  end
   local t0 = clock()
   local n, n_failed, first_failure, stale = 0, 0, nil, 0
   local best = self:_best_record()

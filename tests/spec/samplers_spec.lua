@@ -508,7 +508,7 @@ describe("knob.samplers.tpe", function()
       {function() samplers.tpe{prior_weight = 0} end, "knob.samplers.tpe: option 'prior_weight' must be a number > 0 (got '0')"},
       {function() samplers.tpe{multivariate = 1} end, "knob.samplers.tpe: option 'multivariate' must be a boolean (got number)"},
       {function() samplers.tpe{seed = 1.5} end, "knob.samplers.tpe: option 'seed' must be an integer >= 0 (got 1.5)"},
-      {function() samplers.tpe{group = true} end, "knob.samplers.tpe: option 'group' (group-decomposed multivariate TPE) is not supported yet"},
+      {function() samplers.tpe{group = true} end, "knob.samplers.tpe: option 'group' needs multivariate = true (as Optuna)"},
       {function() samplers.tpe{n_startup = 3} end, "knob.samplers.tpe: unknown option 'n_startup' (valid: seed, n_startup_trials, n_ei_candidates, gamma, weights, prior_weight, consider_prior, consider_magic_clip, consider_endpoints, multivariate, constant_liar, group)"},
       {function() samplers.random{seed = -2} end, "knob.samplers.random: option 'seed' must be an integer >= 0 (got -2)"},
       {function() samplers.random(5) end, "knob.samplers.random: options must be a table (got number)"},
@@ -554,5 +554,72 @@ describe("a custom sampler", function()
     assert.has_error(function() st2:optimize(function(t) return t:suggest_float("x", 0, 1) end, {n_trials = 1}) end,
       "trial:suggest_float('x'): sampler bad proposed 7 for parameter 'x' outside float [0.0, 1.0]")
     assert.equals("failed", st2:trials()[1].state)
+  end)
+end)
+
+describe("grouped multivariate TPE (group = true)", function()
+  local tpe_mod = require "knob.samplers.tpe"
+  local function rec(names)
+    local d = {}
+    for _, k in ipairs(names) do d[k] = space.float(0, 1) end
+    return {distributions = d}
+  end
+
+  it("decomposes parameters into groups that appear together (hand-computed)", function()
+    -- trial 1 {kind, a1, a2} -> one group; trial 2 {kind, b1, b2} splits it into {kind} (shared) and {a1, a2},
+    -- and adds {b1, b2}; trial 3 {kind, a1, a2, c} leaves those and adds {c}
+    local g = tpe_mod.group_decomposition{rec{"kind", "a1", "a2"}, rec{"kind", "b1", "b2"}, rec{"kind", "a1", "a2", "c"}}
+    assert.same({{"kind"}, {"a1", "a2"}, {"b1", "b2"}, {"c"}}, g)
+    -- a parameter that is sometimes missing leaves its group: {x, y} then {x} -> {x}, {y}
+    assert.same({{"x"}, {"y"}}, tpe_mod.group_decomposition{rec{"x", "y"}, rec{"x"}})
+    assert.same({}, tpe_mod.group_decomposition{})
+  end)
+
+  -- kind "a": a correlated valley with minimum 1; kind "b": another with minimum 0 at (u, v) = (2, -2)
+  local function conditional(t)
+    local kind = t:suggest_categorical("kind", {"a", "b"})
+    if kind == "a" then
+      local x, y = t:suggest_float("a1", -5, 5), t:suggest_float("a2", -5, 5)
+      return 1 + (x - y) ^ 2 + 0.1 * (x + y - 2) ^ 2
+    end
+    local u, v = t:suggest_float("b1", -5, 5), t:suggest_float("b2", -5, 5)
+    return (u + v) ^ 2 + 0.1 * (u - v - 4) ^ 2
+  end
+
+  it("samples every conditional parameter jointly after the startup trials", function()
+    local s = samplers.tpe{seed = 3, multivariate = true, group = true}
+    local independent = {}
+    local plain = s.sample
+    s.sample = function(self, study, trial, name, dist)
+      if trial.number >= 10 then independent[#independent + 1] = trial.number .. ":" .. name end
+      return plain(self, study, trial, name, dist)
+    end
+    local st = knob.study{sampler = s, pruner = knob.pruners.none()}
+    st:optimize(conditional, {n_trials = 30})
+    local kinds = {}
+    for i = 1, 10 do kinds[st:trials()[i].params.kind] = true end
+    assert.is_true(kinds.a and kinds.b) -- both branches were seen during the startup trials
+    assert.same({}, independent)
+    assert.matches("multivariate, group", tostring(s))
+  end)
+
+  it("beats random search and ungrouped multivariate TPE on a conditional space (median of 5 seeds)", function()
+    -- measured once (seeds 1..5, 100 trials): best values grouped 0.0055 0.0020 0.0132 1.0588 0.0054,
+    -- multivariate alone 0.0307 0.0066 1.0086 1.0436 0.0136, random 0.36 0.17 1.00 0.73 0.22
+    local function median(opts)
+      local v = {}
+      for seed = 1, 5 do
+        local s = opts and samplers.tpe{seed = seed, multivariate = opts.multivariate, group = opts.group}
+          or samplers.random{seed = seed}
+        local st = knob.study{sampler = s, pruner = knob.pruners.none()}
+        st:optimize(conditional, {n_trials = 100})
+        v[seed] = st:best().value
+      end
+      table.sort(v)
+      return v[3]
+    end
+    local grouped, multi, random = median{multivariate = true, group = true}, median{multivariate = true}, median()
+    assert.is_true(grouped < random / 10, ("grouped %g, random %g"):format(grouped, random))
+    assert.is_true(grouped < multi, ("grouped %g, multivariate %g"):format(grouped, multi))
   end)
 end)

@@ -486,9 +486,9 @@ describe("knob.study options", function()
   local cases = {
     {function() knob.study{direction = "up"} end, "knob.study: direction must be 'minimize' or 'maximize' (got 'up')"},
     {function() knob.study{direction = "minimize", directions = {"minimize"}} end, "knob.study: give direction or directions, not both"},
-    {function() knob.study{directions = {"minimize", "maximize"}} end, "knob.study: multi-objective studies (several directions) are not supported yet (next slice of issue 4)"},
+    {function() knob.study{directions = {"minimize", "up"}} end, "knob.study: direction must be 'minimize' or 'maximize' (got 'up')"},
     {function() knob.study{directions = {}} end, "knob.study: option 'directions' must be a non-empty array"},
-    {function() knob.study{nam = "x"} end, "knob.study: unknown option 'nam' (valid: name, direction, directions, sampler, pruner, storage, load_if_exists, repeats)"},
+    {function() knob.study{nam = "x"} end, "knob.study: unknown option 'nam' (valid: name, direction, directions, sampler, pruner, storage, load_if_exists, repeats, metric_names)"},
     {function() knob.study{name = ""} end, "knob.study: option 'name' must be a non-empty string (got '')"},
     {function() knob.study{repeats = 1} end, "knob.study: option 'repeats' must be a boolean (got number)"},
     {function() knob.study{sampler = 3} end, "knob.study: option 'sampler': a sampler must be a table (got number)"},

@@ -5,7 +5,11 @@
 --   knob.samplers.grid{around = {...}, steps = {...}, radius, bounds}   a grid around a centre ("grid near the best")
 --   knob.samplers.qmc{kind = "sobol"|"halton", scramble, seed, space}   scrambled Sobol / Halton points
 --   knob.samplers.tpe{seed, n_startup_trials, n_ei_candidates, gamma, weights, prior_weight, consider_prior,
---                     consider_magic_clip, consider_endpoints, multivariate, constant_liar}
+--                     consider_magic_clip, consider_endpoints, multivariate, group, constant_liar}
+--   knob.samplers.nsga2{population_size, mutation_prob, crossover, crossover_prob, swapping_prob, eta, seed}
+--                                                                   NSGA-II for multi-objective studies
+--   knob.samplers.cmaes{x0, sigma0, popsize, seed, restarts, inc_popsize, n_startup_trials}
+--                                                                   CMA-ES: local fine tuning around the best
 -- Each module documents its options (stdlib/knob/samplers/<name>.lua). Every sampler has a `seed` field:
 -- when no seed is given one is drawn from the clock, and sampler.seed tells which, so a run can be repeated.
 --
@@ -40,7 +44,7 @@
 --   knob.space helpers (from_unit, contains, values, index, ...) and knob.core.search (rng, parzen, qmc)
 local M = {}
 
-M.NAMES = {"random", "grid", "qmc", "tpe"}
+M.NAMES = {"random", "grid", "qmc", "tpe", "nsga2", "cmaes"}
 
 for _, name in ipairs(M.NAMES) do
   M[name] = function(opts) return require("knob.samplers." .. name).new(opts) end
