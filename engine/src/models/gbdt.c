@@ -703,6 +703,11 @@ static cJSON *tree_to_json(const knob_gbdt_tree *t, double *col, knob_err *err)
             return NULL;
         }
     }
+    for (size_t i = 0; i < t->n_nodes; i++) col[i] = t->nodes[i].cover; /* rows per node, for TreeSHAP */
+    if (knob_json_add_doubles(o, "cover", col, t->n_nodes, err)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     int any_cat = 0;
     for (size_t i = 0; i < t->n_nodes; i++) any_cat |= t->nodes[i].categorical;
     if (!any_cat) return o;
@@ -823,6 +828,22 @@ static int tree_from_json(const cJSON *o, size_t ti, size_t p, knob_gbdt_tree *t
         nd->right = leaf ? -1 : (int32_t)v[4];
         nd->value = v[5];
         nd->gain = v[6];
+    }
+    const cJSON *cov = cJSON_GetObjectItemCaseSensitive(o, "cover"); /* optional: files before covers have none */
+    if (cov) {
+        if (!cJSON_IsArray(cov) || (size_t)cJSON_GetArraySize(cov) != nn)
+            return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].cover must be an array of %zu numbers",
+                                ti + 1, nn);
+        size_t i = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cov)
+        {
+            double v = cJSON_IsNumber(c) ? c->valuedouble : -1;
+            if (!(v >= 0) || !isfinite(v) || (t->nodes[i].feature >= 0 && !(v > 0)))
+                return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].cover[%zu] must be a finite number "
+                                    ">= 0 (> 0 for a split)", ti + 1, i + 1);
+            t->nodes[i++].cover = v;
+        }
     }
     return cats_from_json(cJSON_GetObjectItemCaseSensitive(o, "categories"), ti, t, err);
 }

@@ -73,6 +73,8 @@ typedef struct {
     double threshold;      /**< numeric split: values <= threshold go left (may be +inf) */
     double value;          /**< leaf output, learning rate applied (0 for internal nodes) */
     double gain;           /**< loss reduction of the split (0 for leaves) */
+    double cover;          /**< training rows that reached the node (in-bag rows of its round), like LightGBM's
+                                internal/leaf counts; 0 for a tree loaded from a file saved without covers */
     uint32_t cats[KNOB_GBDT_MAX_CATS / 32]; /**< categorical split: bit c set = level code c goes left */
 } knob_gbdt_node;
 
