@@ -22,6 +22,7 @@
 #include "knob/parallel.h"
 #include "knob/rng.h"
 #include "model_impl.h"
+#include "treeshap.h"
 
 enum { OBJ_AUTO, OBJ_BINARY, OBJ_MULTICLASS, OBJ_SQUARED, OBJ_ABSOLUTE, OBJ_HUBER };
 static const char *const objectives[] = {"auto", "binary", "multiclass", "squared_error", "absolute_error", "huber",
@@ -932,6 +933,19 @@ static void gbdt_describe(const knob_model *m, char *buf, size_t size)
     knob_describe_printf(buf, size, "%zu trees, %s", s->n_trees, objectives[s->objective]);
 }
 
+/* SHAP values of the raw score (log-odds for binary, one margin per class for multiclass). */
+static size_t gbdt_shap_outputs(const knob_model *m)
+{
+    const gbdt_state *s = m->state;
+    return s ? s->k : 0;
+}
+
+static int gbdt_shap(const knob_model *m, const knob_dataset *ds, double *phi, double *expected, knob_err *err)
+{
+    const gbdt_state *s = m->state;
+    return knob_treeshap_gbdt(s->trees, s->n_trees, s->k, s->base, ds, threads_of(m), phi, expected, err);
+}
+
 const knob_model_vtable knob_model_gbdt = {
     .kind = "gbdt",
     .summary = "gradient-boosted decision trees on feature histograms (leaf-wise, native missing values)",
@@ -948,4 +962,6 @@ const knob_model_vtable knob_model_gbdt = {
     .n_learned = gbdt_n_learned,
     .state_bytes = gbdt_bytes,
     .describe = gbdt_describe,
+    .shap_outputs = gbdt_shap_outputs,
+    .shap = gbdt_shap,
 };

@@ -90,18 +90,19 @@ typedef struct {
     knob_gbdt_node *nodes;
 } knob_gbdt_tree;
 
+/** Non-zero if the split node @p nd sends the raw value @p v (NaN = missing) left. */
+static inline int knob_gbdt_goes_left(const knob_gbdt_node *nd, double v)
+{
+    if (v != v) return nd->default_left;
+    if (nd->categorical) return v >= 0 && v < KNOB_GBDT_MAX_CATS && knob_gbdt_cat_left(nd, (unsigned)v);
+    return v <= nd->threshold;
+}
+
 /** Leaf of the node reached by raw values x (x[j] = feature j, NaN = missing). */
 static inline const knob_gbdt_node *knob_gbdt_tree_leaf(const knob_gbdt_tree *t, const double *x)
 {
     const knob_gbdt_node *nd = t->nodes;
-    while (nd->feature >= 0) {
-        double v = x[nd->feature];
-        int32_t next;
-        if (v != v) next = nd->default_left ? nd->left : nd->right;
-        else if (nd->categorical) next = v >= 0 && v < KNOB_GBDT_MAX_CATS && knob_gbdt_cat_left(nd, (unsigned)v) ? nd->left : nd->right;
-        else next = v <= nd->threshold ? nd->left : nd->right;
-        nd = t->nodes + next;
-    }
+    while (nd->feature >= 0) nd = t->nodes + (knob_gbdt_goes_left(nd, x[nd->feature]) ? nd->left : nd->right);
     return nd;
 }
 

@@ -183,6 +183,15 @@ static inline const double *knob_tree_leaf(const knob_tree *t, const double *x, 
 }
 
 /**
+ * Check that no row of @p ds (aligned to the training schema) is missing (NaN) in a feature some of the
+ * @p n_trees trees split on.
+ * @param names feature names for messages
+ * @return KNOB_OK, KNOB_EINVAL naming the column and 1-based row, or KNOB_ENOMEM
+ */
+int knob_trees_check_missing(const knob_tree *trees, size_t n_trees, const knob_dataset *ds, char *const *names,
+                             knob_err *err);
+
+/**
  * Mean of the leaf values of @p n_trees trees for every row of @p ds (already aligned to the training schema):
  * @p out receives n_rows x n_out doubles. A missing (NaN) value in a feature some tree splits on is an error
  * naming the column and row. Rows are processed in blocks on @p threads threads; each row sums the trees in

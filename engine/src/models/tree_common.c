@@ -210,8 +210,8 @@ static void predict_task(void *ctx, size_t block, int worker)
         for (size_t i = 0; i < (hi - lo) * n_out; i++) out[i] *= scale;
 }
 
-int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, const knob_dataset *ds,
-                       char *const *names, int threads, double *out, knob_err *err)
+int knob_trees_check_missing(const knob_tree *trees, size_t n_trees, const knob_dataset *ds, char *const *names,
+                              knob_err *err)
 {
     size_t p = ds->frame->n_features, n = ds->n_rows;
     unsigned char *used = calloc(p ? p : 1, 1);
@@ -231,7 +231,15 @@ int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, con
             }
     }
     free(used);
-    if (n == 0) return KNOB_OK;
+    return KNOB_OK;
+}
+
+int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, const knob_dataset *ds,
+                       char *const *names, int threads, double *out, knob_err *err)
+{
+    size_t p = ds->frame->n_features, n = ds->n_rows;
+    int rc = knob_trees_check_missing(trees, n_trees, ds, names, err);
+    if (rc || n == 0) return rc;
     size_t blocks = (n + PREDICT_BLOCK - 1) / PREDICT_BLOCK;
     int th = threads > 0 ? threads : knob_parallel_default_threads();
     if ((size_t)th > blocks) th = (int)blocks;
