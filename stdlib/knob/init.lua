@@ -12,6 +12,7 @@
 --   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
+--   knob.importance  SHAP values, permutation / native importances, correlated features, fANOVA of a study
 local core = require "knob.core"
 
 local knob = {
@@ -35,6 +36,7 @@ local modules = {
   pruners = true,
   space = true,
   cv = true,
+  importance = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
