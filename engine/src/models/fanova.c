@@ -71,7 +71,8 @@ static void cells_free(leaf_cells *c)
     free(c->weight);
     free(c->cell);
     free(c->stack);
-    memset(c, 0, sizeof *c);
+    c->value = c->weight = c->cell = c->stack = NULL; /* p stays: the next tree's cells reuse it */
+    c->n = 0;
 }
 
 /* The tree's marginal of feature j at x (other features averaged over the box). */
