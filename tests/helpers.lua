@@ -8,6 +8,7 @@
 --   helpers.isnan(x)           x ~= x
 --   helpers.codes(values, levels)   level names → 0-based codes (the position in levels - 1; NaN stays NaN)
 --   helpers.snapshot(ds [, {codes = true}])   a dataset as plain tables, read through the public Dataset API
+--   helpers.saved_trees(model)  the CART trees of a saved tree / forest / extra_trees model, decoded
 local helpers = {}
 
 function helpers.isnan(x)
@@ -101,6 +102,44 @@ function helpers.assert_tampered_models(text, cases)
     assert.is_nil(m)
     assert.matches(c[3], err, 1, true)
   end
+end
+
+-- The saved trees, decoded in Lua: {feature = {...}, child = {...}, threshold = {...}, value = {...}, cover = {...}}
+-- (0-based indices, as stored: little-endian int32 / float64 arrays in base64; cover when saved).
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local function unbase64(s)
+  local bytes, bits, nbits = {}, 0, 0
+  for ch in s:gmatch("[^=]") do
+    bits = (bits << 6) | (B64:find(ch, 1, true) - 1)
+    nbits = nbits + 6
+    if nbits >= 8 then
+      nbits = nbits - 8
+      bytes[#bytes + 1] = string.char((bits >> nbits) & 255)
+    end
+  end
+  return table.concat(bytes)
+end
+
+local function unpack_all(s, fmt, width)
+  local out = {}
+  for pos = 1, #s, width do out[#out + 1] = (string.unpack(fmt, s, pos)) end
+  return out
+end
+
+function helpers.saved_trees(m)
+  local trees = {}
+  local pat = '"n_nodes":(%d+),"n_leaves":(%d+),"feature":"([^"]*)","child":"([^"]*)","threshold":"([^"]*)",' ..
+              '"value":"([^"]*)"'
+  for _, _, f, c, t, v in m:to_json():gmatch(pat) do
+    trees[#trees + 1] = {feature = unpack_all(unbase64(f), "<i4", 4), child = unpack_all(unbase64(c), "<i4", 4),
+                         threshold = unpack_all(unbase64(t), "<d", 8), value = unpack_all(unbase64(v), "<d", 8)}
+  end
+  local k = 0
+  for cv in m:to_json():gmatch('"cover":"([^"]*)"') do
+    k = k + 1
+    trees[k].cover = unpack_all(unbase64(cv), "<d", 8)
+  end
+  return trees
 end
 
 return helpers

@@ -54,7 +54,7 @@ static int l_correlation(lua_State *L)
     size_t *cols = l_alloc_anchored(L, (m ? m : 1) * sizeof *cols);
     for (size_t a = 0; a < m; a++) {
         if (!(c[a] >= 1 && c[a] <= (double)p && c[a] == floor(c[a])))
-            return luaL_error(L, "correlation: column %g is out of range (1..%d)", c[a], (int)p);
+            return luaL_error(L, "correlation: column %f is out of range (1..%d)", c[a], (int)p);
         cols[a] = (size_t)c[a] - 1;
     }
     double *out = l_alloc_anchored(L, (m ? m * m : 1) * sizeof *out);

@@ -318,9 +318,12 @@ static int l_shap(lua_State *L)
         if (nr == 0) return luaL_error(L, "shap: option 'rows' is empty");
         idx = l_alloc_anchored(L, nr * sizeof *idx);
         for (size_t i = 0; i < nr; i++) {
-            if (!(r[i] >= 1 && r[i] <= (double)ds->n_rows && r[i] == floor(r[i])))
-                return luaL_error(L, "shap: option 'rows': entry %d = %g is not a row of the dataset (1..%d)", (int)i + 1,
-                                  r[i], (int)ds->n_rows);
+            if (!(r[i] >= 1 && r[i] <= (double)ds->n_rows && r[i] == floor(r[i]))) {
+                char v[32];
+                snprintf(v, sizeof v, "%g", r[i]);
+                return luaL_error(L, "shap: option 'rows': entry %d = %s is not a row of the dataset (1..%d)", (int)i + 1,
+                                  v, (int)ds->n_rows);
+            }
             idx[i] = (size_t)r[i] - 1;
         }
         n = nr;

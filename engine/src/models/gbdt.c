@@ -705,7 +705,7 @@ static cJSON *tree_to_json(const knob_gbdt_tree *t, double *col, knob_err *err)
         }
     }
     for (size_t i = 0; i < t->n_nodes; i++) col[i] = t->nodes[i].cover; /* rows per node, for TreeSHAP */
-    if (knob_json_add_doubles(o, "cover", col, t->n_nodes, err)) {
+    if (t->nodes[0].cover > 0 && knob_json_add_doubles(o, "cover", col, t->n_nodes, err)) { /* none: an old file */
         cJSON_Delete(o);
         return NULL;
     }

@@ -65,26 +65,30 @@ typedef struct {
     double zero, one, pweight;
 } path_elem;
 
-static void extend_path(path_elem *m, size_t d, double zero, double one, int32_t feature)
+/* inv[i] = 1 / i (i >= 1): the algorithm's divisions by small integers become multiplications. */
+static void extend_path(path_elem *m, size_t d, double zero, double one, int32_t feature, const double *inv)
 {
     m[d] = (path_elem){feature, zero, one, d == 0 ? 1.0 : 0.0};
+    double r = inv[d + 1];
     for (size_t i = d; i-- > 0;) {
-        m[i + 1].pweight += one * m[i].pweight * (double)(i + 1) / (double)(d + 1);
-        m[i].pweight = zero * m[i].pweight * (double)(d - i) / (double)(d + 1);
+        m[i + 1].pweight += one * m[i].pweight * (double)(i + 1) * r;
+        m[i].pweight = zero * m[i].pweight * (double)(d - i) * r;
     }
 }
 
-static void unwind_path(path_elem *m, size_t d, size_t k)
+static void unwind_path(path_elem *m, size_t d, size_t k, const double *inv)
 {
-    double one = m[k].one, zero = m[k].zero, next = m[d].pweight;
-    for (size_t i = d; i-- > 0;) {
-        if (one != 0) {
+    double one = m[k].one, zero = m[k].zero, next = m[d].pweight, dp1 = (double)(d + 1), r = inv[d + 1];
+    if (one != 0) {
+        double r1 = 1 / one;
+        for (size_t i = d; i-- > 0;) {
             double tmp = m[i].pweight;
-            m[i].pweight = next * (double)(d + 1) / ((double)(i + 1) * one);
-            next = tmp - m[i].pweight * zero * (double)(d - i) / (double)(d + 1);
-        } else {
-            m[i].pweight = m[i].pweight * (double)(d + 1) / (zero * (double)(d - i));
+            m[i].pweight = next * dp1 * inv[i + 1] * r1;
+            next = tmp - m[i].pweight * zero * (double)(d - i) * r;
         }
+    } else {
+        double z = dp1 / zero;
+        for (size_t i = d; i-- > 0;) m[i].pweight *= z * inv[d - i];
     }
     for (size_t i = k; i < d; i++) {
         m[i].feature = m[i + 1].feature;
@@ -94,17 +98,19 @@ static void unwind_path(path_elem *m, size_t d, size_t k)
 }
 
 /* The total weight the path would have with element k unwound (without modifying it). */
-static double unwound_sum(const path_elem *m, size_t d, size_t k)
+static double unwound_sum(const path_elem *m, size_t d, size_t k, const double *inv)
 {
-    double one = m[k].one, zero = m[k].zero, next = m[d].pweight, total = 0;
-    for (size_t i = d; i-- > 0;) {
-        if (one != 0) {
-            double tmp = next * (double)(d + 1) / ((double)(i + 1) * one);
+    double one = m[k].one, zero = m[k].zero, next = m[d].pweight, total = 0, dp1 = (double)(d + 1);
+    if (one != 0) {
+        double r1 = 1 / one, r = inv[d + 1];
+        for (size_t i = d; i-- > 0;) {
+            double tmp = next * dp1 * inv[i + 1] * r1;
             total += tmp;
-            next = m[i].pweight - tmp * zero * (double)(d - i) / (double)(d + 1);
-        } else {
-            total += m[i].pweight / zero * (double)(d + 1) / (double)(d - i);
+            next = m[i].pweight - tmp * zero * (double)(d - i) * r;
         }
+    } else {
+        double z = dp1 / zero;
+        for (size_t i = d; i-- > 0;) total += m[i].pweight * z * inv[d - i];
     }
     return total;
 }
@@ -114,6 +120,7 @@ typedef struct {
     const double *x;   /* the row (p values) */
     double *phi;       /* the row's K x p values */
     size_t p;
+    const double *inv; /* inv[i] = 1 / i */
 } row_ctx;
 
 static void recurse(const row_ctx *c, int32_t node, path_elem *parent, size_t d, double zero, double one,
@@ -122,12 +129,12 @@ static void recurse(const row_ctx *c, int32_t node, path_elem *parent, size_t d,
     const shap_tree *t = c->t;
     path_elem *m = parent + d + 1;
     memcpy(m, parent, (d + 1) * sizeof *m);
-    extend_path(m, d, zero, one, feature);
+    extend_path(m, d, zero, one, feature, c->inv);
     int32_t f = node_feature(t, node);
     if (f < 0) {
         const double *v = leaf_values(t, node);
         for (size_t i = 1; i <= d; i++) {
-            double w = unwound_sum(m, d, i) * (m[i].one - m[i].zero) * t->scale;
+            double w = unwound_sum(m, d, i, c->inv) * (m[i].one - m[i].zero) * t->scale;
             double *ph = c->phi + t->out0 * c->p + (size_t)m[i].feature;
             for (size_t o = 0; o < t->n_val; o++) ph[o * c->p] += w * v[o];
         }
@@ -143,7 +150,7 @@ static void recurse(const row_ctx *c, int32_t node, path_elem *parent, size_t d,
     if (k <= d) { /* the feature was split on higher up: undo that element, its fractions carry on */
         in_zero = m[k].zero;
         in_one = m[k].one;
-        unwind_path(m, d, k);
+        unwind_path(m, d, k, c->inv);
         d--;
     }
     recurse(c, hot, m, d + 1, hot_zero * in_zero, in_one, f);
@@ -174,6 +181,7 @@ typedef struct {
     size_t n_trees, k, p;
     const knob_dataset *ds;
     size_t path_len;     /* path elements one worker needs */
+    const double *inv;   /* inv[i] = 1 / i for i = 1 .. max depth + 2 */
     double *xbuf;        /* threads x SHAP_BLOCK x p */
     path_elem *paths;    /* threads x path_len */
     double *phi;
@@ -189,7 +197,7 @@ static void shap_task(void *ctx, size_t block, int worker)
     knob_gather_rows(r->ds, lo, hi - lo, xb);
     memset(r->phi + lo * r->k * p, 0, (hi - lo) * r->k * p * sizeof *r->phi);
     for (size_t i = 0; i < hi - lo; i++) {
-        row_ctx c = {NULL, xb + i * p, r->phi + (lo + i) * r->k * p, p};
+        row_ctx c = {NULL, xb + i * p, r->phi + (lo + i) * r->k * p, p, r->inv};
         for (size_t t = 0; t < r->n_trees; t++) {
             c.t = &r->trees[t];
             recurse(&c, 0, path, 0, 1, 1, -1);
@@ -209,12 +217,15 @@ static int shap_run_all(const shap_tree *trees, size_t n_trees, size_t k, size_t
     size_t blocks = (n + SHAP_BLOCK - 1) / SHAP_BLOCK;
     int th = threads > 0 ? threads : knob_parallel_default_threads();
     if ((size_t)th > blocks) th = (int)blocks;
-    shap_run r = {trees, n_trees, k, p, ds, (max_depth + 2) * (max_depth + 3) / 2, NULL, NULL, phi};
+    double *inv = malloc((max_depth + 3) * sizeof *inv);
+    shap_run r = {trees, n_trees, k, p, ds, (max_depth + 2) * (max_depth + 3) / 2, inv, NULL, NULL, phi};
     r.xbuf = malloc((size_t)th * SHAP_BLOCK * (p ? p : 1) * sizeof *r.xbuf);
     r.paths = calloc((size_t)th * r.path_len, sizeof *r.paths);
+    for (size_t i = 1; inv && i < max_depth + 3; i++) inv[i] = 1.0 / (double)i;
     int rc = KNOB_OK;
-    if (!r.xbuf || !r.paths) rc = knob_err_set(err, KNOB_ENOMEM, "shap: out of memory for %zu-level trees", max_depth);
+    if (!inv || !r.xbuf || !r.paths) rc = knob_err_set(err, KNOB_ENOMEM, "shap: out of memory for %zu-level trees", max_depth);
     else knob_parallel_for(blocks, th, shap_task, &r);
+    free(inv);
     free(r.xbuf);
     free(r.paths);
     return rc;
