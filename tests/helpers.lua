@@ -9,6 +9,8 @@
 --   helpers.codes(values, levels)   level names → 0-based codes (the position in levels - 1; NaN stays NaN)
 --   helpers.snapshot(ds [, {codes = true}])   a dataset as plain tables, read through the public Dataset API
 --   helpers.saved_trees(model)  the CART trees of a saved tree / forest / extra_trees model, decoded
+--   helpers.lcg(seed)          a function returning a reproducible pseudo-random number in [0, 1) per call
+--   helpers.near(expected, actual [, tol = 1e-12 [, what]])   relative closeness (absolute below 1)
 local helpers = {}
 
 function helpers.isnan(x)
@@ -140,6 +142,20 @@ function helpers.saved_trees(m)
     trees[k].cover = unpack_all(unbase64(cv), "<d", 8)
   end
   return trees
+end
+
+function helpers.lcg(seed)
+  local s = seed
+  return function()
+    s = (s * 1103515245 + 12345) % 2147483648
+    return s / 2147483648
+  end
+end
+
+function helpers.near(expected, actual, tol, what)
+  tol = tol or 1e-12
+  assert(math.abs(expected - actual) <= tol * math.max(1, math.abs(expected)),
+         string.format("%sexpected %.17g, got %.17g", what and (what .. ": ") or "", expected, actual))
 end
 
 return helpers

@@ -174,13 +174,16 @@ end
 -- Native importances, correlated features
 ---------------------------------------------------------------------------------------------------------------
 
+-- Most important first; ties by name.
+local function by_importance(a, b)
+  if a.importance ~= b.importance then return a.importance > b.importance end
+  return a.name < b.name
+end
+
 local function ranked(map)
   local list = {}
   for name, v in pairs(map) do list[#list + 1] = {name = name, importance = v} end
-  table.sort(list, function(a, b)
-    if a.importance ~= b.importance then return a.importance > b.importance end
-    return a.name < b.name
-  end)
+  table.sort(list, by_importance)
   return list
 end
 
@@ -331,10 +334,7 @@ function M.params(study, opts)
   for j, name in ipairs(tab.names) do
     out[j] = {name = name, importance = total > 0 and imp[j] / total or 0, std = total > 0 and sd[j] / total or 0}
   end
-  table.sort(out, function(a, b)
-    if a.importance ~= b.importance then return a.importance > b.importance end
-    return a.name < b.name
-  end)
+  table.sort(out, by_importance)
   return out
 end
 

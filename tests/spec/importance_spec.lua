@@ -2,22 +2,10 @@
 -- fANOVA hyperparameter importance and slices (SHAP is in shap_spec.lua).
 local knob = require "knob"
 local core = require "knob.core"
+local helpers = require "helpers"
+local near, lcg = helpers.near, helpers.lcg
 
 local NaN = 0 / 0
-
-local function near(expected, actual, tol, what)
-  tol = tol or 1e-12
-  assert(math.abs(expected - actual) <= tol * math.max(1, math.abs(expected)),
-         string.format("%sexpected %.17g, got %.17g", what and (what .. ": ") or "", expected, actual))
-end
-
-local function lcg(seed)
-  local s = seed
-  return function()
-    s = (s * 1103515245 + 12345) % 2147483648
-    return s / 2147483648
-  end
-end
 
 -- x1 decides the class (x1 > 0.5); x2, x3 are noise.
 local function step_data(n, seed)

@@ -9,23 +9,10 @@
 local knob = require "knob"
 local helpers = require "helpers"
 local json = require "dkjson"
+local lcg = helpers.lcg
+local function near(expected, actual, tol, what) helpers.near(expected, actual, tol or 1e-9, what) end
 
 local NaN = 0 / 0
-
-local function near(expected, actual, tol, what)
-  tol = tol or 1e-9
-  assert(math.abs(expected - actual) <= tol * math.max(1, math.abs(expected)),
-         string.format("%sexpected %.17g, got %.17g", what and (what .. ": ") or "", expected, actual))
-end
-
--- A small LCG so the data is the same everywhere.
-local function lcg(seed)
-  local s = seed
-  return function()
-    s = (s * 1103515245 + 12345) % 2147483648
-    return s / 2147483648
-  end
-end
 
 local function random_data(n, seed, classify)
   local r = lcg(seed)
