@@ -308,6 +308,21 @@ describe("Model:shap", function()
     end
   end)
 
+  it("a model file with tampered covers is refused", function()
+    local text = knob.model.tree{}:fit(hand_data()):to_json() -- 5 nodes: 40 bytes of covers
+    helpers.assert_tampered_models(text, {
+      {'"cover":"[^"]*"', '"cover":"AAAA"', 'cover must be base64 of 5 little-endian 8-byte values'},
+      {'"cover":"[^"]*"', '"cover":"' .. ("/"):rep(54) .. '=="', 'cover has a negative or non-finite cover'},
+      {'"cover":"[^"]*"', '"cover":7', 'cover must be a base64 string'},
+    })
+    local g = knob.model.gbdt{n_estimators = 1, learning_rate = 1, min_samples_leaf = 1, max_leaves = 3}
+    helpers.assert_tampered_models(g:fit(hand_data()):to_json(), {
+      {'"cover":%[8,', '"cover":[-8,', 'state.trees[1].cover[1] must be a finite number >= 0'},
+      {'"cover":%[8,', '"cover":[0,', 'state.trees[1].cover[1] must be a finite number >= 0 (> 0 for a split)'},
+      {'"cover":%[8,', '"cover":[', 'state.trees[1].cover must be an array of 5 numbers'},
+    })
+  end)
+
   it("rejects bad input with clear messages", function()
     local ds = random_data(30, 2)
     local f = knob.model.forest{n_estimators = 2}:fit(ds)
