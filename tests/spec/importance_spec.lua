@@ -65,6 +65,10 @@ describe("knob.importance.permutation", function()
     -- same seed, same result; another seed, other shuffles
     assert.same(r2, knob.importance.permutation(f, valid, {seed = 1}))
     assert.are_not.same(r2.features[2].drops, knob.importance.permutation(f, valid, {seed = 2}).features[2].drops)
+    -- any model with :score, a pipeline too
+    local pipe = knob.pipeline{knob.prep.standardize(), knob.model.knn{}}:fit(reg(300, 4))
+    local rp = knob.importance.permutation(pipe, valid, {repeats = 2})
+    assert.is_true(rp.mean.signal > 10 * math.abs(rp.mean.n1) and rp.mean.signal > 10 * math.abs(rp.mean.n2))
   end)
 
   it("knob.core.importance.permute shuffles one column of a copy and nothing else", function()
