@@ -16,6 +16,9 @@
 --   helpers.mean_std(xs)       mean and sample std (ddof 1) of an array
 --   helpers.zdt1(trial)        the ZDT1 objective (5 floats x1..x5 in [0, 1]) -> f1, f2, both minimized
 --   helpers.front_hypervolume(study, ref)   hypervolume of a multi-objective study's Pareto front w.r.t. ref
+--   helpers.saved_trees(model)  the CART trees of a saved tree / forest / extra_trees model, decoded
+--   helpers.lcg(seed)          a function returning a reproducible pseudo-random number in [0, 1) per call
+--   helpers.near(expected, actual [, tol = 1e-12 [, what]])   relative closeness (absolute below 1)
 local helpers = {}
 
 function helpers.isnan(x)
@@ -159,6 +162,56 @@ function helpers.mean_std(xs)
   local v = 0
   for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
   return m, math.sqrt(v / (#xs - 1))
+-- The saved trees, decoded in Lua: {feature = {...}, child = {...}, threshold = {...}, value = {...}, cover = {...}}
+-- (0-based indices, as stored: little-endian int32 / float64 arrays in base64; cover when saved).
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local function unbase64(s)
+  local bytes, bits, nbits = {}, 0, 0
+  for ch in s:gmatch("[^=]") do
+    bits = (bits << 6) | (B64:find(ch, 1, true) - 1)
+    nbits = nbits + 6
+    if nbits >= 8 then
+      nbits = nbits - 8
+      bytes[#bytes + 1] = string.char((bits >> nbits) & 255)
+    end
+  end
+  return table.concat(bytes)
+end
+
+local function unpack_all(s, fmt, width)
+  local out = {}
+  for pos = 1, #s, width do out[#out + 1] = (string.unpack(fmt, s, pos)) end
+  return out
+end
+
+function helpers.saved_trees(m)
+  local trees = {}
+  local pat = '"n_nodes":(%d+),"n_leaves":(%d+),"feature":"([^"]*)","child":"([^"]*)","threshold":"([^"]*)",' ..
+              '"value":"([^"]*)"'
+  for _, _, f, c, t, v in m:to_json():gmatch(pat) do
+    trees[#trees + 1] = {feature = unpack_all(unbase64(f), "<i4", 4), child = unpack_all(unbase64(c), "<i4", 4),
+                         threshold = unpack_all(unbase64(t), "<d", 8), value = unpack_all(unbase64(v), "<d", 8)}
+  end
+  local k = 0
+  for cv in m:to_json():gmatch('"cover":"([^"]*)"') do
+    k = k + 1
+    trees[k].cover = unpack_all(unbase64(cv), "<d", 8)
+  end
+  return trees
+end
+
+function helpers.lcg(seed)
+  local s = seed
+  return function()
+    s = (s * 1103515245 + 12345) % 2147483648
+    return s / 2147483648
+  end
+end
+
+function helpers.near(expected, actual, tol, what)
+  tol = tol or 1e-12
+  assert(math.abs(expected - actual) <= tol * math.max(1, math.abs(expected)),
+         string.format("%sexpected %.17g, got %.17g", what and (what .. ": ") or "", expected, actual))
 end
 
 return helpers

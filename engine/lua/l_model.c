@@ -280,6 +280,90 @@ static int l_importances(lua_State *L)
     return 1;
 }
 
+/* Push an n x p matrix (array of rows) of m[(i * stride) + j]. */
+static void push_matrix(lua_State *L, const double *m, size_t n, size_t p, size_t stride)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, (int)p, 0);
+        for (size_t j = 0; j < p; j++) {
+            lua_pushnumber(L, m[i * stride + j]);
+            lua_rawseti(L, -2, (lua_Integer)j + 1);
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static const char *const shap_opts[] = {"rows", NULL};
+
+/* Model:shap(ds, {rows = {1-based row indices}}) -> {values, expected_value, features, outputs}:
+ * one output: values = n x p rows, expected_value a number; K outputs: values[o] and expected_value[o]. */
+static int l_shap(lua_State *L)
+{
+    knob_model *m = l_check_model(L, 1);
+    knob_dataset *ds = l_check_dataset(L, 2);
+    l_check_options(L, 3, "shap", shap_opts);
+    if (!m->fitted) return luaL_error(L, "%s: model is not fitted", m->vt->kind);
+    size_t k = knob_model_shap_outputs(m), p = m->schema.n_features, n = ds->n_rows;
+    knob_err err = {0};
+    if (k == 0) {
+        knob_model_shap(m, ds, NULL, NULL, &err);
+        return l_raise(L, &err);
+    }
+    size_t *idx = NULL;
+    if (!lua_isnoneornil(L, 3) && lua_getfield(L, 3, "rows") != LUA_TNIL) {
+        if (!lua_istable(L, -1)) return luaL_error(L, "shap: option 'rows' must be a list of row numbers (got %s)", luaL_typename(L, -1));
+        size_t nr;
+        double *r = l_check_number_array(L, -1, "shap: option 'rows'", &nr, 0);
+        if (nr == 0) return luaL_error(L, "shap: option 'rows' is empty");
+        idx = l_alloc_anchored(L, nr * sizeof *idx);
+        for (size_t i = 0; i < nr; i++) {
+            if (!(r[i] >= 1 && r[i] <= (double)ds->n_rows && r[i] == floor(r[i]))) {
+                char v[32];
+                snprintf(v, sizeof v, "%g", r[i]);
+                return luaL_error(L, "shap: option 'rows': entry %d = %s is not a row of the dataset (1..%d)", (int)i + 1,
+                                  v, (int)ds->n_rows);
+            }
+            idx[i] = (size_t)r[i] - 1;
+        }
+        n = nr;
+    }
+    double *phi = l_alloc_anchored(L, (n * k * p > 0 ? n * k * p : 1) * sizeof *phi);
+    double *expected = l_alloc_anchored(L, k * sizeof *expected);
+    knob_dataset *view = idx ? knob_dataset_subset(ds, idx, n, &err) : NULL;
+    int rc = idx && !view ? err.code : knob_model_shap(m, view ? view : ds, phi, expected, &err);
+    knob_dataset_free(&view);
+    if (rc) return l_raise(L, &err);
+    lua_createtable(L, 0, 4);
+    if (k == 1) {
+        push_matrix(L, phi, n, p, p);
+        lua_setfield(L, -2, "values");
+        lua_pushnumber(L, expected[0]);
+    } else {
+        lua_createtable(L, (int)k, 0);
+        for (size_t o = 0; o < k; o++) {
+            push_matrix(L, phi + o * p, n, p, k * p);
+            lua_rawseti(L, -2, (lua_Integer)o + 1);
+        }
+        lua_setfield(L, -2, "values");
+        lua_createtable(L, (int)k, 0);
+        for (size_t o = 0; o < k; o++) {
+            lua_pushnumber(L, expected[o]);
+            lua_rawseti(L, -2, (lua_Integer)o + 1);
+        }
+    }
+    lua_setfield(L, -2, "expected_value");
+    lua_createtable(L, (int)p, 0);
+    for (size_t j = 0; j < p; j++) {
+        lua_pushstring(L, m->schema.names[j]);
+        lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_setfield(L, -2, "features");
+    lua_pushinteger(L, (lua_Integer)k);
+    lua_setfield(L, -2, "n_outputs");
+    return 1;
+}
+
 static int l_history(lua_State *L)
 {
     knob_model *m = l_check_model(L, 1);
@@ -471,6 +555,7 @@ int l_open_model(lua_State *L)
         {"params", l_params},   {"clone", l_clone},       {"feature_importances", l_importances},
         {"history", l_history}, {"info", l_info},         {"to_json", l_to_json},
         {"close", l_close},     {"kind", l_kind},         {"is_fitted", l_is_fitted},
+        {"shap", l_shap},
         {NULL, NULL}};
     static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
     l_new_class(L, MODEL_MT, methods, meta);

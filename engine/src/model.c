@@ -174,6 +174,24 @@ int knob_model_importances(const knob_model *m, double *out, knob_err *err)
     return m->vt->importances(m, out, err);
 }
 
+size_t knob_model_shap_outputs(const knob_model *m)
+{
+    return m->fitted && m->vt->shap && m->vt->shap_outputs ? m->vt->shap_outputs(m) : 0;
+}
+
+int knob_model_shap(const knob_model *m, const knob_dataset *ds, double *phi, double *expected, knob_err *err)
+{
+    if (m->fitted && (!m->vt->shap || !m->vt->shap_outputs))
+        return knob_err_set(err, KNOB_ESTATE, "%s has no SHAP values (tree, forest, extra_trees and gbdt have)",
+                            m->vt->kind);
+    knob_dataset *tmp = NULL;
+    const knob_dataset *use = ds;
+    int rc = with_aligned(m, ds, &tmp, &use, err);
+    if (rc == KNOB_OK) rc = m->vt->shap(m, use, phi, expected, err);
+    knob_dataset_free(&tmp);
+    return rc;
+}
+
 int knob_history_push(knob_history *h, const knob_iter_info *info, knob_err *err)
 {
     if (h->n == h->cap) {

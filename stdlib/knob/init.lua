@@ -21,6 +21,7 @@
 --   knob.evaluate baseline report (CV, overfitting, latency, size, memory, imbalance) and compare
 --   knob.curves   learning, validation and learning-rate range curves with a diagnosis
 --   knob.ensemble voting, weighted (NNLS / log-loss weights) and stacking ensembles of models and pipelines
+--   knob.importance  SHAP values, permutation / native importances, correlated features, fANOVA of a study
 local core = require "knob.core"
 
 local knob = {
@@ -53,6 +54,7 @@ local modules = {
   evaluate = true,
   curves = true,
   ensemble = true,
+  importance = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

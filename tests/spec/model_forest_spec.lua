@@ -16,38 +16,7 @@ local function hand_data()
   return knob.data.from_table{X = X, names = {"x", "z"}, y = HY}
 end
 
--- The saved trees, decoded in Lua: {feature = {...}, child = {...}, threshold = {...}, value = {...}}
--- (0-based indices, as stored: little-endian int32 / float64 arrays in base64).
-local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-local function unbase64(s)
-  local bytes, bits, nbits = {}, 0, 0
-  for ch in s:gmatch("[^=]") do
-    bits = (bits << 6) | (B64:find(ch, 1, true) - 1)
-    nbits = nbits + 6
-    if nbits >= 8 then
-      nbits = nbits - 8
-      bytes[#bytes + 1] = string.char((bits >> nbits) & 255)
-    end
-  end
-  return table.concat(bytes)
-end
-
-local function unpack_all(s, fmt, width)
-  local out = {}
-  for pos = 1, #s, width do out[#out + 1] = (string.unpack(fmt, s, pos)) end
-  return out
-end
-
-local function saved_trees(m)
-  local trees = {}
-  local pat = '"n_nodes":(%d+),"n_leaves":(%d+),"feature":"([^"]*)","child":"([^"]*)","threshold":"([^"]*)",' ..
-              '"value":"([^"]*)"'
-  for _, _, f, c, t, v in m:to_json():gmatch(pat) do
-    trees[#trees + 1] = {feature = unpack_all(unbase64(f), "<i4", 4), child = unpack_all(unbase64(c), "<i4", 4),
-                         threshold = unpack_all(unbase64(t), "<d", 8), value = unpack_all(unbase64(v), "<d", 8)}
-  end
-  return trees
-end
+local saved_trees = require("helpers").saved_trees
 
 -- Leaf values (n_out of them) of one decoded tree for the feature row x (1-based features).
 local function walk(tree, x, n_out)

@@ -84,6 +84,10 @@ typedef struct knob_model_vtable {
     /** Named numbers learned by the fit (e.g. "oob_score"): fills up to @p cap pairs, returns the count.
      *  Model:info() shows them. */
     size_t (*fit_numbers)(const knob_model *m, const char **names, double *values, size_t cap);
+    /** Number of outputs SHAP values explain (see knob_model_shap); NULL-able (no SHAP). */
+    size_t (*shap_outputs)(const knob_model *m);
+    /** Exact SHAP values of @p ds (aligned to the schema): see knob_model_shap for the layout. */
+    int (*shap)(const knob_model *m, const knob_dataset *ds, double *phi, double *expected, knob_err *err);
 } knob_model_vtable;
 
 /** A model: kind, hyperparameters, and (once fitted) schema and state. */
@@ -134,6 +138,30 @@ int knob_model_predict_proba(const knob_model *m, const knob_dataset *ds, double
 
 /** Feature importances into @p out (n_features). KNOB_ESTATE if the kind has none. */
 int knob_model_importances(const knob_model *m, double *out, knob_err *err);
+
+/**
+ * Number of outputs knob_model_shap explains for the fitted @p m: tree / forest / extra_trees: the class
+ * probabilities (n_classes) of a classifier, 1 for regression; gbdt: the raw score (log-odds of the positive
+ * class for binary, one raw margin per class for multiclass, the prediction for regression). 0 if the kind
+ * has no SHAP values or @p m is not fitted.
+ */
+size_t knob_model_shap_outputs(const knob_model *m);
+
+/**
+ * Exact TreeSHAP values (Lundberg et al. 2018, Algorithm 2, path-dependent: the conditional expectations
+ * weight each branch by the training rows (covers) that reached it). The data is aligned to the fitted
+ * schema first. For every row i, output o = 0..K-1 (K = knob_model_shap_outputs) and feature j,
+ * phi[(i * K + o) * n_features + j] is feature j's contribution; expected[o] + sum_j phi[.. j] equals the
+ * model's output o for row i (local accuracy).
+ * @param m        a fitted tree, forest, extra_trees or gbdt model (saved with node covers)
+ * @param ds       the rows to explain
+ * @param phi      receives n_rows * K * n_features doubles
+ * @param expected receives K doubles: the cover-weighted mean output (the value with no feature known)
+ * @param err      error record
+ * @return KNOB_OK; KNOB_ESTATE (not fitted, a kind without SHAP, a model file without covers); KNOB_EINVAL
+ *         (data that does not fit the schema, a missing value a tree cannot route); KNOB_ENOMEM
+ */
+int knob_model_shap(const knob_model *m, const knob_dataset *ds, double *phi, double *expected, knob_err *err);
 
 /** Save to a JSON text (malloc'd, caller frees): format, version, kind, params, schema, history, state, and
  *  (when set) monitor. */

@@ -18,6 +18,7 @@
 #include "knob/parallel.h"
 #include "model_impl.h"
 #include "tree.h"
+#include "treeshap.h"
 
 /* ---- the shared fitted state --------------------------------------------------------------------- */
 
@@ -414,7 +415,7 @@ static size_t forest_numbers(const knob_model *m, const char **names, double *va
     .predict = knob_forest_predict, .predict_proba = knob_forest_proba, .save = knob_forest_save,                \
     .load = knob_forest_load, .free_state = knob_forest_free, .importances = knob_forest_importances,            \
     .fit = forest_fit, .n_learned = knob_forest_n_learned, .state_bytes = knob_forest_bytes, .describe = forest_describe,      \
-    .fit_numbers = forest_numbers
+    .fit_numbers = forest_numbers, .shap_outputs = knob_forest_shap_outputs, .shap = knob_forest_shap
 
 const knob_model_vtable knob_model_forest = {
     .kind = "forest",

@@ -22,6 +22,7 @@
 #include "knob/parallel.h"
 #include "knob/rng.h"
 #include "model_impl.h"
+#include "treeshap.h"
 
 enum { OBJ_AUTO, OBJ_BINARY, OBJ_MULTICLASS, OBJ_SQUARED, OBJ_ABSOLUTE, OBJ_HUBER };
 static const char *const objectives[] = {"auto", "binary", "multiclass", "squared_error", "absolute_error", "huber",
@@ -703,6 +704,11 @@ static cJSON *tree_to_json(const knob_gbdt_tree *t, double *col, knob_err *err)
             return NULL;
         }
     }
+    for (size_t i = 0; i < t->n_nodes; i++) col[i] = t->nodes[i].cover; /* rows per node, for TreeSHAP */
+    if (t->nodes[0].cover > 0 && knob_json_add_doubles(o, "cover", col, t->n_nodes, err)) { /* none: an old file */
+        cJSON_Delete(o);
+        return NULL;
+    }
     int any_cat = 0;
     for (size_t i = 0; i < t->n_nodes; i++) any_cat |= t->nodes[i].categorical;
     if (!any_cat) return o;
@@ -824,6 +830,22 @@ static int tree_from_json(const cJSON *o, size_t ti, size_t p, knob_gbdt_tree *t
         nd->value = v[5];
         nd->gain = v[6];
     }
+    const cJSON *cov = cJSON_GetObjectItemCaseSensitive(o, "cover"); /* optional: files before covers have none */
+    if (cov) {
+        if (!cJSON_IsArray(cov) || (size_t)cJSON_GetArraySize(cov) != nn)
+            return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].cover must be an array of %zu numbers",
+                                ti + 1, nn);
+        size_t i = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cov)
+        {
+            double v = cJSON_IsNumber(c) ? c->valuedouble : -1;
+            if (!(v >= 0) || !isfinite(v) || (t->nodes[i].feature >= 0 && !(v > 0)))
+                return knob_err_set(err, KNOB_EPARSE, "model file: state.trees[%zu].cover[%zu] must be a finite number "
+                                    ">= 0 (> 0 for a split)", ti + 1, i + 1);
+            t->nodes[i++].cover = v;
+        }
+    }
     return cats_from_json(cJSON_GetObjectItemCaseSensitive(o, "categories"), ti, t, err);
 }
 
@@ -911,6 +933,19 @@ static void gbdt_describe(const knob_model *m, char *buf, size_t size)
     knob_describe_printf(buf, size, "%zu trees, %s", s->n_trees, objectives[s->objective]);
 }
 
+/* SHAP values of the raw score (log-odds for binary, one margin per class for multiclass). */
+static size_t gbdt_shap_outputs(const knob_model *m)
+{
+    const gbdt_state *s = m->state;
+    return s ? s->k : 0;
+}
+
+static int gbdt_shap(const knob_model *m, const knob_dataset *ds, double *phi, double *expected, knob_err *err)
+{
+    const gbdt_state *s = m->state;
+    return knob_treeshap_gbdt(s->trees, s->n_trees, s->k, s->base, ds, threads_of(m), phi, expected, err);
+}
+
 const knob_model_vtable knob_model_gbdt = {
     .kind = "gbdt",
     .summary = "gradient-boosted decision trees on feature histograms (leaf-wise, native missing values)",
@@ -927,4 +962,6 @@ const knob_model_vtable knob_model_gbdt = {
     .n_learned = gbdt_n_learned,
     .state_bytes = gbdt_bytes,
     .describe = gbdt_describe,
+    .shap_outputs = gbdt_shap_outputs,
+    .shap = gbdt_shap,
 };

@@ -73,6 +73,8 @@ typedef struct {
     double threshold;      /**< numeric split: values <= threshold go left (may be +inf) */
     double value;          /**< leaf output, learning rate applied (0 for internal nodes) */
     double gain;           /**< loss reduction of the split (0 for leaves) */
+    double cover;          /**< training rows that reached the node (in-bag rows of its round), like LightGBM's
+                                internal/leaf counts; 0 for a tree loaded from a file saved without covers */
     uint32_t cats[KNOB_GBDT_MAX_CATS / 32]; /**< categorical split: bit c set = level code c goes left */
 } knob_gbdt_node;
 
@@ -88,18 +90,19 @@ typedef struct {
     knob_gbdt_node *nodes;
 } knob_gbdt_tree;
 
+/** Non-zero if the split node @p nd sends the raw value @p v (NaN = missing) left. */
+static inline int knob_gbdt_goes_left(const knob_gbdt_node *nd, double v)
+{
+    if (v != v) return nd->default_left;
+    if (nd->categorical) return v >= 0 && v < KNOB_GBDT_MAX_CATS && knob_gbdt_cat_left(nd, (unsigned)v);
+    return v <= nd->threshold;
+}
+
 /** Leaf of the node reached by raw values x (x[j] = feature j, NaN = missing). */
 static inline const knob_gbdt_node *knob_gbdt_tree_leaf(const knob_gbdt_tree *t, const double *x)
 {
     const knob_gbdt_node *nd = t->nodes;
-    while (nd->feature >= 0) {
-        double v = x[nd->feature];
-        int32_t next;
-        if (v != v) next = nd->default_left ? nd->left : nd->right;
-        else if (nd->categorical) next = v >= 0 && v < KNOB_GBDT_MAX_CATS && knob_gbdt_cat_left(nd, (unsigned)v) ? nd->left : nd->right;
-        else next = v <= nd->threshold ? nd->left : nd->right;
-        nd = t->nodes + next;
-    }
+    while (nd->feature >= 0) nd = t->nodes + (knob_gbdt_goes_left(nd, x[nd->feature]) ? nd->left : nd->right);
     return nd;
 }
 

@@ -602,6 +602,7 @@ static int split_leaf(knob_gbdt_grower *g, size_t k, const int *feats, size_t nf
     if (s.categorical) memcpy(nd->cats, s.cats, sizeof nd->cats);
     else nd->threshold = g->bins->upper[g->bins->offset[s.feature] + (size_t)s.bin];
     nd->gain = s.gain;
+    nd->cover = (double)L->count;
     nd->left = li;
     nd->right = ri;
     hist_t *parent_hist = L->hist;
@@ -679,6 +680,7 @@ int knob_gbdt_grow(knob_gbdt_grower *g, const double *gh, const uint32_t *rows, 
         hist_release(g, l);
         l->open = 0;
         double den = l->h + g->tp.l2;
+        g->nodes[l->node].cover = (double)l->count;
         g->nodes[l->node].value = den > 0 ? -soft(l->g, g->tp.l1) / den * g->tp.learning_rate : 0;
     }
     if (rc) return knob_err_set(err, rc, "gbdt: out of memory for histograms");

@@ -14,6 +14,7 @@
 
 #include "model_impl.h"
 #include "tree.h"
+#include "treeshap.h"
 
 static const knob_param_spec tree_params[] = {
     KNOB_TREE_PARAM_SPECS,
@@ -68,4 +69,6 @@ const knob_model_vtable knob_model_tree = {
     .n_learned = knob_forest_n_learned,
     .state_bytes = knob_forest_bytes,
     .describe = tree_describe,
+    .shap_outputs = knob_forest_shap_outputs,
+    .shap = knob_forest_shap,
 };

@@ -54,6 +54,9 @@ typedef struct {
 typedef struct {
     knob_tree_node *node;   /**< n_nodes nodes, depth-first preorder */
     double *value;          /**< n_leaves * n_out leaf values */
+    double *cover;          /**< n_nodes training weights reaching each node (in-bag rows x sample weights;
+                                 scikit-learn's weighted_n_node_samples), or NULL for a tree loaded from a file
+                                 saved without them; TreeSHAP needs them */
     int32_t n_nodes, n_leaves;
     int32_t depth;          /**< depth of the deepest leaf (root = 0) */
 } knob_tree;
@@ -180,6 +183,15 @@ static inline const double *knob_tree_leaf(const knob_tree *t, const double *x, 
 }
 
 /**
+ * Check that no row of @p ds (aligned to the training schema) is missing (NaN) in a feature some of the
+ * @p n_trees trees split on.
+ * @param names feature names for messages
+ * @return KNOB_OK, KNOB_EINVAL naming the column and 1-based row, or KNOB_ENOMEM
+ */
+int knob_trees_check_missing(const knob_tree *trees, size_t n_trees, const knob_dataset *ds, char *const *names,
+                             knob_err *err);
+
+/**
  * Mean of the leaf values of @p n_trees trees for every row of @p ds (already aligned to the training schema):
  * @p out receives n_rows x n_out doubles. A missing (NaN) value in a feature some tree splits on is an error
  * naming the column and row. Rows are processed in blocks on @p threads threads; each row sums the trees in
@@ -192,12 +204,15 @@ int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, con
 /** Index of the largest of @p v[0..k-1] (the first on ties). */
 size_t knob_tree_argmax(const double *v, size_t k);
 
-/** Add @p t to the JSON array @p arr as an object of base64 little-endian arrays. */
+/** Add @p t to the JSON array @p arr as an object of base64 little-endian arrays (covers as "cover" when
+ *  the tree has them). */
 int knob_tree_to_json(const knob_tree *t, size_t n_out, struct cJSON *arr, knob_err *err);
 
 /**
  * Read a tree written by knob_tree_to_json, checking every index (features < @p p, children after their
- * parent, leaf rows in range) so a tampered file cannot crash prediction.
+ * parent, leaf rows in range) so a tampered file cannot crash prediction. The "cover" array is optional (files
+ * written before covers were kept have none: t->cover stays NULL); when present its entries must be finite and
+ * >= 0, each internal node's positive.
  * @param field names the tree in messages, e.g. "state.trees[3]"
  */
 int knob_tree_from_json(knob_tree *t, const struct cJSON *obj, size_t p, size_t n_out, const char *field,

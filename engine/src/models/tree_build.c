@@ -618,6 +618,7 @@ void knob_tree_free(knob_tree *t)
 {
     free(t->node);
     free(t->value);
+    free(t->cover);
     memset(t, 0, sizeof *t);
 }
 
@@ -634,6 +635,9 @@ static int add_nodes(tree_buf *b, int32_t count)
         knob_tree_node *nd = realloc(b->t->node, cap * sizeof *nd);
         if (!nd) return KNOB_ENOMEM;
         b->t->node = nd;
+        double *cv = realloc(b->t->cover, cap * sizeof *cv);
+        if (!cv) return KNOB_ENOMEM;
+        b->t->cover = cv;
         b->node_cap = cap;
     }
     b->t->n_nodes += count;
@@ -746,6 +750,7 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
         const uint32_t *rows = w->seg + e.start;
         double imp = impurity(&st, k, cfg->criterion);
         if (e.depth > t->depth) t->depth = e.depth;
+        t->cover[e.id] = st.w;
         int leaf = terminal(cfg, e.depth, m, imp);
         split_t s = {0, 0, -1, 0};
         double imp_l = 0, imp_r = 0;
@@ -799,6 +804,8 @@ int knob_tree_grow(knob_tree *t, const knob_tree_data *d, const knob_tree_cfg *c
     /* trim to size */
     knob_tree_node *nd = realloc(t->node, (size_t)t->n_nodes * sizeof *nd);
     if (nd) t->node = nd;
+    double *cv = realloc(t->cover, (size_t)t->n_nodes * sizeof *cv);
+    if (cv) t->cover = cv;
     double *v = realloc(t->value, (size_t)t->n_leaves * b.n_out * sizeof *v);
     if (v) t->value = v;
     double total = 0;

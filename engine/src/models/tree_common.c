@@ -210,8 +210,8 @@ static void predict_task(void *ctx, size_t block, int worker)
         for (size_t i = 0; i < (hi - lo) * n_out; i++) out[i] *= scale;
 }
 
-int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, const knob_dataset *ds,
-                       char *const *names, int threads, double *out, knob_err *err)
+int knob_trees_check_missing(const knob_tree *trees, size_t n_trees, const knob_dataset *ds, char *const *names,
+                              knob_err *err)
 {
     size_t p = ds->frame->n_features, n = ds->n_rows;
     unsigned char *used = calloc(p ? p : 1, 1);
@@ -231,7 +231,15 @@ int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, con
             }
     }
     free(used);
-    if (n == 0) return KNOB_OK;
+    return KNOB_OK;
+}
+
+int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, const knob_dataset *ds,
+                       char *const *names, int threads, double *out, knob_err *err)
+{
+    size_t p = ds->frame->n_features, n = ds->n_rows;
+    int rc = knob_trees_check_missing(trees, n_trees, ds, names, err);
+    if (rc || n == 0) return rc;
     size_t blocks = (n + PREDICT_BLOCK - 1) / PREDICT_BLOCK;
     int th = threads > 0 ? threads : knob_parallel_default_threads();
     if ((size_t)th > blocks) th = (int)blocks;
@@ -244,7 +252,8 @@ int knob_trees_predict(const knob_tree *trees, size_t n_trees, size_t n_out, con
 
 size_t knob_tree_bytes(const knob_tree *t, size_t n_out)
 {
-    return sizeof *t + (size_t)t->n_nodes * sizeof *t->node + (size_t)t->n_leaves * n_out * sizeof(double);
+    return sizeof *t + (size_t)t->n_nodes * (sizeof *t->node + (t->cover ? sizeof(double) : 0)) +
+           (size_t)t->n_leaves * n_out * sizeof(double);
 }
 
 /* ---- persistence: base64 of little-endian int32 / float64 arrays -------------------------------- */
@@ -321,7 +330,7 @@ static double get_f64(const unsigned char *b)
     return x;
 }
 
-enum { COL_FEATURE, COL_CHILD, COL_THRESHOLD, COL_VALUE };
+enum { COL_FEATURE, COL_CHILD, COL_THRESHOLD, COL_VALUE, COL_COVER };
 
 static int add_b64(cJSON *o, const char *name, const knob_tree *t, size_t n_out, int col)
 {
@@ -333,6 +342,7 @@ static int add_b64(cJSON *o, const char *name, const knob_tree *t, size_t n_out,
         if (col == COL_FEATURE) put_u32(b + 4 * i, (uint32_t)t->node[i].feature);
         else if (col == COL_CHILD) put_u32(b + 4 * i, (uint32_t)t->node[i].child);
         else if (col == COL_THRESHOLD) put_f64(b + 8 * i, t->node[i].threshold);
+        else if (col == COL_COVER) put_f64(b + 8 * i, t->cover[i]);
         else put_f64(b + 8 * i, t->value[i]);
     }
     char *s = b64_encode(b, count * width);
@@ -353,7 +363,8 @@ int knob_tree_to_json(const knob_tree *t, size_t n_out, cJSON *arr, knob_err *er
     cJSON_AddNumberToObject(o, "n_nodes", t->n_nodes);
     cJSON_AddNumberToObject(o, "n_leaves", t->n_leaves);
     if (add_b64(o, "feature", t, n_out, COL_FEATURE) || add_b64(o, "child", t, n_out, COL_CHILD) ||
-        add_b64(o, "threshold", t, n_out, COL_THRESHOLD) || add_b64(o, "value", t, n_out, COL_VALUE))
+        add_b64(o, "threshold", t, n_out, COL_THRESHOLD) || add_b64(o, "value", t, n_out, COL_VALUE) ||
+        (t->cover && add_b64(o, "cover", t, n_out, COL_COVER)))
         return knob_err_set(err, KNOB_ENOMEM, "out of memory saving a tree");
     return KNOB_OK;
 }
@@ -401,17 +412,20 @@ int knob_tree_from_json(knob_tree *t, const cJSON *obj, size_t p, size_t n_out, 
     if (!rc) rc = read_count(obj, "n_leaves", field, &nl, err);
     if (rc) return rc;
     if (nl > nn) return tree_bad(err, field, "n_leaves", "exceeds n_nodes");
-    unsigned char *bf = NULL, *bc = NULL, *bt = NULL, *bv = NULL;
+    unsigned char *bf = NULL, *bc = NULL, *bt = NULL, *bv = NULL, *bw = NULL;
+    int has_cover = cJSON_GetObjectItemCaseSensitive(obj, "cover") != NULL;
     int32_t *depth = NULL;
     if ((rc = read_b64(obj, "feature", (size_t)nn, 4, field, &bf, err)) ||
         (rc = read_b64(obj, "child", (size_t)nn, 4, field, &bc, err)) ||
         (rc = read_b64(obj, "threshold", (size_t)nn, 8, field, &bt, err)) ||
-        (rc = read_b64(obj, "value", (size_t)nl * n_out, 8, field, &bv, err)))
+        (rc = read_b64(obj, "value", (size_t)nl * n_out, 8, field, &bv, err)) ||
+        (has_cover && (rc = read_b64(obj, "cover", (size_t)nn, 8, field, &bw, err))))
         goto done;
     depth = calloc((size_t)nn, sizeof *depth);
     t->node = malloc((size_t)nn * sizeof *t->node);
     t->value = malloc((size_t)nl * n_out * sizeof *t->value);
-    if (!depth || !t->node || !t->value) {
+    if (has_cover) t->cover = malloc((size_t)nn * sizeof *t->cover);
+    if (!depth || !t->node || !t->value || (has_cover && !t->cover)) {
         rc = knob_err_set(err, KNOB_ENOMEM, "out of memory loading a tree");
         goto done;
     }
@@ -434,11 +448,17 @@ int knob_tree_from_json(knob_tree *t, const cJSON *obj, size_t p, size_t n_out, 
         t->value[i] = get_f64(bv + 8 * i);
         if (!isfinite(t->value[i])) rc = tree_bad(err, field, "value", "has a non-finite leaf value");
     }
+    for (int32_t i = 0; has_cover && i < nn && !rc; i++) {
+        t->cover[i] = get_f64(bw + 8 * i);
+        if (!(t->cover[i] >= 0) || !isfinite(t->cover[i]) || (t->node[i].feature >= 0 && !(t->cover[i] > 0)))
+            rc = tree_bad(err, field, "cover", "has a negative or non-finite cover (or a split node with none)");
+    }
 done:
     free(bf);
     free(bc);
     free(bt);
     free(bv);
+    free(bw);
     free(depth);
     if (rc) knob_tree_free(t);
     return rc;
