@@ -162,6 +162,8 @@ function helpers.mean_std(xs)
   local v = 0
   for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
   return m, math.sqrt(v / (#xs - 1))
+end
+
 -- The saved trees, decoded in Lua: {feature = {...}, child = {...}, threshold = {...}, value = {...}, cover = {...}}
 -- (0-based indices, as stored: little-endian int32 / float64 arrays in base64; cover when saved).
 local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
