@@ -40,7 +40,7 @@
 --   knob.space helpers (from_unit, contains, values, index, ...) and knob.core.search (rng, parzen, qmc)
 local M = {}
 
-M.NAMES = {"random", "grid", "qmc", "tpe"}
+M.NAMES = {"random", "grid", "qmc", "tpe", "gp"}
 
 for _, name in ipairs(M.NAMES) do
   M[name] = function(opts) return require("knob.samplers." .. name).new(opts) end
