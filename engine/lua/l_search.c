@@ -21,8 +21,9 @@
  *   gp_predict(X, y, hyper, Xq)        -> posterior means, latent variances
  *   gp_fit(X, y, {categorical = ...})  -> fitted hyper, log marginal likelihood + log prior
  *   gp_log_h(z)                        log(phi(z) + z Phi(z)), the log EI of a standard normal
- *   gp_suggest(dims, obs, y, {rng =, n_candidates = 2048, n_local = 5, hyper = nil})
- *                                      one GP-BO step minimizing y -> row, log EI, hyper used
+ *   gp_suggest(dims, obs, y, {rng =, n_candidates = 2048, n_local = 5, hyper = nil, init = nil})
+ *                                      one GP-BO step minimizing y -> row, log EI, hyper used (hyper: fixed
+ *                                      hyperparameters, no fit; init: where the fit starts)
  *
  * A dimension is a table {kind = "float"|"int"|"categorical", low =, high =, step =, log =, choices = {...}
  * (or n_choices =)}; categorical values are 0-based choice indices. Observations and points are arrays of
@@ -725,7 +726,7 @@ static int l_gp_predict(lua_State *L)
 static int l_gp_fit(lua_State *L)
 {
     const char *what = "search.gp_fit";
-    size_t d = 0, n;
+    size_t d = 0;
     knob_gp_hyper h;
     unsigned char *cat = NULL;
     if (!lua_isnoneornil(L, 3)) gp_hyper(L, 3, what, 0, &d, &h, &cat);
@@ -742,8 +743,6 @@ static int l_gp_fit(lua_State *L)
         cat = c2;
     }
     knob_gp_data g = gp_data(L, 1, what, d, cat);
-    n = g.n;
-    (void)n;
     memset(&h, 0, sizeof h);
     h.lengthscales = l_alloc_anchored(L, d * sizeof *h.lengthscales);
     double obj;
@@ -761,9 +760,10 @@ static int l_gp_log_h(lua_State *L)
     return 1;
 }
 
-static const char *const gp_suggest_keys[] = {"rng", "n_candidates", "n_local", "hyper", NULL};
+static const char *const gp_suggest_keys[] = {"rng", "n_candidates", "n_local", "hyper", "init", NULL};
 
-/* gp_suggest(dims, obs, y, {rng =, n_candidates = 2048, n_local = 5, hyper = nil}) -> row, log_ei, hyper */
+/* gp_suggest(dims, obs, y, {rng =, n_candidates = 2048, n_local = 5, hyper = nil, init = nil}) -> row, log_ei,
+ * hyper (hyper: fixed hyperparameters, no fit; init: the fit's starting point) */
 static int l_gp_suggest(lua_State *L)
 {
     const char *what = "search.gp_suggest";
@@ -792,6 +792,14 @@ static int l_gp_suggest(lua_State *L)
         o.fit = 0;
     } else {
         h.lengthscales = l_alloc_anchored(L, D * sizeof *h.lengthscales);
+    }
+    knob_gp_hyper init;
+    if (lua_getfield(L, 4, "init") != LUA_TNIL) {
+        size_t d;
+        unsigned char *cat;
+        gp_hyper(L, -1, what, 1, &d, &init, &cat);
+        if (d != D) return luaL_error(L, "%s: option 'init' has %d lengthscales for %d dimensions", what, (int)d, (int)D);
+        o.init = &init;
     }
     if (lua_getfield(L, 4, "rng") != LUA_TUSERDATA || !luaL_testudata(L, -1, RNG_MT))
         return luaL_error(L, "%s: option 'rng' must be a knob.Rng (got %s)", what, luaL_typename(L, -1));

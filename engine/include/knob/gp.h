@@ -121,6 +121,7 @@ typedef struct {
     size_t n_candidates; /**< random (Sobol) candidates scored by log EI; default 2048 */
     size_t n_local;      /**< best candidates refined by L-BFGS (plus the best observation); default 5 */
     int fit;             /**< non-zero (default): fit the hyperparameters; 0: use @p hyper as given */
+    const knob_gp_hyper *init; /**< starting point of the fit (e.g. the previous step's), or NULL (default) */
 } knob_gp_opts;
 
 /**

@@ -423,7 +423,7 @@ static double fit_objective(void *ctx, const double *t, double *g)
 }
 
 /* Fit into p (allocated for the data) and leave it factorized at the optimum with Kinv. */
-static int fit_post(gp_post *p, double *obj, knob_err *err)
+static int fit_post(gp_post *p, const knob_gp_hyper *init, double *obj, knob_err *err)
 {
     size_t d = p->d, m = d + 2;
     double *t = malloc((3 * m + lbfgs_ws(m)) * sizeof *t);
@@ -432,6 +432,12 @@ static int fit_post(gp_post *p, double *obj, knob_err *err)
     for (size_t j = 0; j < d; j++) t[j] = 0, lo[j] = -10, hi[j] = 10;
     t[d] = 0, lo[d] = -10, hi[d] = 10;
     t[d + 1] = log(0.01 - KNOB_GP_MIN_NOISE), lo[d + 1] = -25, hi[d + 1] = 2;
+    if (init) { /* a valid starting point (checked by the caller), clipped into the box */
+        for (size_t j = 0; j < d; j++) t[j] = -2 * log(init->lengthscales[j]);
+        t[d] = log(init->signal_var);
+        if (init->noise_var > KNOB_GP_MIN_NOISE) t[d + 1] = log(init->noise_var - KNOB_GP_MIN_NOISE);
+        for (size_t j = 0; j < m; j++) t[j] = t[j] < lo[j] ? lo[j] : t[j] > hi[j] ? hi[j] : t[j];
+    }
     double v = lbfgs_min(fit_objective, p, t, lo, hi, m, 200, 1e-2, ws);
     int rc = KNOB_OK;
     if (!isfinite(v)) rc = knob_err_set(err, KNOB_EUNDEF, "gp fit: the kernel matrix is not positive definite");
@@ -453,7 +459,7 @@ int knob_gp_fit(const knob_gp_data *data, knob_gp_hyper *h, double *obj, knob_er
     if (!h || !h->lengthscales) return knob_err_set(err, KNOB_EINVAL, "%s: no hyperparameters", where);
     gp_post p;
     if ((rc = post_alloc(&p, data, err))) return rc;
-    if (!(rc = fit_post(&p, obj, err))) {
+    if (!(rc = fit_post(&p, NULL, obj, err))) {
         for (size_t j = 0; j < data->d; j++) h->lengthscales[j] = 1 / sqrt(p.ils[j]);
         h->signal_var = p.s2;
         h->noise_var = p.noise;
@@ -500,7 +506,8 @@ static double dlog_h(double z, double logh)
 typedef struct {
     const gp_post *p;
     double best;
-    double *k, *u, *dk; /* n, n, n scratch */
+    double *k, *u;     /* n, n scratch */
+    double *dmu, *dvar; /* d, d scratch */
 } acq_ctx;
 
 static double acq_value(const gp_post *p, const double *x, double best, double *k, double *u, double *mu,
@@ -521,21 +528,25 @@ static double acq_objective(void *ctx, const double *x, double *g)
     int clamped = !(var > 1e-20);
     double s = sqrt(clamped ? 1e-20 : var), z = (c->best - mu) / s;
     double dh = dlog_h(z, knob_gp_log_h(z));
+    double *dmu = c->dmu, *dvar = c->dvar;
+    memset(dmu, 0, d * sizeof *dmu);
+    memset(dvar, 0, d * sizeof *dvar);
+    for (size_t i = 0; i < n; i++) { /* dk_i/dx_j = s2 m'(r2) 2 ils_j (x_j - X_ij) on continuous j */
+        const double *xi = p->X + i * d;
+        double w = 2 * p->s2 * matern_d(scaled_r2(x, xi, d, p->is_cat, p->ils));
+        for (size_t j = 0; j < d; j++) {
+            double dki = w * p->ils[j] * (x[j] - xi[j]);
+            dmu[j] += p->alpha[i] * dki;
+            dvar[j] -= 2 * c->u[i] * dki;
+        }
+    }
     for (size_t j = 0; j < d; j++) {
         if (p->is_cat && p->is_cat[j]) {
             g[j] = 0;
             continue;
         }
-        double dmu = 0, dvar = 0;
-        for (size_t i = 0; i < n; i++) {
-            const double *xi = p->X + i * d;
-            double r2 = scaled_r2(x, xi, d, p->is_cat, p->ils);
-            double dki = p->s2 * matern_d(r2) * 2 * p->ils[j] * (x[j] - xi[j]);
-            dmu += p->alpha[i] * dki;
-            dvar -= 2 * c->u[i] * dki;
-        }
-        double ds = clamped ? 0 : dvar / (2 * s);
-        double dz = (-dmu - z * ds) / s;
+        double ds = clamped ? 0 : dvar[j] / (2 * s);
+        double dz = (-dmu[j] - z * ds) / s;
         g[j] = -(ds / s + dh * dz);
     }
     return -a;
@@ -548,6 +559,7 @@ void knob_gp_opts_default(knob_gp_opts *o)
     o->n_candidates = 2048;
     o->n_local = 5;
     o->fit = 1;
+    o->init = NULL;
 }
 
 /* Internal range of a dimension: value v maps to (f(v) - a) / (b - a), f = log for log dimensions. */
@@ -669,6 +681,36 @@ static void candidate(const knob_dist *dims, size_t D, knob_qmc *q, knob_rng *rn
         }
 }
 
+/* log EI of m candidates (unit space) into rk, in blocks: kernel rows Kq, U = Kq Kinv by dsymm, then
+ * var = s2 - rowsum(Kq .* U) and mean = Kq alpha. */
+static int score_candidates(const gp_post *p, const double *C, size_t m, double best, ranked *rk, knob_err *err)
+{
+    size_t n = p->n, d = p->d, B = 256;
+    double *Kq = malloc(2 * B * n * sizeof *Kq);
+    if (!Kq) return knob_err_set(err, KNOB_ENOMEM, "gp suggest: out of memory");
+    double *U = Kq + B * n;
+    for (size_t c0 = 0; c0 < m; c0 += B) {
+        size_t b = m - c0 < B ? m - c0 : B;
+        for (size_t r = 0; r < b; r++)
+            for (size_t i = 0; i < n; i++)
+                Kq[r * n + i] = p->s2 * matern(scaled_r2(C + (c0 + r) * d, p->X + i * d, d, p->is_cat, p->ils));
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)b, (int)n, 1.0, p->Kinv, (int)n, Kq, (int)n, 0.0, U,
+                    (int)n);
+        for (size_t r = 0; r < b; r++) {
+            double mu = 0, q = 0;
+            for (size_t i = 0; i < n; i++) {
+                mu += Kq[r * n + i] * p->alpha[i];
+                q += Kq[r * n + i] * U[r * n + i];
+            }
+            double var = p->s2 - q, sd = sqrt(var > 1e-20 ? var : 1e-20);
+            rk[c0 + r].v = log(sd) + knob_gp_log_h((best - mu) / sd);
+            rk[c0 + r].i = c0 + r;
+        }
+    }
+    free(Kq);
+    return KNOB_OK;
+}
+
 int knob_gp_suggest(const knob_dist *dims, size_t D, const double *obs, const double *y, size_t n_obs,
                     const knob_gp_opts *opts, knob_rng *rng, double *best, double *log_ei, knob_gp_hyper *hyper,
                     knob_err *err)
@@ -679,10 +721,11 @@ int knob_gp_suggest(const knob_dist *dims, size_t D, const double *obs, const do
     int rc = suggest_check(dims, D, obs, y, n_obs, &o, err);
     if (rc) return rc;
     if (!o.fit && (rc = check_hyper(hyper, D, "gp suggest", err))) return rc;
+    if (o.fit && o.init && (rc = check_hyper(o.init, D, "gp suggest: init", err))) return rc;
     size_t n = n_obs, nc = o.n_candidates, nl = o.n_local < nc ? o.n_local : nc;
     size_t n_start = nl + 1;
     unsigned char *is_cat = calloc(D, 1);
-    double *X = malloc((n * D + n + 3 * n + nc * D + n_start * D + 3 * D + lbfgs_ws(D)) * sizeof *X);
+    double *X = malloc((n * D + n + 2 * n + nc * D + n_start * D + 5 * D + lbfgs_ws(D)) * sizeof *X);
     ranked *rk = malloc(nc * sizeof *rk);
     knob_qmc *q = NULL;
     gp_post p;
@@ -691,8 +734,8 @@ int knob_gp_suggest(const knob_dist *dims, size_t D, const double *obs, const do
         rc = knob_err_set(err, KNOB_ENOMEM, "gp suggest: out of memory");
         goto done;
     }
-    double *ys = X + n * D, *k = ys + n, *u = k + n, *dk = u + n, *C = dk + n, *starts = C + nc * D;
-    double *lo = starts + n_start * D, *hi = lo + D, *xe = hi + D, *ws = xe + D;
+    double *ys = X + n * D, *k = ys + n, *u = k + n, *C = u + n, *starts = C + nc * D;
+    double *lo = starts + n_start * D, *hi = lo + D, *xe = hi + D, *dmu = xe + D, *dvar = dmu + D, *ws = dvar + D;
     for (size_t j = 0; j < D; j++) is_cat[j] = dims[j].kind == KNOB_DIST_CATEGORICAL;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < D; j++) X[i * D + j] = to_unit(&dims[j], obs[i * D + j]);
@@ -700,7 +743,7 @@ int knob_gp_suggest(const knob_dist *dims, size_t D, const double *obs, const do
     knob_gp_data data = {X, ys, n, D, is_cat};
     if ((rc = post_alloc(&p, &data, err))) goto done;
     if (o.fit) {
-        if ((rc = fit_post(&p, NULL, err))) goto done;
+        if ((rc = fit_post(&p, o.init, NULL, err))) goto done;
     } else {
         for (size_t j = 0; j < D; j++) p.ils[j] = 1 / (hyper->lengthscales[j] * hyper->lengthscales[j]);
         p.s2 = hyper->signal_var, p.noise = hyper->noise_var;
@@ -716,16 +759,12 @@ int knob_gp_suggest(const knob_dist *dims, size_t D, const double *obs, const do
         knob_err e;
         if (knob_qmc_new(&q, KNOB_QMC_SOBOL, D, 1, knob_rng_u64(rng), &e)) q = NULL;
     }
-    for (size_t c = 0; c < nc; c++) {
-        double mu, var;
-        candidate(dims, D, q, rng, c, C + c * D);
-        rk[c].v = acq_value(&p, C + c * D, fbest, k, u, &mu, &var);
-        rk[c].i = c;
-    }
+    for (size_t c = 0; c < nc; c++) candidate(dims, D, q, rng, c, C + c * D);
+    if ((rc = score_candidates(&p, C, nc, fbest, rk, err))) goto done;
     qsort(rk, nc, sizeof *rk, cmp_ranked_desc);
 
     /* local refinement of the continuous coordinates from the best candidates and the best observation */
-    acq_ctx ctx = {&p, fbest, k, u, dk};
+    acq_ctx ctx = {&p, fbest, k, u, dmu, dvar};
     double best_v = -INFINITY;
     double *xb = xe; /* the best refined point (unit space), reusing xe until it is mapped */
     for (size_t s = 0; s < n_start; s++) {

@@ -104,9 +104,12 @@ function GP:sample_relative(study, _, sp)
     end
   end
   if #obs == 0 then return {} end
+  -- the fit starts from the previous trial's hyperparameters when the space has not changed (as Optuna does)
+  local key = table.concat(names, "\0")
+  local init = self.last and self.last.key == key and self.last.hyper or nil
   local best, log_ei, hyper = S.gp_suggest(dists, obs, y, {rng = self.rng, n_candidates = self.n_candidates,
-                                                            n_local = self.n_local})
-  self.last = {log_ei = log_ei, hyper = hyper, n_obs = #obs}
+                                                            n_local = self.n_local, init = init})
+  self.last = {log_ei = log_ei, hyper = hyper, n_obs = #obs, key = key}
   local out = {}
   for j = 1, #names do out[names[j]] = decode(dists[j], best[j]) end
   return out
