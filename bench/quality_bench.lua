@@ -14,70 +14,16 @@ local knob = require "knob"
 local HERE = (arg[0]:match("^(.*)/[^/]*$") or ".")
 package.path = HERE .. "/?.lua;" .. package.path
 local common = require "bench_common"
+local problems = require "problems"
 local clock = knob.core.sys.clock
 local opts = common.parse(arg, {seeds = 5, trials = 100, timing = 200})
 
 local PY = "/usr/bin/python3"
-local function have_optuna()
-  local p = io.popen(PY .. " -c 'import optuna' 2>/dev/null; echo $?")
-  local rc = p:read("a")
-  p:close()
-  return rc:match("^0") ~= nil
-end
-local OPTUNA = have_optuna()
+local OPTUNA = problems.have_optuna(PY)
 if not OPTUNA then
   print("(Optuna not found for " .. PY .. ": apt-get install python3-optuna; Optuna rows are skipped)")
 end
-
--- Objectives (the same formulas as bench/quality_optuna.py).
-local function branin(t)
-  local x = t:suggest_float("x", -5, 10)
-  local y = t:suggest_float("y", 0, 15)
-  local b, c = 5.1 / (4 * math.pi ^ 2), 5 / math.pi
-  return (y - b * x ^ 2 + c * x - 6) ^ 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
-end
-
-local H_ALPHA = {1.0, 1.2, 3.0, 3.2}
-local H_A = {{10, 3, 17, 3.5, 1.7, 8}, {0.05, 10, 17, 0.1, 8, 14}, {3, 3.5, 1.7, 10, 17, 8}, {17, 8, 0.05, 10, 0.1, 14}}
-local H_P = {{1312, 1696, 5569, 124, 8283, 5886}, {2329, 4135, 8307, 3736, 1004, 9991},
-             {2348, 1451, 3522, 2883, 3047, 6650}, {4047, 8828, 8732, 5743, 1091, 381}}
-local function hartmann6(t)
-  local x = {}
-  for j = 1, 6 do x[j] = t:suggest_float("x" .. j, 0, 1) end
-  local s = 0
-  for a = 1, 4 do
-    local e = 0
-    for j = 1, 6 do e = e + H_A[a][j] * (x[j] - H_P[a][j] * 1e-4) ^ 2 end
-    s = s - H_ALPHA[a] * math.exp(-e)
-  end
-  return s
-end
-
-local function rosenbrock4(t)
-  local x = {}
-  for j = 1, 4 do x[j] = t:suggest_float("x" .. j, -5, 10) end
-  local s = 0
-  for j = 1, 3 do s = s + 100 * (x[j + 1] - x[j] ^ 2) ^ 2 + (1 - x[j]) ^ 2 end
-  return s
-end
-
-local function ackley5(t)
-  local x, n = {}, 5
-  for j = 1, n do x[j] = t:suggest_float("x" .. j, -32.768, 32.768) end
-  local s1, s2 = 0, 0
-  for j = 1, n do
-    s1 = s1 + x[j] * x[j]
-    s2 = s2 + math.cos(2 * math.pi * x[j])
-  end
-  return -20 * math.exp(-0.2 * math.sqrt(s1 / n)) - math.exp(s2 / n) + 20 + math.exp(1)
-end
-
-local PROBLEMS = {
-  {name = "branin", fn = branin, optimum = 0.397887357729738},
-  {name = "hartmann6", fn = hartmann6, optimum = -3.32236801141551},
-  {name = "rosenbrock4", fn = rosenbrock4, optimum = 0},
-  {name = "ackley5", fn = ackley5, optimum = 0},
-}
+local PROBLEMS = problems.ALL
 
 -- Quantile q of a sample (linear interpolation between order statistics, numpy's default).
 local function quantile(t, q)
@@ -171,7 +117,7 @@ end
 
 local function timing()
   local n = opts.timing
-  print(("\n(b) GP time per suggestion on Hartmann6 (6-D), %d trials, mean over the 10 trials ending at\n"):format(n))
+  print(("\n(b) GP time per suggestion on Hartmann6 (6-D), %d trials: mean over the 10 trials up to\n"):format(n))
   local marks, t = {}, {}
   for _, m in ipairs{50, 100, 200} do
     if m <= n then marks[m] = true end
@@ -179,7 +125,7 @@ local function timing()
   marks[n] = true
   local study = knob.study{sampler = knob.samplers.gp{seed = 1}, pruner = knob.pruners.none(), repeats = true}
   local last = clock()
-  study:optimize(hartmann6, {n_trials = n, callbacks = {function(_, r)
+  study:optimize(problems.hartmann6, {n_trials = n, callbacks = {function(_, r)
     local now = clock()
     t[r.number + 1] = now - last
     last = now
