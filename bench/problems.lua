@@ -4,6 +4,7 @@
 --   problems.branin, hartmann6, rosenbrock4, ackley5    objectives function(trial) -> value (minimize)
 --   problems.ALL                                         {name =, fn =, optimum =} for each, in that order
 --   problems.have_optuna(py)                             can the python at path py import optuna?
+--   problems.knob_curve(sampler, fn, n)                  best value after each of n trials of a knob study
 local M = {}
 
 function M.have_optuna(py)
@@ -11,6 +12,17 @@ function M.have_optuna(py)
   local rc = p:read("a")
   p:close()
   return rc:match("^0") ~= nil
+end
+
+function M.knob_curve(sampler, fn, n)
+  local knob = require "knob"
+  local study = knob.study{sampler = sampler, pruner = knob.pruners.none(), repeats = true}
+  local best, curve = math.huge, {}
+  study:optimize(fn, {n_trials = n, callbacks = {function(_, r)
+    if r.value and r.value < best then best = r.value end
+    curve[#curve + 1] = best
+  end}})
+  return curve
 end
 
 -- Branin on [-5, 10] x [0, 15]; minimum 0.397887357729738 at three points.

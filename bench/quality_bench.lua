@@ -37,16 +37,7 @@ local function quantile(t, q)
   return s[lo] + (h - lo) * (s[hi] - s[lo])
 end
 
--- Best value after each trial of a knob study.
-local function knob_curve(sampler, fn, n)
-  local study = knob.study{sampler = sampler, pruner = knob.pruners.none(), repeats = true}
-  local best, curve = math.huge, {}
-  study:optimize(fn, {n_trials = n, callbacks = {function(_, r)
-    if r.value and r.value < best then best = r.value end
-    curve[#curve + 1] = best
-  end}})
-  return curve
-end
+local knob_curve = problems.knob_curve
 
 -- curves[seed][k] for every seed, from one Optuna process.
 local function optuna_curves(name, kind, seeds, n)

@@ -59,16 +59,7 @@ local function median(t)
   return (s[n // 2] + s[n // 2 + 1]) / 2
 end
 
--- Best value after each trial of a knob study.
-local function knob_curve(sampler, fn, n)
-  local study = knob.study{sampler = sampler, pruner = knob.pruners.none(), repeats = true}
-  local best, curve = math.huge, {}
-  study:optimize(fn, {n_trials = n, callbacks = {function(_, r)
-    if r.value and r.value < best then best = r.value end
-    curve[#curve + 1] = best
-  end}})
-  return curve
-end
+local knob_curve = problems.knob_curve
 
 local function optuna_curve(name, seed, n)
   local p = io.popen(("%s %s/tpe_optuna.py quality %s %d %d"):format(PY, HERE, name, seed, n))

@@ -8,6 +8,9 @@
 --   helpers.isnan(x)           x ~= x
 --   helpers.codes(values, levels)   level names → 0-based codes (the position in levels - 1; NaN stays NaN)
 --   helpers.snapshot(ds [, {codes = true}])   a dataset as plain tables, read through the public Dataset API
+--   helpers.near(got, expected, tol)   |got - expected| <= tol * max(1, |expected|)
+--   helpers.assert_near_list(expected, got, tol)   same length, each entry near its expected value
+--   helpers.assert_errors(cases)   each case {fn, text}: fn() raises an error whose message contains text
 local helpers = {}
 
 function helpers.isnan(x)
@@ -100,6 +103,28 @@ function helpers.assert_tampered_models(text, cases)
     local m, err = knob.model.from_json(bad)
     assert.is_nil(m)
     assert.matches(c[3], err, 1, true)
+  end
+end
+
+function helpers.near(got, expected, tol)
+  return math.abs(got - expected) <= tol * math.max(1, math.abs(expected))
+end
+
+function helpers.assert_near_list(expected, got, tol)
+  local assert = require "luassert"
+  assert.equals(#expected, #got)
+  for i = 1, #expected do
+    assert.is_true(helpers.near(got[i], expected[i], tol),
+      ("entry %d: expected %.17g, got %.17g"):format(i, expected[i], got[i]))
+  end
+end
+
+function helpers.assert_errors(cases)
+  local assert = require "luassert"
+  for i, c in ipairs(cases) do
+    local ok, err = pcall(c[1])
+    assert.is_false(ok, "case " .. i .. " did not raise")
+    assert.is_truthy(tostring(err):find(c[2], 1, true), ("case %d: %s"):format(i, tostring(err)))
   end
 end
 

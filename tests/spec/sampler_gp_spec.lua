@@ -39,19 +39,10 @@
 --        -10.01: -55.655114947775421   -20: -206.9178385094251   -40: -808.29856835661996
 --        -1000: -500014.73445209116   -1e10: -5.0e+19
 local knob = require "knob"
+local helpers = require "helpers"
 local S = knob.core.search
 local samplers = knob.samplers
-
-local function near(a, b, tol)
-  return math.abs(a - b) <= tol * math.max(1, math.abs(b))
-end
-
-local function assert_near_list(expected, got, tol)
-  assert.equals(#expected, #got)
-  for i = 1, #expected do
-    assert.is_true(near(got[i], expected[i], tol), ("entry %d: expected %.17g, got %.17g"):format(i, expected[i], got[i]))
-  end
-end
+local assert_near_list, near = helpers.assert_near_list, helpers.near
 
 local X = {{0.1, 0.2}, {0.4, 0.9}, {0.7, 0.3}, {0.95, 0.6}, {0.3, 0.5}}
 local Y = {1.0, -0.5, 0.3, 2.0, 0.1}
@@ -192,11 +183,7 @@ describe("knob.core.search GP numerics", function()
       {function() S.gp_suggest({F}, {0.5}, {1, 2}, {rng = S.rng(1)}) end, "search.gp_suggest: 1 observations and 2 outputs"},
       {function() S.gp_suggest({{kind = "float", low = 1, high = 1}}, {1}, {1}, {rng = S.rng(1)}) end, "gp suggest: dimension 1 needs low < high"},
     }
-    for i, c in ipairs(cases) do
-      local ok, err = pcall(c[1])
-      assert.is_false(ok, "case " .. i .. " did not raise")
-      assert.is_truthy(tostring(err):find(c[2], 1, true), ("case %d: %s"):format(i, tostring(err)))
-    end
+    helpers.assert_errors(cases)
   end)
 end)
 
@@ -281,10 +268,6 @@ describe("knob.samplers.gp", function()
       {function() samplers.gp{n_startup = 3} end, "knob.samplers.gp: unknown option 'n_startup' (valid: seed, n_startup_trials, n_candidates, n_local)"},
       {function() samplers.gp("x") end, "knob.samplers.gp: options must be a table (got string)"},
     }
-    for i, c in ipairs(cases) do
-      local ok, err = pcall(c[1])
-      assert.is_false(ok, "case " .. i .. " did not raise")
-      assert.is_truthy(tostring(err):find(c[2], 1, true), ("case %d: %s"):format(i, tostring(err)))
-    end
+    helpers.assert_errors(cases)
   end)
 end)

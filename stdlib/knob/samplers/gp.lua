@@ -23,15 +23,13 @@
 -- value. Repeated points are fine (the fitted noise keeps the kernel matrix positive definite); a suggestion
 -- that rounds onto an observed point (a discrete space) is replaced by the best candidate that does not,
 -- when there is one.
-local core = require "knob.core"
+local S = require("knob.core").search
 local space = require "knob.space"
 local samplers = require "knob.samplers"
 
-local S = core.search
+local M = {}
 local GP = {}
 GP.__index = GP
-
-local M = {}
 
 local OPTIONS = {"seed", "n_startup_trials", "n_candidates", "n_local"}
 
@@ -71,12 +69,6 @@ function GP:infer_relative_space(study, trial)
   return self._space:infer_relative_space(study, trial)
 end
 
-local function decode(dist, x)
-  if dist.kind == "categorical" then return dist.choices[math.tointeger(x) + 1] end
-  if dist.kind == "int" then return math.tointeger(x) end
-  return x
-end
-
 function GP:sample_relative(study, _, sp)
   local complete = study:trials_raw{"complete"}
   if #complete < self.n_startup_trials then return {} end
@@ -111,7 +103,10 @@ function GP:sample_relative(study, _, sp)
                                                             n_local = self.n_local, init = init})
   self.last = {log_ei = log_ei, hyper = hyper, n_obs = #obs, key = key}
   local out = {}
-  for j = 1, #names do out[names[j]] = decode(dists[j], best[j]) end
+  for j, k in ipairs(names) do -- gp_suggest gives ints and choice indices as Lua integers
+    local d = dists[j]
+    out[k] = d.kind == "categorical" and d.choices[best[j] + 1] or best[j]
+  end
   return out
 end
 
