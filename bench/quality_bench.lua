@@ -99,7 +99,7 @@ local function quality()
     if OPTUNA then
       for _, pair in ipairs{{"knob tpe", "optuna tpe"}, {"knob tpe-mv", "optuna tpe-mv"}, {"knob gp", "optuna tpe"}} do
         local line = ("%-12s %-14s"):format(prob.name, pair[1]:sub(6) .. "/" .. pair[2]:sub(8))
-        for b = 1, #budgets do line = line .. ("  %-30s"):format(("ratio %.2f"):format(med[pair[1]][b] / med[pair[2]][b])) end
+        for b = 1, #budgets do line = line .. ("  %-30s"):format(("ratio %.3g"):format(med[pair[1]][b] / med[pair[2]][b])) end
         print(line)
       end
     end

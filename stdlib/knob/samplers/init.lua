@@ -6,6 +6,7 @@
 --   knob.samplers.qmc{kind = "sobol"|"halton", scramble, seed, space}   scrambled Sobol / Halton points
 --   knob.samplers.tpe{seed, n_startup_trials, n_ei_candidates, gamma, weights, prior_weight, consider_prior,
 --                     consider_magic_clip, consider_endpoints, multivariate, constant_liar}
+--   knob.samplers.gp{seed, n_startup_trials, n_candidates, n_local}   GP Bayesian optimization (log EI)
 -- Each module documents its options (stdlib/knob/samplers/<name>.lua). Every sampler has a `seed` field:
 -- when no seed is given one is drawn from the clock, and sampler.seed tells which, so a run can be repeated.
 --
