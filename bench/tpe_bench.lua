@@ -29,42 +29,15 @@ if not next(args) then args = {quality = true, overhead = true} end
 
 local PY = "/usr/bin/python3"
 local HERE = (arg[0]:match("^(.*)/[^/]*$") or ".")
+package.path = HERE .. "/?.lua;" .. package.path
 
-local function have_optuna()
-  local p = io.popen(PY .. " -c 'import optuna' 2>/dev/null; echo $?")
-  local rc = p:read("a")
-  p:close()
-  return rc:match("^0") ~= nil
-end
-local OPTUNA = have_optuna()
+local problems = require "problems"
+local OPTUNA = problems.have_optuna(PY)
 if not OPTUNA then
   print("(Optuna not found for " .. PY .. ": apt-get install python3-optuna; Optuna columns are skipped)")
 end
 
--- Objectives (the same formulas as bench/tpe_optuna.py).
-local function branin(t)
-  local x = t:suggest_float("x", -5, 10)
-  local y = t:suggest_float("y", 0, 15)
-  local b, c = 5.1 / (4 * math.pi ^ 2), 5 / math.pi
-  return (y - b * x ^ 2 + c * x - 6) ^ 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
-end
-
-local H_ALPHA = {1.0, 1.2, 3.0, 3.2}
-local H_A = {{10, 3, 17, 3.5, 1.7, 8}, {0.05, 10, 17, 0.1, 8, 14}, {3, 3.5, 1.7, 10, 17, 8}, {17, 8, 0.05, 10, 0.1, 14}}
-local H_P = {{1312, 1696, 5569, 124, 8283, 5886}, {2329, 4135, 8307, 3736, 1004, 9991},
-             {2348, 1451, 3522, 2883, 3047, 6650}, {4047, 8828, 8732, 5743, 1091, 381}}
-local function hartmann6(t)
-  local x = {}
-  for j = 1, 6 do x[j] = t:suggest_float("x" .. j, 0, 1) end
-  local s = 0
-  for a = 1, 4 do
-    local e = 0
-    for j = 1, 6 do e = e + H_A[a][j] * (x[j] - H_P[a][j] * 1e-4) ^ 2 end
-    s = s - H_ALPHA[a] * math.exp(-e)
-  end
-  return s
-end
-
+-- Objectives: bench/problems.lua (the same formulas as bench/problems.py).
 local function trivial(t)
   local s = 0
   for j = 1, 4 do s = s + t:suggest_float("x" .. j, -5, 5) ^ 2 end
@@ -75,10 +48,7 @@ local function trivial(t)
   return s
 end
 
-local PROBLEMS = {
-  {name = "branin", fn = branin, optimum = 0.397887357729738},
-  {name = "hartmann6", fn = hartmann6, optimum = -3.32236801141551},
-}
+local PROBLEMS = {problems.ALL[1], problems.ALL[2]} -- branin, hartmann6
 
 local function median(t)
   local s = {table.unpack(t)}
@@ -89,16 +59,7 @@ local function median(t)
   return (s[n // 2] + s[n // 2 + 1]) / 2
 end
 
--- Best value after each trial of a knob study.
-local function knob_curve(sampler, fn, n)
-  local study = knob.study{sampler = sampler, pruner = knob.pruners.none(), repeats = true}
-  local best, curve = math.huge, {}
-  study:optimize(fn, {n_trials = n, callbacks = {function(_, r)
-    if r.value and r.value < best then best = r.value end
-    curve[#curve + 1] = best
-  end}})
-  return curve
-end
+local knob_curve = problems.knob_curve
 
 local function optuna_curve(name, seed, n)
   local p = io.popen(("%s %s/tpe_optuna.py quality %s %d %d"):format(PY, HERE, name, seed, n))

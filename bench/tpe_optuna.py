@@ -5,34 +5,16 @@
   tpe_optuna.py overhead <n_trials> <window>            -> "window <end> <ms per trial>" per window
 """
 import math
+import os
 import sys
 import time
 
 import optuna
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from problems import branin, hartmann6  # noqa: E402
+
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
-def branin(t):
-    x = t.suggest_float("x", -5, 10)
-    y = t.suggest_float("y", 0, 15)
-    b, c = 5.1 / (4 * math.pi ** 2), 5 / math.pi
-    return (y - b * x ** 2 + c * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
-
-
-H_ALPHA = [1.0, 1.2, 3.0, 3.2]
-H_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
-H_P = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-       [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
-
-
-def hartmann6(t):
-    x = [t.suggest_float("x%d" % j, 0, 1) for j in range(1, 7)]
-    s = 0.0
-    for i in range(4):
-        e = sum(H_A[i][j] * (x[j] - H_P[i][j] * 1e-4) ** 2 for j in range(6))
-        s -= H_ALPHA[i] * math.exp(-e)
-    return s
 
 
 def trivial(t):

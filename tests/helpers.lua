@@ -18,7 +18,9 @@
 --   helpers.front_hypervolume(study, ref)   hypervolume of a multi-objective study's Pareto front w.r.t. ref
 --   helpers.saved_trees(model)  the CART trees of a saved tree / forest / extra_trees model, decoded
 --   helpers.lcg(seed)          a function returning a reproducible pseudo-random number in [0, 1) per call
---   helpers.near(expected, actual [, tol = 1e-12 [, what]])   relative closeness (absolute below 1)
+--   helpers.near(expected, actual [, tol = 1e-12 [, what]])   relative closeness (absolute below 1); raises, else true
+--   helpers.assert_near_list(expected, got, tol)   same length, each entry near its expected value
+--   helpers.assert_errors(cases)   each case {fn, text}: fn() raises an error whose message contains text
 local helpers = {}
 
 function helpers.isnan(x)
@@ -214,6 +216,24 @@ function helpers.near(expected, actual, tol, what)
   tol = tol or 1e-12
   assert(math.abs(expected - actual) <= tol * math.max(1, math.abs(expected)),
          string.format("%sexpected %.17g, got %.17g", what and (what .. ": ") or "", expected, actual))
+  return true
+end
+
+function helpers.assert_near_list(expected, got, tol)
+  local assert = require "luassert"
+  assert.equals(#expected, #got)
+  for i = 1, #expected do
+    helpers.near(expected[i], got[i], tol, "entry " .. i)
+  end
+end
+
+function helpers.assert_errors(cases)
+  local assert = require "luassert"
+  for i, c in ipairs(cases) do
+    local ok, err = pcall(c[1])
+    assert.is_false(ok, "case " .. i .. " did not raise")
+    assert.is_truthy(tostring(err):find(c[2], 1, true), ("case %d: %s"):format(i, tostring(err)))
+  end
 end
 
 return helpers

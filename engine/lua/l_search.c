@@ -21,6 +21,16 @@
  *   hv_contributions(values, ref)      hypervolume lost by removing each point
  *   eigh(matrix)                       symmetric eigen decomposition (LAPACK dsyev) -> values ascending,
  *                                      vectors (rows of V; column j is the j-th eigenvector), eigh.h
+ *   gp_kernel(X1, X2, hyper)           Matérn 5/2 kernel rows (gp.h); hyper = {lengthscales = {...},
+ *                                      signal_var = 1, noise_var = 0, categorical = {j, ...} (1-based)}
+ *   gp_log_marginal(X, y, hyper)       -> lml, gradient over (log 1/l^2..., log s2, log(noise - 1e-6))
+ *                                      (the gradient only when noise_var > 1e-6)
+ *   gp_predict(X, y, hyper, Xq)        -> posterior means, latent variances
+ *   gp_fit(X, y, {categorical = ...})  -> fitted hyper, log marginal likelihood + log prior
+ *   gp_log_h(z)                        log(phi(z) + z Phi(z)), the log EI of a standard normal
+ *   gp_suggest(dims, obs, y, {rng =, n_candidates = 2048, n_local = 5, hyper = nil, init = nil})
+ *                                      one GP-BO step minimizing y -> row, log EI, hyper used (hyper: fixed
+ *                                      hyperparameters, no fit; init: where the fit starts)
  *
  * A dimension is a table {kind = "float"|"int"|"categorical", low =, high =, step =, log =, choices = {...}
  * (or n_choices =)}; categorical values are 0-based choice indices. Observations and points are arrays of
@@ -35,6 +45,7 @@
 
 #include "knob/eigh.h"
 #include "knob/pareto.h"
+#include "knob/gp.h"
 #include "knob/search.h"
 #include "l_aux.h"
 #include "l_modules.h"
@@ -578,6 +589,240 @@ static int obs_tostring(lua_State *L)
     return 1;
 }
 
+/* ----------------------------------------------------------------------------------------------- gp */
+
+static const char *const gp_hyper_keys[] = {"lengthscales", "signal_var", "noise_var", "categorical", NULL};
+
+/* Hyperparameters at idx ({lengthscales = {...}, signal_var =, noise_var =, categorical = {j, ...}}, the
+ * categorical coordinates 1-based); need_ls: lengthscales required (else only categorical is read). Fills
+ * *d (from the lengthscales, or 0), the anchored lengthscales and categorical flags (NULL when none). */
+static void gp_hyper(lua_State *L, int idx, const char *what, int need_ls, size_t *d, knob_gp_hyper *h,
+                     unsigned char **is_cat)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) luaL_error(L, "%s: hyperparameters must be a table (got %s)", what, luaL_typename(L, idx));
+    l_check_options(L, idx, what, gp_hyper_keys);
+    memset(h, 0, sizeof *h);
+    *d = 0;
+    if (need_ls) {
+        if (lua_getfield(L, idx, "lengthscales") != LUA_TTABLE)
+            luaL_error(L, "%s: option 'lengthscales' must be an array of numbers (got %s)", what, luaL_typename(L, -1));
+        h->lengthscales = l_check_number_array(L, -1, what, d, 0);
+        lua_replace(L, -2);
+        if (*d == 0) luaL_error(L, "%s: option 'lengthscales' is empty", what);
+        h->signal_var = l_opt_number(L, idx, what, "signal_var", 1.0);
+        h->noise_var = l_opt_number(L, idx, what, "noise_var", 0.0);
+    }
+    *is_cat = NULL;
+    int t = lua_getfield(L, idx, "categorical");
+    if (t == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (t != LUA_TTABLE) luaL_error(L, "%s: option 'categorical' must be an array of indices (got %s)", what, luaL_typename(L, -1));
+    size_t m;
+    double *c = l_check_number_array(L, -1, what, &m, 0);
+    lua_replace(L, -2);
+    size_t D = need_ls ? *d : 0;
+    for (size_t i = 0; i < m; i++)
+        if (c[i] > (double)D) D = (size_t)c[i];
+    *is_cat = l_alloc_anchored(L, D + 1);
+    memset(*is_cat, 0, D + 1);
+    for (size_t i = 0; i < m; i++) {
+        if (c[i] < 1 || c[i] != floor(c[i]) || (need_ls && c[i] > (double)*d))
+            luaL_error(L, "%s: option 'categorical': entry %d (%f) is not a coordinate index", what, (int)i + 1, c[i]);
+        (*is_cat)[(size_t)c[i] - 1] = 1;
+    }
+}
+
+static void push_numbers(lua_State *L, const double *a, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, a[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void push_hyper(lua_State *L, const knob_gp_hyper *h, size_t d)
+{
+    lua_createtable(L, 0, 3);
+    push_numbers(L, h->lengthscales, d);
+    lua_setfield(L, -2, "lengthscales");
+    lua_pushnumber(L, h->signal_var);
+    lua_setfield(L, -2, "signal_var");
+    lua_pushnumber(L, h->noise_var);
+    lua_setfield(L, -2, "noise_var");
+}
+
+/* X (points) and y at idx, idx + 1 for d coordinates. */
+static knob_gp_data gp_data(lua_State *L, int idx, const char *what, size_t d, const unsigned char *is_cat)
+{
+    knob_gp_data g = {0};
+    char w[96];
+    snprintf(w, sizeof w, "%s: X", what);
+    g.X = check_points(L, idx, w, d, &g.n);
+    snprintf(w, sizeof w, "%s: y", what);
+    size_t ny;
+    g.y = l_check_number_array(L, idx + 1, w, &ny, 0);
+    if (ny != g.n) luaL_error(L, "%s: %d points and %d outputs", what, (int)g.n, (int)ny);
+    if (g.n == 0) luaL_error(L, "%s: no points", what);
+    g.d = d;
+    g.is_cat = is_cat;
+    return g;
+}
+
+/* gp_kernel(X1, X2, hyper) -> rows of k(X1[a], X2[b]) */
+static int l_gp_kernel(lua_State *L)
+{
+    const char *what = "search.gp_kernel";
+    size_t d, n1, n2;
+    knob_gp_hyper h;
+    unsigned char *cat;
+    gp_hyper(L, 3, what, 1, &d, &h, &cat);
+    double *X1 = check_points(L, 1, "search.gp_kernel: X1", d, &n1);
+    double *X2 = check_points(L, 2, "search.gp_kernel: X2", d, &n2);
+    double *K = l_alloc_anchored(L, (n1 * n2 + 1) * sizeof *K);
+    knob_err err = {0};
+    if (knob_gp_kernel(X1, n1, X2, n2, d, cat, &h, K, &err)) return l_raise(L, &err);
+    lua_createtable(L, (int)n1, 0);
+    for (size_t a = 0; a < n1; a++) {
+        push_numbers(L, K + a * n2, n2);
+        lua_rawseti(L, -2, (lua_Integer)a + 1);
+    }
+    return 1;
+}
+
+/* gp_log_marginal(X, y, hyper) -> lml, gradient (array; only when noise_var > 1e-6) */
+static int l_gp_log_marginal(lua_State *L)
+{
+    const char *what = "search.gp_log_marginal";
+    size_t d;
+    knob_gp_hyper h;
+    unsigned char *cat;
+    gp_hyper(L, 3, what, 1, &d, &h, &cat);
+    knob_gp_data g = gp_data(L, 1, what, d, cat);
+    double *grad = l_alloc_anchored(L, (d + 2) * sizeof *grad);
+    int want = h.noise_var > KNOB_GP_MIN_NOISE;
+    double lml;
+    knob_err err = {0};
+    if (knob_gp_log_marginal(&g, &h, &lml, want ? grad : NULL, &err)) return l_raise(L, &err);
+    lua_pushnumber(L, lml);
+    if (!want) return 1;
+    push_numbers(L, grad, d + 2);
+    return 2;
+}
+
+/* gp_predict(X, y, hyper, Xq) -> means, variances */
+static int l_gp_predict(lua_State *L)
+{
+    const char *what = "search.gp_predict";
+    size_t d, m;
+    knob_gp_hyper h;
+    unsigned char *cat;
+    gp_hyper(L, 3, what, 1, &d, &h, &cat);
+    knob_gp_data g = gp_data(L, 1, what, d, cat);
+    double *Xq = check_points(L, 4, "search.gp_predict: Xq", d, &m);
+    double *out = l_alloc_anchored(L, (2 * m + 1) * sizeof *out);
+    knob_err err = {0};
+    if (knob_gp_predict(&g, &h, Xq, m, out, out + m, &err)) return l_raise(L, &err);
+    push_numbers(L, out, m);
+    push_numbers(L, out + m, m);
+    return 2;
+}
+
+/* gp_fit(X, y, {categorical = ...}) -> hyper, objective */
+static int l_gp_fit(lua_State *L)
+{
+    const char *what = "search.gp_fit";
+    size_t d = 0;
+    knob_gp_hyper h;
+    unsigned char *cat = NULL;
+    if (!lua_isnoneornil(L, 3)) gp_hyper(L, 3, what, 0, &d, &h, &cat);
+    /* the number of coordinates comes from the first row of X */
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_geti(L, 1, 1) != LUA_TTABLE) luaL_error(L, "%s: X must be an array of rows", what);
+    d = (size_t)luaL_len(L, -1);
+    lua_pop(L, 1);
+    if (d == 0) luaL_error(L, "%s: X has rows with no values", what);
+    if (cat) { /* flags sized for the largest categorical index: re-anchor for d coordinates */
+        unsigned char *c2 = l_alloc_anchored(L, d);
+        memset(c2, 0, d);
+        for (size_t j = 0; j < d; j++) c2[j] = cat[j];
+        cat = c2;
+    }
+    knob_gp_data g = gp_data(L, 1, what, d, cat);
+    memset(&h, 0, sizeof h);
+    h.lengthscales = l_alloc_anchored(L, d * sizeof *h.lengthscales);
+    double obj;
+    knob_err err = {0};
+    if (knob_gp_fit(&g, &h, &obj, &err)) return l_raise(L, &err);
+    push_hyper(L, &h, d);
+    lua_pushnumber(L, obj);
+    return 2;
+}
+
+/* gp_log_h(z) -> log(phi(z) + z Phi(z)) */
+static int l_gp_log_h(lua_State *L)
+{
+    lua_pushnumber(L, knob_gp_log_h(luaL_checknumber(L, 1)));
+    return 1;
+}
+
+static const char *const gp_suggest_keys[] = {"rng", "n_candidates", "n_local", "hyper", "init", NULL};
+
+/* gp_suggest(dims, obs, y, {rng =, n_candidates = 2048, n_local = 5, hyper = nil, init = nil}) -> row, log_ei,
+ * hyper (hyper: fixed hyperparameters, no fit; init: the fit's starting point) */
+static int l_gp_suggest(lua_State *L)
+{
+    const char *what = "search.gp_suggest";
+    lua_settop(L, 4);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    l_check_options(L, 4, what, gp_suggest_keys);
+    size_t D, n, ny;
+    knob_dist *dims = check_dims(L, 1, &D);
+    double *obs = check_points(L, 2, "search.gp_suggest: observations", D, &n);
+    double *y = l_check_number_array(L, 3, "search.gp_suggest: y", &ny, 0);
+    if (ny != n) return luaL_error(L, "%s: %d observations and %d outputs", what, (int)n, (int)ny);
+    knob_gp_opts o;
+    knob_gp_opts_default(&o);
+    lua_Integer nc = l_opt_integer(L, 4, what, "n_candidates", (lua_Integer)o.n_candidates);
+    lua_Integer nl = l_opt_integer(L, 4, what, "n_local", (lua_Integer)o.n_local);
+    if (nc < 1 || nc > 10000000) return luaL_error(L, "%s: option 'n_candidates' must be in 1..1e7 (got %d)", what, (int)nc);
+    if (nl < 0 || nl > 1000) return luaL_error(L, "%s: option 'n_local' must be in 0..1000 (got %d)", what, (int)nl);
+    o.n_candidates = (size_t)nc, o.n_local = (size_t)nl;
+    knob_gp_hyper h;
+    memset(&h, 0, sizeof h);
+    if (lua_getfield(L, 4, "hyper") != LUA_TNIL) {
+        size_t d;
+        unsigned char *cat;
+        gp_hyper(L, -1, what, 1, &d, &h, &cat);
+        if (d != D) return luaL_error(L, "%s: option 'hyper' has %d lengthscales for %d dimensions", what, (int)d, (int)D);
+        o.fit = 0;
+    } else {
+        h.lengthscales = l_alloc_anchored(L, D * sizeof *h.lengthscales);
+    }
+    knob_gp_hyper init;
+    if (lua_getfield(L, 4, "init") != LUA_TNIL) {
+        size_t d;
+        unsigned char *cat;
+        gp_hyper(L, -1, what, 1, &d, &init, &cat);
+        if (d != D) return luaL_error(L, "%s: option 'init' has %d lengthscales for %d dimensions", what, (int)d, (int)D);
+        o.init = &init;
+    }
+    if (lua_getfield(L, 4, "rng") != LUA_TUSERDATA || !luaL_testudata(L, -1, RNG_MT))
+        return luaL_error(L, "%s: option 'rng' must be a knob.Rng (got %s)", what, luaL_typename(L, -1));
+    knob_rng *r = check_rng(L, -1);
+    double *best = l_alloc_anchored(L, D * sizeof *best);
+    double lei = 0;
+    knob_err err = {0};
+    if (knob_gp_suggest(dims, D, obs, y, n, &o, r, best, &lei, &h, &err)) return l_raise(L, &err);
+    push_row(L, dims, best, D);
+    lua_pushnumber(L, lei);
+    push_hyper(L, &h, D);
+    return 3;
+}
+
 /* ------------------------------------------------------------------------------------------------ qmc */
 
 typedef struct {
@@ -843,6 +1088,12 @@ int l_open_search(lua_State *L)
                                    {"hypervolume", l_hypervolume},
                                    {"hv_contributions", l_hv_contributions},
                                    {"eigh", l_eigh},
+                                   {"gp_kernel", l_gp_kernel},
+                                   {"gp_log_marginal", l_gp_log_marginal},
+                                   {"gp_predict", l_gp_predict},
+                                   {"gp_fit", l_gp_fit},
+                                   {"gp_log_h", l_gp_log_h},
+                                   {"gp_suggest", l_gp_suggest},
                                    {NULL, NULL}};
     l_new_class(L, RNG_MT, rng_methods, rng_meta);
     l_new_class(L, PARZEN_MT, parzen_methods, parzen_meta);

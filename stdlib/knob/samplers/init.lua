@@ -10,6 +10,7 @@
 --                                                                   NSGA-II for multi-objective studies
 --   knob.samplers.cmaes{x0, sigma0, popsize, seed, restarts, inc_popsize, n_startup_trials}
 --                                                                   CMA-ES: local fine tuning around the best
+--   knob.samplers.gp{seed, n_startup_trials, n_candidates, n_local}   GP Bayesian optimization (log EI)
 -- Each module documents its options (stdlib/knob/samplers/<name>.lua). Every sampler has a `seed` field:
 -- when no seed is given one is drawn from the clock, and sampler.seed tells which, so a run can be repeated.
 --
@@ -44,7 +45,7 @@
 --   knob.space helpers (from_unit, contains, values, index, ...) and knob.core.search (rng, parzen, qmc)
 local M = {}
 
-M.NAMES = {"random", "grid", "qmc", "tpe", "nsga2", "cmaes"}
+M.NAMES = {"random", "grid", "qmc", "tpe", "gp", "nsga2", "cmaes"}
 
 for _, name in ipairs(M.NAMES) do
   M[name] = function(opts) return require("knob.samplers." .. name).new(opts) end

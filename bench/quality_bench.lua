@@ -1,0 +1,136 @@
+-- bench/quality_bench.lua — search quality of knob's samplers against Optuna's TPE, in one run, one table.
+--
+--   build/knob bench/quality_bench.lua [--seeds N] [--trials N] [--timing N]
+--
+-- (a) quality: Branin (2-D), Hartmann6 (6-D), Rosenbrock (4-D, [-5, 10]) and Ackley (5-D, [-32.768, 32.768])
+--     over seeds 1..N (--seeds; default 5, the quick mode; the full run is --seeds 20): median and
+--     interquartile range of the simple regret (best value found minus the known optimum) after 50 and 100
+--     evaluations (--trials sets the larger budget), for knob random, knob TPE (default and multivariate),
+--     knob GP, and Optuna's TPESampler (default settings, and multivariate = true) through
+--     bench/quality_optuna.py with /usr/bin/python3 and Debian's python3-optuna: same budget, same seeds.
+-- (b) timing: milliseconds per GP suggestion (the trial time of a trivial objective, which is the sampler's
+--     time) on Hartmann6 around 50, 100 and 200 trials (--timing sets the last; 0 skips it).
+local knob = require "knob"
+local HERE = (arg[0]:match("^(.*)/[^/]*$") or ".")
+package.path = HERE .. "/?.lua;" .. package.path
+local common = require "bench_common"
+local problems = require "problems"
+local clock = knob.core.sys.clock
+local opts = common.parse(arg, {seeds = 5, trials = 100, timing = 200})
+
+local PY = "/usr/bin/python3"
+local OPTUNA = problems.have_optuna(PY)
+if not OPTUNA then
+  print("(Optuna not found for " .. PY .. ": apt-get install python3-optuna; Optuna rows are skipped)")
+end
+local PROBLEMS = problems.ALL
+
+-- Quantile q of a sample (linear interpolation between order statistics, numpy's default).
+local function quantile(t, q)
+  local s = {table.unpack(t)}
+  table.sort(s)
+  local n = #s
+  if n == 0 then return 0 / 0 end
+  local h = (n - 1) * q + 1
+  local lo = math.floor(h)
+  local hi = math.min(lo + 1, n)
+  return s[lo] + (h - lo) * (s[hi] - s[lo])
+end
+
+local knob_curve = problems.knob_curve
+
+-- curves[seed][k] for every seed, from one Optuna process.
+local function optuna_curves(name, kind, seeds, n)
+  local p = io.popen(("%s %s/quality_optuna.py %s %s %d %d"):format(PY, HERE, name, kind, seeds, n))
+  local curves = {}
+  for line in p:lines() do
+    local s, k, v = line:match("^best (%d+) (%d+) (%S+)$")
+    if s then
+      s = tonumber(s)
+      curves[s] = curves[s] or {}
+      curves[s][tonumber(k)] = tonumber(v)
+    end
+  end
+  p:close()
+  return curves
+end
+
+local SAMPLERS = {
+  {"knob random", function(seed) return knob.samplers.random{seed = seed} end},
+  {"knob tpe", function(seed) return knob.samplers.tpe{seed = seed} end},
+  {"knob tpe-mv", function(seed) return knob.samplers.tpe{seed = seed, multivariate = true} end},
+  {"knob gp", function(seed) return knob.samplers.gp{seed = seed} end},
+  {"optuna tpe", "tpe"},
+  {"optuna tpe-mv", "tpe_multi"},
+}
+
+local function quality()
+  local n = opts.trials
+  local budgets = {math.min(50, n), n}
+  print(("\n(a) quality: simple regret over %d seeds, median [q25, q75] (lower is better)\n"):format(opts.seeds))
+  local header = ("%-12s %-14s"):format("function", "sampler")
+  for _, b in ipairs(budgets) do header = header .. ("  %-30s"):format("@" .. b) end
+  print(header .. "  time")
+  for _, prob in ipairs(PROBLEMS) do
+    local med = {}
+    for _, row in ipairs(SAMPLERS) do
+      local label, make = row[1], row[2]
+      if type(make) == "function" or OPTUNA then
+        local t0 = clock()
+        local curves = {}
+        if type(make) == "function" then
+          for seed = 1, opts.seeds do curves[seed] = knob_curve(make(seed), prob.fn, n) end
+        else
+          curves = optuna_curves(prob.name, make, opts.seeds, n)
+        end
+        local line = ("%-12s %-14s"):format(prob.name, label)
+        med[label] = {}
+        for b, budget in ipairs(budgets) do
+          local r = {}
+          for seed = 1, opts.seeds do r[seed] = ((curves[seed] or {})[budget] or 0 / 0) - prob.optimum end
+          med[label][b] = quantile(r, 0.5)
+          line = line .. ("  %-30s"):format(("%.3g [%.3g, %.3g]"):format(med[label][b], quantile(r, 0.25),
+                                                                      quantile(r, 0.75)))
+        end
+        print(line .. ("  %.1fs"):format(clock() - t0))
+        io.stdout:flush()
+      end
+    end
+    if OPTUNA then
+      for _, pair in ipairs{{"knob tpe", "optuna tpe"}, {"knob tpe-mv", "optuna tpe-mv"}, {"knob gp", "optuna tpe"}} do
+        local line = ("%-12s %-14s"):format(prob.name, pair[1]:sub(6) .. "/" .. pair[2]:sub(8))
+        for b = 1, #budgets do line = line .. ("  %-30s"):format(("ratio %.3g"):format(med[pair[1]][b] / med[pair[2]][b])) end
+        print(line)
+      end
+    end
+  end
+end
+
+local function timing()
+  local n = opts.timing
+  print(("\n(b) GP time per suggestion on Hartmann6 (6-D), %d trials: mean over the 10 trials up to\n"):format(n))
+  local marks, t = {}, {}
+  for _, m in ipairs{50, 100, 200} do
+    if m <= n then marks[m] = true end
+  end
+  marks[n] = true
+  local study = knob.study{sampler = knob.samplers.gp{seed = 1}, pruner = knob.pruners.none(), repeats = true}
+  local last = clock()
+  study:optimize(problems.hartmann6, {n_trials = n, callbacks = {function(_, r)
+    local now = clock()
+    t[r.number + 1] = now - last
+    last = now
+  end}})
+  print(("%-10s %14s"):format("trials", "ms/suggestion"))
+  local ks = {}
+  for m in pairs(marks) do ks[#ks + 1] = m end
+  table.sort(ks)
+  for _, m in ipairs(ks) do
+    local s, c = 0, 0
+    for i = math.max(1, m - 9), m do s, c = s + t[i], c + 1 end
+    print(("%-10s %14.1f"):format(m, s / c * 1000))
+  end
+end
+
+quality()
+if opts.timing > 0 then timing() end
