@@ -252,3 +252,12 @@ void l_new_class(lua_State *L, const char *tname, const luaL_Reg *methods, const
     lua_setfield(L, -2, "__name");
     lua_pop(L, 1);
 }
+
+void l_push_numbers(lua_State *L, const double *a, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, a[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}

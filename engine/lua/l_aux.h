@@ -40,6 +40,9 @@ int l_fail(lua_State *L, const knob_err *err);
 
 /* Push a new Dataset userdata owning ds (takes ownership; frees ds if the push fails). */
 void l_push_dataset(lua_State *L, knob_dataset *ds);
+
+/** Push a new Lua array (a sequence) of the @p n numbers in @p a. */
+void l_push_numbers(lua_State *L, const double *a, size_t n);
 /* The open dataset at idx; raises "bad argument #idx (knob.Dataset expected)" or "dataset is closed". */
 knob_dataset *l_check_dataset(lua_State *L, int idx);
 /* The dataset at idx, or NULL if the value is not a Dataset userdata. */

@@ -24,15 +24,6 @@ static const double *check_flat(lua_State *L, int idx, const char *what, size_t 
     return m;
 }
 
-static void push_array(lua_State *L, const double *a, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, a[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static lua_Integer opt_iter(lua_State *L, int idx, const char *what)
 {
     lua_Integer it = l_opt_integer(L, idx, what, "max_iter", 0);
@@ -56,7 +47,7 @@ static int l_nnls(lua_State *L)
     int st = knob_nnls_solve(A, rows, cols, b, (size_t)max_iter, x, &rnorm, &err);
     if (st == KNOB_EUNDEF) return l_fail(L, &err);
     if (st) return l_raise(L, &err);
-    push_array(L, x, cols);
+    l_push_numbers(L, x, cols);
     lua_pushnumber(L, rnorm);
     return 2;
 }
@@ -76,7 +67,7 @@ static int l_simplex_logloss(lua_State *L)
     size_t iters = 0;
     knob_err err;
     if (knob_nnls_simplex_logloss(Q, rows, cols, (size_t)max_iter, tol, w, &loss, &iters, &err)) return l_raise(L, &err);
-    push_array(L, w, cols);
+    l_push_numbers(L, w, cols);
     lua_pushnumber(L, loss);
     lua_pushinteger(L, (lua_Integer)iters);
     return 3;

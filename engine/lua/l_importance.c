@@ -36,15 +36,6 @@ static int l_permute(lua_State *L)
     return 1;
 }
 
-static void push_numbers(lua_State *L, const double *v, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static int l_correlation(lua_State *L)
 {
     knob_dataset *ds = l_check_dataset(L, 1);
@@ -62,7 +53,7 @@ static int l_correlation(lua_State *L)
     if (knob_dataset_correlation(ds, cols, m, spearman, out, &err)) return l_raise(L, &err);
     lua_createtable(L, (int)m, 0);
     for (size_t a = 0; a < m; a++) {
-        push_numbers(L, out + a * m, m);
+        l_push_numbers(L, out + a * m, m);
         lua_rawseti(L, -2, (lua_Integer)a + 1);
     }
     return 1;
@@ -88,8 +79,8 @@ static int l_fanova(lua_State *L)
     double *imp = l_alloc_anchored(L, 2 * p * sizeof *imp);
     knob_err err = {0};
     if (knob_fanova_importance(m, lo, hi, imp, imp + p, &err)) return l_raise(L, &err);
-    push_numbers(L, imp, p);
-    push_numbers(L, imp + p, p);
+    l_push_numbers(L, imp, p);
+    l_push_numbers(L, imp + p, p);
     return 2;
 }
 
@@ -105,8 +96,8 @@ static int l_marginal(lua_State *L)
     double *out = l_alloc_anchored(L, (n ? 2 * n : 1) * sizeof *out);
     knob_err err = {0};
     if (knob_fanova_marginal(m, lo, hi, j, grid, n, out, out + n, &err)) return l_raise(L, &err);
-    push_numbers(L, out, n);
-    push_numbers(L, out + n, n);
+    l_push_numbers(L, out, n);
+    l_push_numbers(L, out + n, n);
     return 2;
 }
 

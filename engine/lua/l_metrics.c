@@ -74,15 +74,6 @@ static int push_result(lua_State *L, int rc, const knob_err *err, const double *
     return 1;
 }
 
-static void push_array(lua_State *L, const double *v, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 /* ---- two arrays (+ weights) -> number ---- */
 
 /* (a, b, w, n): regression, binary ranking and probability metrics. */
@@ -161,7 +152,7 @@ static int l_confusion(lua_State *L)
     if (knob_metrics_confusion(a, b, w, n, k, cm, &err)) return l_raise(L, &err);
     lua_createtable(L, (int)k, 0);
     for (size_t i = 0; i < k; i++) {
-        push_array(L, cm + i * k, k);
+        l_push_numbers(L, cm + i * k, k);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -192,10 +183,10 @@ static int l_prf(lua_State *L)
     knob_err err;
     if (knob_metrics_prf(a, b, w, n, k, &prm, out, out + m, out + 2 * m, out + 3 * m, &err)) return l_raise(L, &err);
     for (int j = 0; j < 3; j++) {
-        if (prm.average == KNOB_AVERAGE_NONE) push_array(L, out + (size_t)j * m, m);
+        if (prm.average == KNOB_AVERAGE_NONE) l_push_numbers(L, out + (size_t)j * m, m);
         else lua_pushnumber(L, out[j]);
     }
-    push_array(L, out + 3 * m, k);
+    l_push_numbers(L, out + 3 * m, k);
     return 4;
 }
 
@@ -266,7 +257,7 @@ static int l_ovr(lua_State *L)
     knob_err err;
     int rc = d->fn ? d->fn(y, proba, w, n, k, avg, out, &err) : knob_metrics_log_loss(y, proba, w, n, k, out, &err);
     if (rc) return l_raise(L, &err);
-    if (avg == KNOB_AVERAGE_NONE) push_array(L, out, k);
+    if (avg == KNOB_AVERAGE_NONE) l_push_numbers(L, out, k);
     else lua_pushnumber(L, out[0]);
     return 1;
 }

@@ -36,15 +36,6 @@ static lua_Integer check_count(lua_State *L, int idx, const char *what)
     return v;
 }
 
-static void push_array(lua_State *L, const double *v, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 /* The non-NaN values of the array at idx, sorted, in a stack-anchored buffer. */
 static double *sorted_values(lua_State *L, int idx, const char *what, size_t *n, size_t *total)
 {
@@ -83,11 +74,11 @@ static int l_numeric_ref(lua_State *L)
     lua_setfield(L, -2, "count");
     lua_pushinteger(L, (lua_Integer)(total - n));
     lua_setfield(L, -2, "missing");
-    push_array(L, edges, n_edges);
+    l_push_numbers(L, edges, n_edges);
     lua_setfield(L, -2, "edges");
-    push_array(L, counts, n_edges + 1);
+    l_push_numbers(L, counts, n_edges + 1);
     lua_setfield(L, -2, "counts");
-    push_array(L, sample, keep);
+    l_push_numbers(L, sample, keep);
     lua_setfield(L, -2, "sample");
     return 1;
 }
@@ -102,7 +93,7 @@ static int l_bin_counts(lua_State *L)
         if (!(edges[i] > edges[i - 1])) luaL_error(L, "bin_counts: edges must be strictly increasing (entry %d)", (int)i + 1);
     double *counts = l_alloc_anchored(L, (n_edges + 1) * sizeof *counts);
     knob_drift_bin_counts(edges, n_edges, x, n, counts, &missing);
-    push_array(L, counts, n_edges + 1);
+    l_push_numbers(L, counts, n_edges + 1);
     lua_pushinteger(L, (lua_Integer)missing);
     return 2;
 }
@@ -208,7 +199,7 @@ static int l_bootstrap_weights(lua_State *L)
     uint64_t rep = (uint64_t)check_count(L, 3, "bootstrap_weights: replicate");
     double *w = l_alloc_anchored(L, (size_t)n * sizeof *w);
     knob_drift_bootstrap_weights(seed, rep, (size_t)n, w);
-    push_array(L, w, (size_t)n);
+    l_push_numbers(L, w, (size_t)n);
     return 1;
 }
 

@@ -635,19 +635,10 @@ static void gp_hyper(lua_State *L, int idx, const char *what, int need_ls, size_
     }
 }
 
-static void push_numbers(lua_State *L, const double *a, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, a[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static void push_hyper(lua_State *L, const knob_gp_hyper *h, size_t d)
 {
     lua_createtable(L, 0, 3);
-    push_numbers(L, h->lengthscales, d);
+    l_push_numbers(L, h->lengthscales, d);
     lua_setfield(L, -2, "lengthscales");
     lua_pushnumber(L, h->signal_var);
     lua_setfield(L, -2, "signal_var");
@@ -687,7 +678,7 @@ static int l_gp_kernel(lua_State *L)
     if (knob_gp_kernel(X1, n1, X2, n2, d, cat, &h, K, &err)) return l_raise(L, &err);
     lua_createtable(L, (int)n1, 0);
     for (size_t a = 0; a < n1; a++) {
-        push_numbers(L, K + a * n2, n2);
+        l_push_numbers(L, K + a * n2, n2);
         lua_rawseti(L, -2, (lua_Integer)a + 1);
     }
     return 1;
@@ -709,7 +700,7 @@ static int l_gp_log_marginal(lua_State *L)
     if (knob_gp_log_marginal(&g, &h, &lml, want ? grad : NULL, &err)) return l_raise(L, &err);
     lua_pushnumber(L, lml);
     if (!want) return 1;
-    push_numbers(L, grad, d + 2);
+    l_push_numbers(L, grad, d + 2);
     return 2;
 }
 
@@ -726,8 +717,8 @@ static int l_gp_predict(lua_State *L)
     double *out = l_alloc_anchored(L, (2 * m + 1) * sizeof *out);
     knob_err err = {0};
     if (knob_gp_predict(&g, &h, Xq, m, out, out + m, &err)) return l_raise(L, &err);
-    push_numbers(L, out, m);
-    push_numbers(L, out + m, m);
+    l_push_numbers(L, out, m);
+    l_push_numbers(L, out + m, m);
     return 2;
 }
 
@@ -946,15 +937,6 @@ static double *check_objectives(lua_State *L, int idx, const char *what, size_t 
     return check_points(L, idx, w, *m, n);
 }
 
-static void push_numbers(lua_State *L, const double *x, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, x[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static double *check_ref(lua_State *L, int idx, const char *what, size_t m)
 {
     char w[96];
@@ -1001,7 +983,7 @@ static int l_crowding(lua_State *L)
     double *out = l_alloc_anchored(L, (n ? n : 1) * sizeof *out);
     knob_err err = {0};
     if (n && knob_pareto_crowding(v, n, m, rank, out, &err)) return l_raise(L, &err);
-    push_numbers(L, out, n);
+    l_push_numbers(L, out, n);
     return 1;
 }
 
@@ -1027,7 +1009,7 @@ static int l_hv_contributions(lua_State *L)
     double *out = l_alloc_anchored(L, (n ? n : 1) * sizeof *out);
     knob_err err = {0};
     if (n && knob_pareto_hv_contributions(v, n, m, ref, out, &err)) return l_raise(L, &err);
-    push_numbers(L, out, n);
+    l_push_numbers(L, out, n);
     return 1;
 }
 
@@ -1045,7 +1027,7 @@ static int l_eigh(lua_State *L)
     double *vec = l_alloc_anchored(L, (size_t)n * (size_t)n * sizeof *vec);
     knob_err err = {0};
     if (knob_search_eigh(a, (size_t)n, w, vec, &err)) return l_raise(L, &err);
-    push_numbers(L, w, (size_t)n);
+    l_push_numbers(L, w, (size_t)n);
     lua_createtable(L, (int)n, 0);
     for (lua_Integer i = 0; i < n; i++) {
         push_row(L, NULL, vec + (size_t)i * (size_t)n, (size_t)n);

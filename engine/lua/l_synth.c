@@ -106,15 +106,6 @@ static int l_make_classification(lua_State *L)
     return raise_or_push(L, knob_synth_classification(&o, &rng, &err), &err);
 }
 
-static void push_numbers(lua_State *L, const double *a, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, a[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 /* make_regression{...} -> Dataset, coefficients (one per feature, in column order) */
 static int l_make_regression(lua_State *L)
 {
@@ -146,7 +137,7 @@ static int l_make_regression(lua_State *L)
     if (knob_synth_regression_check(&o, &err)) return l_raise(L, &err);
     double *coef = l_alloc_anchored(L, (size_t)o.n_features * sizeof *coef);
     raise_or_push(L, knob_synth_regression(&o, &rng, coef, &err), &err);
-    push_numbers(L, coef, (size_t)o.n_features);
+    l_push_numbers(L, coef, (size_t)o.n_features);
     return 2;
 }
 
@@ -297,7 +288,7 @@ static int l_make_blobs(lua_State *L)
     raise_or_push(L, knob_synth_blobs(&o, &rng, C, &err), &err);
     lua_createtable(L, (int)k, 0);
     for (size_t c = 0; c < k; c++) {
-        push_numbers(L, C + c * p, p);
+        l_push_numbers(L, C + c * p, p);
         lua_rawseti(L, -2, (lua_Integer)c + 1);
     }
     return 2;

@@ -155,8 +155,22 @@ function M.open(path)
   local self = setmetatable({db = db, path = path, owner = self_owner(), host = hostname()}, Sqlite)
   local ok, err = pcall(function()
     check_schema(db, path)
-    local jm = db:rows("PRAGMA journal_mode = WAL")
     local want = path == ":memory:" and "memory" or "wal" -- ":memory:": a private in-memory database (tests)
+    -- WAL is a property of the file: set once, by whichever process comes first. Switching needs an exclusive
+    -- lock that SQLite does not wait for, so a process racing another one through open retries for a while.
+    local jm = db:rows("PRAGMA journal_mode")
+    local t0 = core.sys.clock()
+    while jm[1] and jm[1].journal_mode ~= want do
+      local ok_wal, res = pcall(db.rows, db, "PRAGMA journal_mode = WAL")
+      if ok_wal then
+        jm = res
+      elseif not tostring(res):find("locked", 1, true) or core.sys.clock() - t0 > 10 then
+        error(res, 0)
+      else
+        local until_t = core.sys.clock() + 0.01
+        while core.sys.clock() < until_t do end -- 10 ms back-off (no sleep in stock Lua)
+      end
+    end
     if not jm[1] or jm[1].journal_mode ~= want then fail("cannot set WAL mode on '" .. path .. "'") end
     db:exec("PRAGMA synchronous = NORMAL")
     self:tx(function()
