@@ -22,6 +22,7 @@ int luaopen_knob_core(lua_State *L)
         {"mlp", l_open_mlp},
         {"search", l_open_search},
         {"sqlite", l_open_sqlite},
+        {"proc", l_open_proc},
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {

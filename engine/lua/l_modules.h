@@ -19,6 +19,7 @@ int l_open_csv(lua_State *L);     /* l_csv.c: CSV read/parse/write for specs and
 int l_open_mlp(lua_State *L);     /* l_mlp.c: mlp extras (learning-rate range test) */
 int l_open_search(lua_State *L);  /* l_search.c: Parzen estimators (TPE), QMC sequences, Rng */
 int l_open_sqlite(lua_State *L);  /* l_sqlite.c: SQLite connections (knob.storage.sqlite) */
+int l_open_proc(lua_State *L);    /* l_proc.c: worker processes (knob.workers, optimize{jobs =}) */
 
 int luaopen_knob_core(lua_State *L);
 

@@ -12,6 +12,7 @@
 --   knob.space    declarative search spaces for grid/random use
 --   knob.sys      clock, CPU time, memory
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
+--   knob.progress a terminal progress bar (done/total, best so far, ETA), silent when stdout is not a terminal
 local core = require "knob.core"
 
 local knob = {
@@ -35,6 +36,7 @@ local modules = {
   pruners = true,
   space = true,
   cv = true,
+  progress = true,
 }
 setmetatable(knob, {
   __index = function(t, name)
