@@ -218,6 +218,26 @@ describe("study:optimize with worker processes", function()
     assert.are_not.equal(ks[1], ks[2])
   end)
 
+  it("shows running trials, with the parameters they suggested, to the samplers of later workers", function()
+    local clock = knob.sys.clock
+    local function wait(s) local t0 = clock() while clock() - t0 < s do end end
+    local st = study()
+    st:optimize(function(t)
+      local x = t:suggest_float("x", 0, 1)
+      if t.number == 0 then wait(1.5) end
+      if t.number == 1 then wait(0.5) end
+      if t.number == 2 then
+        local seen = {}
+        for _, r in ipairs(t.study:trials_raw("running")) do seen[#seen + 1] = {r.number, r.params.x} end
+        t:set_user_attr("running", seen)
+      end
+      return x
+    end, {n_trials = 3, jobs = 2})
+    local t = by_number(st)
+    -- trial 2 starts when trial 1 ends; trial 0 is still running and has suggested x by then
+    assert.same({{0, t[0].params.x}, {2, t[2].params.x}}, t[2].user_attrs.running)
+  end)
+
   it("keeps every trial in sqlite storage, with reports, attributes and pruning by the parent", function()
     local path = helpers.tmpname() .. ".db"
     local st = knob.study{name = "par", storage = "sqlite:" .. path, sampler = knob.samplers.random{seed = 2},
