@@ -22,6 +22,7 @@ int l_open_sqlite(lua_State *L);  /* l_sqlite.c: SQLite connections (knob.storag
 int l_open_monitor(lua_State *L); /* l_monitor.c: drift statistics, model comparison tests (knob.monitor) */
 int l_open_ensemble(lua_State *L); /* l_ensemble.c: NNLS and simplex log-loss weights (knob.ensemble) */
 int l_open_importance(lua_State *L); /* l_importance.c: permuted copies, correlation, fANOVA */
+int l_open_proc(lua_State *L);    /* l_proc.c: worker processes (knob.workers, optimize{jobs =}) */
 
 int luaopen_knob_core(lua_State *L);
 

@@ -25,6 +25,24 @@ static size_t job_n;
 static atomic_size_t next_task;
 static int default_threads;
 static _Thread_local int in_task;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* In a forked child (knob.core.proc workers) the pool's threads do not exist: forget them, so the next
+ * parallel for starts its own, and start from fresh locks (a worker may have held one at the fork). */
+static void after_fork_child(void)
+{
+    n_workers = 0;
+    job_workers = active = job_open = 0;
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+    call_lock = lock = m;
+    wake = done = c;
+}
+
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_child);
+}
 
 static void run_tasks(int worker)
 {
@@ -77,6 +95,7 @@ void knob_parallel_for(size_t n_tasks, int threads, knob_task_fn fn, void *ctx)
         for (size_t t = 0; t < n_tasks; t++) fn(ctx, t, 0);
         return;
     }
+    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&call_lock);
     pthread_mutex_lock(&lock);
     while (n_workers < threads - 1) {

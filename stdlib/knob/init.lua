@@ -22,6 +22,7 @@
 --   knob.curves   learning, validation and learning-rate range curves with a diagnosis
 --   knob.ensemble voting, weighted (NNLS / log-loss weights) and stacking ensembles of models and pipelines
 --   knob.importance  SHAP values, permutation / native importances, correlated features, fANOVA of a study
+--   knob.progress a terminal progress bar (done/total, best so far, ETA), silent when stdout is not a terminal
 local core = require "knob.core"
 
 local knob = {
@@ -55,6 +56,7 @@ local modules = {
   curves = true,
   ensemble = true,
   importance = true,
+  progress = true,
 }
 setmetatable(knob, {
   __index = function(t, name)

@@ -3,7 +3,8 @@
 --   local study = knob.study{name =, direction = "minimize"|"maximize", sampler =, pruner =, storage =,
 --                            load_if_exists = false, repeats = false}
 --   study:optimize(objective, {n_trials =, timeout =, callbacks =, catch = true,
---                              stop_after_no_improvement =, min_improvement = 0, jobs = 1})
+--                              stop_after_no_improvement =, min_improvement = 0, jobs = 1,
+--                              trial_timeout =, trial_memory =, progress = true})
 --   local trial = study:ask();  ...;  study:tell(trial, value | {values} | "pruned" | "failed" [, reason])
 --   study:enqueue{name = value, ...}      a trial with these parameters fixed runs next (warm start)
 --   study:fix{name = value, ...}          fix parameters in every later trial (study:fix{} clears)
@@ -74,7 +75,23 @@
 -- improve the best value by more than min_improvement (absolute), or when study:stop() is called (by a
 -- callback, a sampler -- the grid sampler when every point has been visited -- or the objective). With
 -- none of these it runs until stopped. callbacks: an array of functions(study, record) called after each
--- trial. jobs = N worker processes is the next slice: only jobs = 1 is accepted for now.
+-- trial.
+--
+-- Worker processes (knob/workers.lua tells how). jobs = N (1..64) runs N trials at a time, each in its own
+-- forked process; the parent keeps the storage and writes every parameter, report and result the workers
+-- send. trial_timeout = seconds (a finite number > 0): a trial still running then is killed and failed with
+-- "exceeded the trial time limit of 2 s". trial_memory = MB: a trial whose process grows by more than that
+-- fails with "exceeded the memory limit of 512 MB (not enough memory)". A trial that segfaults, aborts or
+-- calls os.exit fails with the cause ("killed by signal 11 (SIGSEGV)", "the worker process exited with
+-- status 3"), and the study goes on. With jobs = 1 and neither limit trials run in this process, as before;
+-- a limit with jobs = 1 runs each trial in one worker process. Each worker plans max(1, floor(threads /
+-- jobs)) threads for the core's pool and OpenBLAS (threads: KNOB_THREADS, else the CPU count). With jobs >
+-- 1 the order in which trials finish depends on timing; use knob.samplers.tpe{constant_liar = true} so that
+-- workers do not propose the configurations of trials still running. n_trials counts trials started; when
+-- a stopping rule fires no new trial starts and the running ones finish.
+--
+-- progress = true (default) draws a progress bar (trials done/total, best so far, ETA; knob.progress) when
+-- stdout is a terminal, and nothing otherwise; progress = false turns it off.
 local core = require "knob.core"
 local space = require "knob.space"
 local storage_mod = require "knob.storage"
@@ -903,7 +920,7 @@ end
 
 local function check_optimize_opts(what, opts)
   opts = check_opts(what, opts, {"n_trials", "timeout", "jobs", "callbacks", "catch", "stop_after_no_improvement",
-                                 "min_improvement"})
+                                 "min_improvement", "trial_timeout", "trial_memory", "progress"})
   local o = {}
   local function int_opt(k, lo)
     local v = opts[k]
@@ -919,16 +936,26 @@ local function check_optimize_opts(what, opts)
     end
     return v
   end
+  local function limit_opt(k)
+    local v = num_opt(k, true)
+    if v == math.huge then fail(what, ("option '%s' must be finite (got inf; leave it out for no limit)"):format(k)) end
+    return v
+  end
   o.n_trials = int_opt("n_trials", 1)
   o.timeout = num_opt("timeout", true)
   o.stop_after = int_opt("stop_after_no_improvement", 1)
   o.min_improvement = num_opt("min_improvement", false) or 0
-  local jobs = int_opt("jobs", 1) or 1
-  if jobs ~= 1 then fail(what, "option 'jobs' > 1 (worker processes) is not supported yet (next slice); use jobs = 1") end
-  if opts.catch ~= nil and type(opts.catch) ~= "boolean" then
-    fail(what, "option 'catch' must be a boolean (got " .. type(opts.catch) .. ")")
+  o.jobs = int_opt("jobs", 1) or 1
+  if o.jobs > 64 then fail(what, "option 'jobs' must be at most 64 (got " .. o.jobs .. ")") end
+  o.trial_timeout = limit_opt("trial_timeout")
+  o.trial_memory = limit_opt("trial_memory")
+  for _, k in ipairs{"catch", "progress"} do
+    if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
+      fail(what, ("option '%s' must be a boolean (got %s)"):format(k, type(opts[k])))
+    end
   end
   o.catch = opts.catch ~= false
+  o.progress = opts.progress ~= false
   o.callbacks = opts.callbacks or {}
   if type(o.callbacks) ~= "table" then fail(what, "option 'callbacks' must be an array of functions (got " .. type(o.callbacks) .. ")") end
   for i, f in ipairs(o.callbacks) do
@@ -972,8 +999,9 @@ function Study:_complete_cached(trial, number)
   return self:_finish(trial, "complete", copy(src.values), nil)
 end
 
--- Run one trial of optimize; returns its final record.
-function Study:_run_one(objective, o)
+-- Start a trial of optimize: ask, then look its configuration up in the cache when it is known before the
+-- objective runs. Returns the trial and, on a cache hit, its finished record.
+function Study:_start_trial()
   local trial = self:ask()
   trial._cache_on = not self.repeats
   if trial._cache_on then
@@ -988,9 +1016,16 @@ function Study:_run_one(objective, o)
         self.storage:set_param(trial.id, name, src.params[name], src.distributions[name])
         trial.params[name], trial.distributions[name] = src.params[name], src.distributions[name]
       end
-      return self:_complete_cached(trial, hit)
+      return trial, self:_complete_cached(trial, hit)
     end
   end
+  return trial
+end
+
+-- Run the objective on a started trial; returns the outcome without finishing the trial (a worker process
+-- sends it to the parent): {state = "complete", values} | {state = "pruned"} | {state = "cached", number} |
+-- {state = "failed", reason, traceback, raised = the objective raised, usage = a misuse error, error}.
+function Study:_evaluate(objective, trial)
   local traceback
   local out = table.pack(xpcall(objective, function(e)
     if type(e) == "string" then traceback = debug.traceback(e, 2) end
@@ -999,17 +1034,34 @@ function Study:_run_one(objective, o)
   local ok, res = out[1], out[2]
   if ok then
     local values, why, misuse = self:_objective_values("study:optimize", table.pack(table.unpack(out, 2, out.n)))
-    local rec = self:_finish(trial, values and "complete" or "failed", values, why)
-    if misuse then error(why, 0) end
-    return rec
+    if values then return {state = "complete", values = values} end
+    return {state = "failed", reason = why, usage = misuse}
   end
-  if res == PRUNED then return self:_finish(trial, "pruned", nil, nil) end
-  if getmetatable(res) == CacheHit then return self:_complete_cached(trial, res.number) end
-  local msg = error_text(res)
-  if traceback then self:set_trial_system_attr(trial, "traceback", traceback) end
-  local rec = self:_finish(trial, "failed", nil, msg)
-  if res == trial._usage_error or not o.catch then error(res, 0) end
+  if res == PRUNED then return {state = "pruned"} end
+  if getmetatable(res) == CacheHit then return {state = "cached", number = res.number} end
+  return {state = "failed", reason = error_text(res), traceback = traceback, raised = true,
+          usage = res == trial._usage_error, error = res}
+end
+
+-- Finish a trial with an outcome of _evaluate; raises a misuse error, or any error with catch = false.
+function Study:_apply_outcome(trial, out, o)
+  if out.state == "cached" then return self:_complete_cached(trial, out.number) end
+  if out.state == "complete" then return self:_finish(trial, "complete", out.values, nil) end
+  if out.state == "pruned" then return self:_finish(trial, "pruned", nil, nil) end
+  if out.traceback then self:set_trial_system_attr(trial, "traceback", out.traceback) end
+  local rec = self:_finish(trial, "failed", nil, out.reason)
+  if out.usage or (out.raised and not o.catch) then
+    if out.error ~= nil then error(out.error, 0) end
+    error(out.reason, 0)
+  end
   return rec
+end
+
+-- Run one trial of optimize in this process; returns its final record.
+function Study:_run_one(objective, o)
+  local trial, rec = self:_start_trial()
+  if rec then return rec end
+  return self:_apply_outcome(trial, self:_evaluate(objective, trial), o)
 end
 
 --- Run trials of objective(trial) -> number; see the options at the top of this file. Returns the study.
@@ -1027,11 +1079,22 @@ function Study:optimize(objective, opts)
   local n, n_failed, first_failure, stale = 0, 0, nil, 0
   local best = self:_best_record()
   local best_value = best and best.value
+  local enabled -- nil: when stdout is a terminal
+  if not o.progress then enabled = false end
+  local bar = require("knob.progress").new{total = o.n_trials, time_limit = o.timeout, label = self.name,
+                                           enabled = enabled}
   self._stop = false
-  while not self._stop do
-    if o.n_trials and n >= o.n_trials then break end
-    if o.timeout and clock() - t0 >= o.timeout then break end
-    local rec = self:_run_one(objective, o)
+  local run = {}
+  -- May another trial start?
+  function run.more(started)
+    if self._stop then return false end
+    if o.n_trials and started >= o.n_trials then return false end
+    if o.timeout and clock() - t0 >= o.timeout then return false end
+    if o.stop_after and stale >= o.stop_after then return false end
+    return true
+  end
+  -- Account for a finished trial (its record); false when optimize should stop starting trials.
+  function run.done(rec)
     n = n + 1
     if rec.state == "failed" then
       n_failed = n_failed + 1
@@ -1045,10 +1108,19 @@ function Study:optimize(objective, opts)
       end
       if best_value == nil or self:_better(v, best_value) then best_value = v end
     end
+    bar:update{done = n, best = best_value, failed = n_failed}
     for _, cb in ipairs(o.callbacks) do cb(self, snapshot(rec)) end
-    if o.stop_after and stale >= o.stop_after then break end
   end
+  local ok, err = pcall(function()
+    if o.jobs == 1 and not o.trial_timeout and not o.trial_memory then
+      while run.more(n) do run.done(self:_run_one(objective, o)) end
+    else
+      require("knob.workers").run(self, objective, o, run)
+    end
+  end)
+  bar:finish()
   self._stop = false
+  if not ok then error(err, 0) end
   if n > 0 and n_failed == n then
     fail(what, ("all %d trials failed; the first, trial %d: %s"):format(n, first_failure.number, first_failure.reason))
   end

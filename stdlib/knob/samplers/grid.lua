@@ -10,11 +10,12 @@
 --       radius is an integer >= 0 or a table name -> integer; bounds = {name = {low, high}} drops values
 --       outside. Typical use: grid{around = study:best().params, steps = {lr = {factor = 2}, depth = 1}}.
 --
--- Each trial takes the next unvisited point (system attr grid_id); when every point has been evaluated the
--- sampler stops the study (optimize returns); trials asked after that revisit the grid from its start (the
--- study's cache returns their values without running the objective). The objective must suggest exactly the
--- grid's parameters with distributions containing the grid values: a parameter outside the grid, or a grid
--- value outside the suggested range, is an error.
+-- Each trial takes the next unvisited point (system attr grid_id); when the last point is handed out, and
+-- again when every point has been evaluated, the sampler stops the study (optimize returns once the running
+-- trials finish: with jobs > 1 no trial revisits a point still running); trials asked after that revisit
+-- the grid from its start (the study's cache returns their values without running the objective). The
+-- objective must suggest exactly the grid's parameters with distributions containing the grid values: a
+-- parameter outside the grid, or a grid value outside the suggested range, is an error.
 local core = require "knob.core"
 local space = require "knob.space"
 local samplers = require "knob.samplers"
@@ -149,6 +150,9 @@ function Grid:before_trial(study, trial)
     if r.system_attrs.grid_id ~= nil then assigned = assigned + 1 end
   end
   study:set_trial_system_attr(trial, "grid_id", assigned % self.size)
+  -- the last point is handed out: optimize starts no further trial (with jobs > 1 it would otherwise start
+  -- revisits while the last points are still running); the running ones finish
+  if assigned + 1 >= self.size then study:stop() end
 end
 
 function Grid:infer_relative_space()

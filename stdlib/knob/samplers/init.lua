@@ -79,4 +79,26 @@ function M.seed(what, v)
   return v
 end
 
+--- The seed of trial `number`'s own random stream: a splitmix64 step of (seed, number), so that the draws of
+--- a trial depend only on the sampler's seed and the trial number -- not on which process draws them
+--- (optimize{jobs = N} samples in worker processes, each with a copy of the sampler) nor on how many
+--- draws earlier trials made.
+function M.trial_seed(seed, number)
+  local z = seed + (number + 1) * 0x9E3779B97F4A7C15
+  z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
+  z = (z ~ (z >> 27)) * 0x94D049BB133111EB
+  return (z ~ (z >> 31)) & math.maxinteger
+end
+
+--- A knob.Rng for the trial (a table with a number; nil for none): cached in self[key] until the trial
+--- changes. Used by the built-in samplers for every draw that belongs to one trial.
+function M.trial_rng(self, trial, seed, key)
+  local number = trial and trial.number
+  local cache = self[key]
+  if cache and cache.number == number then return cache.rng end
+  local rng = require("knob.core").search.rng(M.trial_seed(seed, number or -1))
+  self[key] = {number = number, rng = rng}
+  return rng
+end
+
 return M

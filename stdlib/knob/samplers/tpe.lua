@@ -97,12 +97,13 @@ function M.new(opts)
     weights = fn("weights", nil),
     multivariate = bool("multivariate", false), group = opts.group or false,
     constant_liar = bool("constant_liar", false),
-    rng = S.rng(seed ~ 0x1F2E3D4C5B6A7988), -- not the random sampler's stream: its draws made the startup points
+    -- candidates are drawn from the trial's own stream (seeded by seed ~ SALT and the trial number), not the
+    -- random sampler's: its draws made the startup points
     random = require("knob.samplers.random").new{seed = seed},
     _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
   }, opts.group and TPEGroup or opts.multivariate and TPEMulti or TPE)
   self._opts = {
-    rng = self.rng, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
+    rng = nil, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
     consider_prior = bool("consider_prior", true), magic_clip = bool("consider_magic_clip", true),
     endpoints = bool("consider_endpoints", false), multivariate = self.multivariate, scaled = false,
   }
@@ -314,6 +315,7 @@ function TPE:_observations(study, trial)
   local n = self._n_finished
   local nb = self:_n_below(n)
   store:split(nb)
+  self._opts.rng = samplers.trial_rng(self, trial, self.seed ~ 0x1F2E3D4C5B6A7988, "_trial_rng")
   o = {trial = trial, n = n, rows = store:rows()}
   self._obs = o
   return o
