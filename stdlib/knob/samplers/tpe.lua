@@ -293,7 +293,11 @@ end
 function TPE:_observations(study, trial)
   local o = self._obs
   if o and o.trial == trial then return o end
-  if #study.directions > 1 then return self:_observations_multi(study, trial) end
+  if #study.directions > 1 then
+    o = self:_observations_multi(study, trial)
+    self._opts.rng = samplers.trial_rng(self, trial, self.seed ~ 0x1F2E3D4C5B6A7988, "_trial_rng")
+    return o
+  end
   local store, seen = self._store, self._seen
   store:truncate(self._n_finished)
   local sign = study.direction == "minimize" and 1 or -1
