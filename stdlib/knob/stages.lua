@@ -692,11 +692,26 @@ function Run:promote(opts)
   return v
 end
 
+-- Create the directories above a file path (like mkdir -p), so a record can go to "runs/x.json" at once.
+local function make_parent_dir(path)
+  local lfs = require "lfs"
+  local dir = path:match("^(.*)/[^/]*$")
+  if not dir or dir == "" or lfs.attributes(dir, "mode") == "directory" then return end
+  local sofar = dir:sub(1, 1) == "/" and "" or "."
+  for part in dir:gmatch("[^/]+") do
+    sofar = sofar .. "/" .. part
+    if lfs.attributes(sofar, "mode") == nil then lfs.mkdir(sofar) end
+  end
+end
+
 --- Write the run record (JSON: run.record plus every trial and the parameter importance; knob report turns
 --- it into HTML) and the trials (CSV: one row per trial of every stage).
 function Run:save(opts)
   local what = "run:save"
   opts = check_opts(what, opts, {"record", "trials_csv"}, 2)
+  for _, path in ipairs{opts.record or false, opts.trials_csv or false} do
+    if path then make_parent_dir(path) end
+  end
   if opts.record then
     local rec = merge(self.record, {trials = require("knob.report").trials_of(self.study)})
     if self.study:n_trials{state = "complete"} > 0 then
