@@ -199,6 +199,7 @@ local function subset(values, rows)
   return out
 end
 
+--- The mean and sample std (ddof 1; NaN for one value) of an array of numbers.
 local function mean_std(xs)
   local s = 0
   for _, x in ipairs(xs) do s = s + x end
@@ -208,6 +209,8 @@ local function mean_std(xs)
   for _, x in ipairs(xs) do v = v + (x - mean) ^ 2 end
   return mean, math.sqrt(v / (#xs - 1))
 end
+
+M.mean_std = mean_std
 
 local Result = {}
 Result.__index = Result

@@ -131,15 +131,7 @@ local function get_metric(what, name, task, level)
   return m
 end
 
-local function mean_std(xs)
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  local mean = s / #xs
-  if #xs < 2 then return mean, 0 / 0 end
-  local v = 0
-  for _, x in ipairs(xs) do v = v + (x - mean) ^ 2 end
-  return mean, math.sqrt(v / (#xs - 1))
-end
+local mean_std = require("knob.cv").mean_std
 
 -- The CV splitter knob.evaluate and knob.curves use: shuffled k-fold, stratified for classification.
 local function splitter(task, folds, stratified, seed)

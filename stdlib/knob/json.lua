@@ -1,13 +1,15 @@
 -- knob.json — JSON text for run records, stored values and reports, written so numbers read back exactly.
 --
---   json.encode(v [, {indent = n, nonfinite = "token"|"null"}]) -> text
+--   json.encode(v [, {indent = n, nonfinite = "token"|"null"|"string"}]) -> text
 --   json.decode(text [, where]) -> value          raises "bad JSON <where>: <what> at byte <n>"
 --
 -- encode: numbers are exact (floats in the shortest form that reads back bit for bit, with a ".0" added when it would read back as an integer, so an
 -- integer and a float keep their Lua subtype); object keys are sorted, so the same table gives the same
 -- text; a table is an array when its keys are exactly 1..n (an empty table is {}). NaN and +-inf have no
 -- JSON form: nonfinite = "token" (default) writes NaN / Infinity / -Infinity, which decode reads back (as
--- JavaScript's JSON5 does); "null" writes null (standard JSON, for files other programs read). Strings are
+-- JavaScript's JSON5 does); "null" writes null (standard JSON, for files other programs read); "string"
+-- writes NaN as null and +-inf as the strings "Infinity" / "-Infinity" (standard JSON keeping the sign).
+-- Strings are
 -- written byte for byte with control characters, quotes and backslashes escaped. A function, userdata or a
 -- table key that is not a string (objects) is an error naming it. indent = n pretty-prints with n spaces.
 --
@@ -40,10 +42,11 @@ function M.is_array(t)
   return true
 end
 
-local function number(v, null_nonfinite)
+local function number(v, nonfinite)
   if v ~= v or v == math.huge or v == -math.huge then
-    if null_nonfinite then return "null" end
-    return v ~= v and "NaN" or (v > 0 and "Infinity" or "-Infinity")
+    if nonfinite == "null" or (nonfinite == "string" and v ~= v) then return "null" end
+    local word = v ~= v and "NaN" or (v > 0 and "Infinity" or "-Infinity")
+    return nonfinite == "string" and ('"' .. word .. '"') or word
   end
   if math.type(v) == "integer" then return tostring(v) end
   local s = format_number(v)
@@ -57,20 +60,19 @@ function M.encode(v, opts)
     if k ~= "indent" and k ~= "nonfinite" then fail("unknown option '" .. tostring(k) .. "' (valid: indent, nonfinite)") end
   end
   local nonfinite = opts.nonfinite or "token"
-  if nonfinite ~= "token" and nonfinite ~= "null" then
-    fail("option 'nonfinite' must be \"token\" or \"null\" (got " .. tostring(nonfinite) .. ")")
+  if nonfinite ~= "token" and nonfinite ~= "null" and nonfinite ~= "string" then
+    fail("option 'nonfinite' must be \"token\", \"null\" or \"string\" (got " .. tostring(nonfinite) .. ")")
   end
   local indent = opts.indent
   if indent ~= nil and (math.type(indent) ~= "integer" or indent < 0) then
     fail("option 'indent' must be an integer >= 0 (got " .. tostring(indent) .. ")")
   end
-  local null_nonfinite = nonfinite == "null"
   local seen = {}
   local function at(path) return path == "" and "" or " at " .. path end
   local function enc(x, depth, path)
     local t = type(x)
     if t == "nil" then return "null" end
-    if t == "number" then return number(x, null_nonfinite) end
+    if t == "number" then return number(x, nonfinite) end
     if t == "string" then return M.string(x) end
     if t == "boolean" then return tostring(x) end
     if t ~= "table" then fail("cannot encode a " .. t .. " value" .. at(path)) end

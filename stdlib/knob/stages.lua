@@ -59,18 +59,7 @@ local function fail(what, msg, level)
   error(what .. ": " .. msg, (level or 1) + 1)
 end
 
-local function check_opts(what, opts, valid, level)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then fail(what, "options must be a table (got " .. type(opts) .. ")", level + 1) end
-  local set = {}
-  for _, k in ipairs(valid) do set[k] = true end
-  for k in pairs(opts) do
-    if not set[k] then
-      fail(what, ("unknown option '%s' (valid: %s)"):format(tostring(k), table.concat(valid, ", ")), level + 1)
-    end
-  end
-  return opts
-end
+local check_opts = space.check_opts
 
 local function is_dataset(x)
   local mt = type(x) == "userdata" and getmetatable(x)
@@ -92,15 +81,7 @@ local function merge(...)
   return out
 end
 
-local function mean_std(xs)
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  local mean = s / #xs
-  if #xs < 2 then return mean, 0 / 0 end
-  local v = 0
-  for _, x in ipairs(xs) do v = v + (x - mean) ^ 2 end
-  return mean, math.sqrt(v / (#xs - 1))
-end
+local mean_std = require("knob.cv").mean_std
 
 ---------------------------------------------------------------------------------------------------------------
 -- Built-in model kinds: a builder and a search space each
@@ -177,7 +158,7 @@ end
 
 function M.new(opts)
   local what = "knob.stages.new"
-  opts = check_opts(what, opts, NEW_OPTS, 2)
+  opts = check_opts(what, opts, NEW_OPTS)
   local seed = opts.seed or 42
   if math.type(seed) ~= "integer" or seed < 0 then fail(what, "option 'seed' must be an integer >= 0", 2) end
   local train, test
@@ -290,7 +271,7 @@ end
 --- Baseline: CV of each model of `models` ({name = model}; default: dummy + the model with its defaults).
 function Run:baseline(opts)
   local what = "run:baseline"
-  opts = check_opts(what, opts, {"models"}, 2)
+  opts = check_opts(what, opts, {"models"})
   local models = opts.models
   if models == nil then
     models = {["default " .. self.record.model] = self.build({}, self.seed),
@@ -367,7 +348,7 @@ end
 function Run:search(stage, opts)
   local what = "run:search"
   if type(stage) ~= "string" or stage == "" then fail(what, "the stage needs a name (a string)", 2) end
-  opts = check_opts(what, opts, SEARCH_OPTS, 2)
+  opts = check_opts(what, opts, SEARCH_OPTS)
   if opts.trials == nil and opts.seconds == nil then fail(what, "give the stage a budget: trials or seconds", 2) end
   local sampler = make_sampler(what, opts.sampler, self.seed + #self.record.stages + 1, self.space)
   local fixed
@@ -468,7 +449,7 @@ end
 --- others stay at the best values. Configurations already evaluated are not run again.
 function Run:grid(opts)
   local what = "run:grid"
-  opts = check_opts(what, opts, {"params", "radius", "seconds"}, 2)
+  opts = check_opts(what, opts, {"params", "radius", "seconds"})
   local k = opts.params or 2
   if math.type(k) ~= "integer" or k < 1 then fail(what, "option 'params' must be an integer >= 1", 2) end
   local radius = opts.radius or 1
@@ -497,7 +478,7 @@ end
 --- of the best score was selection luck on the study's folds. The winner is the best on the fresh folds.
 function Run:rescore(opts)
   local what = "run:rescore"
-  opts = check_opts(what, opts, {"top", "seed"}, 2)
+  opts = check_opts(what, opts, {"top", "seed"})
   local k = opts.top or 5
   if math.type(k) ~= "integer" or k < 1 then fail(what, "option 'top' must be an integer >= 1", 2) end
   local top = {} -- distinct configurations: a trial answered from the cache repeats an earlier one
@@ -539,7 +520,7 @@ end
 --- best single configuration there by more than min_gain (default 0: any gain). -> record
 function Run:ensemble(opts)
   local what = "run:ensemble"
-  opts = check_opts(what, opts, {"top", "kind", "folds", "min_gain"}, 2)
+  opts = check_opts(what, opts, {"top", "kind", "folds", "min_gain"})
   local k = opts.top or 3
   if math.type(k) ~= "integer" or k < 2 then fail(what, "option 'top' must be an integer >= 2", 2) end
   local kind = opts.kind or "weighted"
@@ -600,7 +581,7 @@ end
 --- comparison. The only step that touches the test split.
 function Run:final(opts)
   local what = "run:final"
-  opts = check_opts(what, opts, {"seeds"}, 2)
+  opts = check_opts(what, opts, {"seeds"})
   local n = opts.seeds or 5
   if math.type(n) ~= "integer" or n < 1 then fail(what, "option 'seeds' must be an integer >= 1", 2) end
   if not self.winner then
@@ -670,7 +651,7 @@ end
 --- (default the study name), note, promote = true. -> the version record (also in run.record.promoted)
 function Run:promote(opts)
   local what = "run:promote"
-  opts = check_opts(what, opts, {"registry", "name", "note", "promote"}, 2)
+  opts = check_opts(what, opts, {"registry", "name", "note", "promote"})
   if not self.record.final then fail(what, "run final first: a version records its test score", 2) end
   local registry = require "knob.registry"
   local reg = opts.registry
@@ -708,7 +689,7 @@ end
 --- it into HTML) and the trials (CSV: one row per trial of every stage).
 function Run:save(opts)
   local what = "run:save"
-  opts = check_opts(what, opts, {"record", "trials_csv"}, 2)
+  opts = check_opts(what, opts, {"record", "trials_csv"})
   for _, path in ipairs{opts.record or false, opts.trials_csv or false} do
     if path then make_parent_dir(path) end
   end
@@ -742,7 +723,7 @@ function M.run(opts)
     if k ~= "stages" and k ~= "record" and k ~= "trials_csv" and k ~= "promote" then new_opts[k] = v end
   end
   check_opts(what .. ": option 'stages'", stage_opts,
-             {"baseline", "coarse", "grid", "fine", "rescore", "ensemble", "final"}, 2)
+             {"baseline", "coarse", "grid", "fine", "rescore", "ensemble", "final"})
   local run = M.new(new_opts)
   if stage_opts.baseline ~= false then run:baseline(stage_opts.baseline) end
   run:search("coarse", merge({sampler = "qmc", trials = 30}, stage_opts.coarse))

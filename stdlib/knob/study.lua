@@ -467,53 +467,19 @@ end
 -- Export
 ---------------------------------------------------------------------------------------------------------------
 
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    local map = {['"'] = '\\"', ['\\'] = '\\\\', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t'}
-    return map[c] or ("\\u%04x"):format(c:byte())
-  end) .. '"'
-end
+local jsonmod = require "knob.json"
 
-local function json_number(v)
-  if v ~= v then return "null" end
-  if v == math.huge then return '"Infinity"' end
-  if v == -math.huge then return '"-Infinity"' end
-  if math.type(v) == "integer" then return tostring(v) end
-  return core.csv.format_number(v)
-end
-
-local function is_array(t)
-  local n = #t
-  if n == 0 then return false end
-  for k in pairs(t) do
-    if math.type(k) ~= "integer" or k < 1 or k > n then return false end
-  end
-  return true
+-- A value as JSON for to_json / to_csv: tables with number keys (intermediate steps) get string keys.
+local function stringify_keys(v)
+  if type(v) ~= "table" or jsonmod.is_array(v) then return v end
+  local out = {}
+  for k, x in pairs(v) do out[tostring(k)] = stringify_keys(x) end
+  return out
 end
 
 local function json(v)
-  local t = type(v)
-  if t == "nil" then return "null" end
-  if t == "number" then return json_number(v) end
-  if t == "string" then return json_string(v) end
-  if t == "boolean" then return tostring(v) end
-  if t ~= "table" then return json_string(tostring(v)) end
-  local parts = {}
-  if is_array(v) then
-    for i = 1, #v do parts[i] = json(v[i]) end
-    return "[" .. table.concat(parts, ",") .. "]"
-  end
-  local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b)
-    if type(a) == type(b) then return a < b end
-    return type(a) == "number"
-  end)
-  for _, k in ipairs(keys) do parts[#parts + 1] = json_string(tostring(k)) .. ":" .. json(v[k]) end
-  return "{" .. table.concat(parts, ",") .. "}"
+  return jsonmod.encode(stringify_keys(v), {nonfinite = "string"})
 end
-M._json = json
-M._json_string, M._is_array = json_string, is_array -- shared with knob.storage.sqlite's encoder
 
 local function json_list(t)
   local parts = {}
