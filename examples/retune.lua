@@ -41,7 +41,7 @@ local classification = ds:task() == "classification"
 local metric = classification and "accuracy" or "r2"
 os.execute("mkdir -p runs")
 local db, model_file = "runs/retune-registry.db", "runs/retune-production.json"
-os.remove(db)
+for _, suffix in ipairs{"", "-wal", "-shm", "-journal"} do os.remove(db .. suffix) end -- a fresh registry each run
 
 -- 1. Development and deployment ---------------------------------------------------------------------------------
 section("1. the production model (development rows)")
