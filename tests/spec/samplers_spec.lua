@@ -373,6 +373,12 @@ describe("knob.samplers.grid", function()
     assert.equals(6, g.size)
     local g2 = samplers.grid{around = {x = 1.0}, steps = {x = 0.5}, radius = 2}
     assert.same({0.0, 0.5, 1.0, 1.5, 2.0}, g2.values.x)
+    -- an integer centre with a factor stays on the integers: 10/2.25 = 4.4 -> 4, 10/1.5 = 6.7 -> 7, 10, 15,
+    -- 22.5 -> 23; around 2 with factor 1.2: 1.39 -> 1, 1.67 -> 2, 2, 2.4 -> 2, 2.88 -> 3 (repeats dropped)
+    local g3 = samplers.grid{around = {n = 10, m = 2}, steps = {n = {factor = 1.5}, m = {factor = 1.2}}, radius = 2}
+    assert.same({4, 7, 10, 15, 23}, g3.values.n)
+    assert.equals("integer", math.type(g3.values.n[1]))
+    assert.same({1, 2, 3}, g3.values.m)
   end)
 
   it("errors for a continuous float, a parameter outside the grid, a value outside the range", function()

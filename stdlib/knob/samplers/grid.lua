@@ -46,7 +46,14 @@ local function around_values(name, c, step, radius, bounds)
       fail(("parameter '%s': factor must be a number > 1 (got %s)"):format(name, space.show(tostring(f))))
     end
     if not (c > 0) then fail(("parameter '%s': a multiplicative step needs a centre > 0 (got %s)"):format(name, space.show(c))) end
-    for k = -radius, radius do add(k == 0 and c or c * f ^ k) end
+    -- an integer centre stays on the integers: each value rounded, repeats (small centres) dropped
+    local int, last = math.type(c) == "integer", nil
+    for k = -radius, radius do
+      local v = k == 0 and c or c * f ^ k
+      if int then v = math.tointeger(math.floor(v + 0.5)) end
+      if v ~= last then add(v) end
+      last = v
+    end
   else
     if type(step) ~= "number" or not (step > 0) or step == math.huge then
       fail(("parameter '%s': step must be a number > 0 or {factor = f} (got %s)"):format(name, space.show(tostring(step))))
