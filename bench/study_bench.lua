@@ -3,11 +3,13 @@
 -- (unshuffled stratified 5-fold on the same training rows: knob's folds equal scikit-learn's), on
 -- breast_cancer and digits. Prints wall time (ratio), best CV accuracy and the held-out test accuracy of the
 -- best configuration refit on the training rows.
---   build/knob bench/study_bench.lua [--trials 100] [--seeds 1]
+--   build/knob bench/study_bench.lua [--trials 100] [--seeds 1] [--threads 1] [--data 0|1|2]
+-- --threads: threads of each side (knob gbdt n_jobs; the peer's OMP_NUM_THREADS); --data 1 breast_cancer
+-- only, 2 digits only, 0 both.
 local common = require "bench.bench_common"
 local knob = require "knob"
 
-local opts = common.parse(arg, {trials = 100, seeds = 1})
+local opts = common.parse(arg, {trials = 100, seeds = 1, threads = 1, data = 0})
 os.execute("mkdir -p bench/data")
 
 local DATASETS = {{"breast_cancer", "diagnosis"}, {"digits", "digit"}}
@@ -18,7 +20,7 @@ local function knob_study(train, test, seed)
   local function model(p)
     return knob.model.gbdt{learning_rate = p.learning_rate, max_leaves = p.max_leaves,
                            min_samples_leaf = p.min_samples_leaf, l2 = p.l2, n_estimators = 100,
-                           max_bins = 255, seed = seed}
+                           max_bins = 255, seed = seed, n_jobs = opts.threads}
   end
   local study = knob.study{direction = "maximize", sampler = knob.samplers.tpe{seed = seed},
                            pruner = knob.pruners.none()}
@@ -37,8 +39,9 @@ end
 
 print(("%-14s %4s %10s %10s %7s   %-17s   %-17s"):format("data", "seed", "knob s", "peer s", "ratio",
   "best CV knob/peer", "test knob/peer"))
-for _, d in ipairs(DATASETS) do
+for di, d in ipairs(DATASETS) do
   local name, target = d[1], d[2]
+  if opts.data ~= 0 and opts.data ~= di then goto next_data end
   local ds = assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = target}))
   for seed = 1, opts.seeds do
     local train, test = ds:split{test = 0.2, stratify = true, seed = seed}
@@ -46,7 +49,7 @@ for _, d in ipairs(DATASETS) do
     assert(train:write_csv(trp))
     assert(test:write_csv(tep))
     local ks, kbest, ktest = knob_study(train, test, seed)
-    local p = io.popen(("/usr/bin/python3 bench/study_peer.py %s %s %s %d %d"):format(trp, tep, target, opts.trials, seed))
+    local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d"):format(opts.threads, trp, tep, target, opts.trials, seed))
     local out = p:read("a")
     p:close()
     local ps, pbest, ptest = tonumber(out:match("wall (%S+)")), tonumber(out:match("best (%S+)")), tonumber(out:match("test (%S+)"))
@@ -55,4 +58,5 @@ for _, d in ipairs(DATASETS) do
       kbest, pbest, ktest, ptest))
     io.stdout:flush()
   end
+  ::next_data::
 end

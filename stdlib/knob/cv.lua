@@ -15,6 +15,8 @@
 --   return_train = false   also score every fold's model on its training rows
 --   trial              a knob.study Trial: after fold i, trial:report(i, running mean of the first metric),
 --                      then trial:prune() (raises, ending the trial as pruned) when trial:should_prune()
+--   jobs = 1           > 1: the folds are fitted in that many worker processes (knob.workers.map), with the same
+--                      results; a trial then gets the folds' reports when all are done (no mid-CV pruning)
 --   fit = {...}        options for every fold's fit (threads, callback, ...); sample_weight is given per row of
 --                      the whole dataset and each fold's model gets its training rows' weights
 --
@@ -35,7 +37,8 @@ local sys = require "knob.sys"
 
 local M = {}
 
-local OPTIONS = {"folds", "stratified", "shuffle", "seed", "repeats", "metrics", "return_train", "trial", "fit"}
+local OPTIONS = {"folds", "stratified", "shuffle", "seed", "repeats", "metrics", "return_train", "trial", "fit",
+                 "jobs"}
 
 local function fail(what, msg, level)
   error(what .. ": " .. msg, level + 1)
@@ -157,7 +160,12 @@ local function check(what, model, ds, opts, level)
         "row of the whole dataset)"):format(#w, ds:rows()), level)
     end
   end
-  return splitter, ms, {task = task, trial = opts.trial, return_train = opts.return_train == true, fit = fit}
+  local jobs = opts.jobs or 1
+  if math.type(jobs) ~= "integer" or jobs < 1 then
+    fail(what, "option 'jobs' must be an integer >= 1 (got " .. tostring(jobs) .. ")", level)
+  end
+  return splitter, ms, {task = task, trial = opts.trial, return_train = opts.return_train == true, fit = fit,
+                        jobs = jobs}
 end
 
 -- Score every metric of ms on the rows of view (targets y) with the fitted model m.
@@ -224,8 +232,9 @@ local function run(what, model, ds, opts, level)
                           greater_is_better = first.greater_is_better, n_folds = #parts, task = o.task}, Result)
   local fit_opts = {}
   for k, v in pairs(o.fit) do fit_opts[k] = v end
-  local running = 0
-  for i, part in ipairs(parts) do
+  -- Fit and score fold i: {fold record, predictions, probabilities, classes}, or raises naming the fold.
+  local function fold_work(i)
+    local part = parts[i]
     local tr, va = split.view(ds, part.train), split.view(ds, part.test)
     local fm
     local ok_fold, fold, pred, proba, classes = pcall(function()
@@ -246,8 +255,28 @@ local function run(what, model, ds, opts, level)
     va:close()
     if not ok_fold then -- name the fold; the position inside knob.cv would only distract
       local msg = tostring(fold):gsub("^[^\n]-%.lua:%d+: ", "")
-      fail(what, ("fold %d of %d: %s"):format(i, #parts, msg), level)
+      error(("fold %d of %d: %s"):format(i, #parts, msg), 0)
     end
+    return {fold, pred, proba, classes}
+  end
+  -- With jobs > 1 the folds run in worker processes and are reported to the trial when all are done.
+  local done
+  if o.jobs > 1 then
+    local ok_map, res = pcall(require("knob.workers").map, o.jobs, #parts, fold_work)
+    if not ok_map then fail(what, tostring(res):gsub("^knob%.workers%.map: item %d+: ", ""), level) end
+    done = res
+  end
+  local running = 0
+  for i, part in ipairs(parts) do
+    local res
+    if done then
+      res = done[i]
+    else
+      local ok_fold, r_or_err = pcall(fold_work, i)
+      if not ok_fold then fail(what, tostring(r_or_err), level) end
+      res = r_or_err
+    end
+    local fold, pred, proba, classes = res[1], res[2], res[3], res[4]
     for j, row in ipairs(part.test) do
       if r.oof[row] == nil then
         r.oof[row] = pred[j]

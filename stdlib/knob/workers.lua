@@ -318,4 +318,77 @@ function M.run(study, objective, o, run)
   if failure ~= nil then error(failure, 0) end
 end
 
+---------------------------------------------------------------------------------------------------------------
+-- A parallel map over worker processes
+---------------------------------------------------------------------------------------------------------------
+
+--- results[i] = fn(i) for i = 1..n, computed in up to `jobs` worker processes (each with plan_threads(jobs)
+--- threads); a result must be plain data (nil, booleans, numbers, strings, tables of those). An error in
+--- fn(i), or a worker that dies, raises "knob.workers.map: item i: <why>" (the lowest such i among the items
+--- started) after the running workers end; no item starts after a failure.
+--- jobs = 1 runs fn in this process.
+function M.map(jobs, n, fn)
+  local results = {}
+  if jobs <= 1 or n <= 1 then
+    for i = 1, n do results[i] = fn(i) end
+    return results
+  end
+  local threads = M.plan_threads(jobs)
+  local slots, next_i, failure, failure_i = {}, 1, nil, nil
+  local function start(i)
+    local w, is_child = proc.fork{}
+    if not w then error("knob.workers.map: could not start a worker: " .. tostring(is_child), 0) end
+    if is_child then
+      proc.set_threads(threads)
+      local ok, res = pcall(fn, i)
+      local sent = pcall(send, w, ok and {true, res} or {false, error_text(res)})
+      w:exit((ok and sent) and 0 or 1)
+    end
+    slots[#slots + 1] = {w = w, i = i, buf = {}}
+  end
+  local ok, err = pcall(function()
+    while true do
+      while failure == nil and #slots < jobs and next_i <= n do
+        start(next_i)
+        next_i = next_i + 1
+      end
+      if #slots == 0 then break end
+      local ws = {}
+      for k, sl in ipairs(slots) do ws[k] = sl.w end
+      proc.poll(ws)
+      for k = #slots, 1, -1 do
+        local sl = slots[k]
+        local ended = false
+        while true do
+          local m = sl.w:recv()
+          if m == false then break end
+          if m == nil then ended = true break end
+          sl.msg = M.decode(m)
+        end
+        if ended then
+          table.remove(slots, k)
+          local e = sl.w:reap()
+          sl.w:close()
+          if sl.msg and sl.msg[1] then
+            results[sl.i] = sl.msg[2]
+          else
+            -- the lowest failing item is reported, whichever worker ended first
+            if failure == nil or sl.i < failure_i then
+              failure_i = sl.i
+              failure = ("knob.workers.map: item %d: %s"):format(sl.i,
+                sl.msg and sl.msg[2] or (e.reason ~= "" and e.reason or "the worker ended without a result"))
+            end
+          end
+        end
+      end
+    end
+  end)
+  if not ok then
+    for _, sl in ipairs(slots) do sl.w:kill("stopped") sl.w:reap() sl.w:close() end
+    error(err, 0)
+  end
+  if failure then error(failure, 0) end
+  return results
+end
+
 return M

@@ -43,6 +43,26 @@ local function by_hand(model, ds, splitter, names)
 end
 
 describe("knob.cv.cross_validate", function()
+  it("gives the same folds, scores and out-of-fold predictions with jobs = 2 (folds in worker processes)", function()
+    local ds = iris()
+    local m = knob.model.forest{n_estimators = 20, seed = 3}
+    local opts = {folds = 5, metrics = {"accuracy", "log_loss"}, return_train = true, seed = 7}
+    local a = knob.cv.cross_validate(m, ds, opts)
+    opts.jobs = 2
+    local b = knob.cv.cross_validate(m, ds, opts)
+    assert.same(a.mean, b.mean)
+    assert.same(a.oof, b.oof)
+    assert.same(a.oof_proba, b.oof_proba)
+    for i = 1, 5 do
+      assert.same(a.folds[i].valid, b.folds[i].valid)
+      assert.same(a.folds[i].train, b.folds[i].train)
+      assert.same(a.folds[i].valid_index, b.folds[i].valid_index)
+    end
+    -- and the hand-written loop over the same splitter agrees (independent of knob.cv)
+    local by = by_hand(m, ds, knob.split.stratified_kfold{k = 5, shuffle = true, seed = 7}, {"accuracy"})
+    for i = 1, 5 do assert.equals(by[i].valid.accuracy, b.folds[i].valid.accuracy) end
+  end)
+
   it("gives the numbers of a hand-written loop over the same splitter", function()
     local ds = iris()
     local cv = knob.split.stratified_kfold{k = 5, shuffle = true, seed = 3}
@@ -258,7 +278,8 @@ describe("knob.cv.cross_validate", function()
       {{m, ds, {metrics = {}}}, "option 'metrics' must be a non-empty list of metric names (got an empty table)"},
       {{m, ds, {metrics = {"accuracy", "accuracy"}}}, "metric 'accuracy' is listed twice"},
       {{m, ds, {fold = 5}}, "knob.cv.cross_validate: unknown option 'fold' (valid: folds, stratified, shuffle, " ..
-        "seed, repeats, metrics, return_train, trial, fit)"},
+        "seed, repeats, metrics, return_train, trial, fit, jobs)"},
+      {{m, ds, {jobs = 0}}, "option 'jobs' must be an integer >= 1 (got 0)"},
       {{m, ds, {shuffle = "yes"}}, "option 'shuffle' must be a boolean (got string)"},
       {{m, ds, {repeats = 0}}, "option 'repeats' must be an integer >= 1 (got 0)"},
       {{m, ds, {shuffle = false, seed = 1}}, "option 'seed' needs shuffle = true"},
@@ -279,6 +300,9 @@ describe("knob.cv.cross_validate", function()
       assert.matches(c[2], err_of(knob.cv.cross_validate, table.unpack(c[1], 1, 3)), 1, true)
     end
     assert.matches("knob.cv.score: unknown option 'metric'", err_of(knob.cv.score, m, ds, {metric = "accuracy"}), 1, true)
+    -- with jobs = 2 a failing fold is named too (it ran in a worker process)
+    assert.matches("knob.cv.cross_validate: fold 1 of 5: dummy: strategy 'mean' is for regression",
+      err_of(knob.cv.cross_validate, knob.model.dummy{strategy = "mean"}, ds, {jobs = 2}), 1, true)
     -- a dataset without a target
     local nt = knob.data.from_table{X = {{1}, {2}, {3}, {4}}, names = {"x"}}
     assert.matches("the dataset has no target", err_of(knob.cv.cross_validate, m, nt), 1, true)
