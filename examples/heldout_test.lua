@@ -84,7 +84,7 @@ for _, r in ipairs(run.study:top(run.study:n_trials{state = "complete"})) do
 end
 local peek = {}
 for i, r in ipairs(configs) do
-  run.winner = {params = r.params, trial = r.number, cv = r.value, cv_std = r.user_attrs.cv_std}
+  run:choose(r.number)
   peek[i] = run:final{seeds = 1}.test -- every call adds a warning: the test split was scored before
 end
 local pi = 1

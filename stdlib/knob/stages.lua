@@ -7,6 +7,7 @@
 --   run:search("fine", {sampler = "tpe", params = 3, trials = 30})   fine tuning of the top parameters
 --   run:rescore{top = 5}                            the top configurations on fresh folds (selection luck)
 --   run:ensemble{top = 3, kind = "weighted"}        an ensemble of the top ones; the winner if it is better
+--   run:choose(trial_number | params)              pick the configuration yourself (instead of rescore)
 --   run:final{seeds = 5}                            refit on all training rows, score the test split once
 --   run:save{record = "runs/x.json", trials_csv = "runs/x.csv"}
 --   run:model("model.json")                         the winner refit on all training rows, saved for deployment
@@ -568,6 +569,25 @@ function Run:ensemble(opts)
   return rec
 end
 
+--- Choose the configuration final and model use: a trial number of the study, or a params table (then its
+--- CV score is computed on the run's folds). Replaces rescore's / ensemble's choice. -> the winner
+function Run:choose(which)
+  local what = "run:choose"
+  if math.type(which) == "integer" then
+    for _, r in ipairs(self.study:trials{state = "complete"}) do
+      if r.number == which then
+        self.winner = self:_single(r.params, r.number, r.value, r.user_attrs.cv_std)
+        return self.winner
+      end
+    end
+    fail(what, "no complete trial " .. which .. " in the study", 2)
+  end
+  if type(which) ~= "table" then fail(what, "a trial number or a params table expected (got " .. type(which) .. ")", 2) end
+  local mean, std = self:_cv(which)
+  self.winner = self:_single(which, nil, mean, std)
+  return self.winner
+end
+
 local function fit_score(model, train, test, metric)
   local t0 = clock()
   model:fit(train)
@@ -614,7 +634,8 @@ function Run:final(opts)
                default_test = bmean, default_test_std = bstd, gain_over_default = sign * (mean - bmean)}
   self.record.final = rec
   self.log(("== final: %s: test %s %.4f ± %.4f over %d seeds (CV %.4f); default configuration %.4f ± %.4f"):format(
-    self.winner.kind == "ensemble" and (self.winner.ensemble .. " ensemble") or ("trial " .. self.winner.trial),
+    self.winner.kind == "ensemble" and (self.winner.ensemble .. " ensemble")
+      or (self.winner.trial and ("trial " .. self.winner.trial) or "the chosen configuration"),
     self.metric, mean, std, n, self.winner.cv, bmean, bstd))
   if sign * (self.winner.cv - mean) > 0.03 then
     self:_warn(("the test score %.4f is %.1f points worse than the CV score %.4f: the CV estimate was optimistic "

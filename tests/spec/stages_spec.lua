@@ -155,6 +155,23 @@ describe("knob.stages", function()
     os.remove(path)
   end)
 
+  it("lets the user choose the configuration final evaluates", function()
+    local run = knob.stages.new(quiet{data = bc, model = small_gbdt, space = SPACE, seed = 6})
+    run:search("coarse", {sampler = "random", trials = 3})
+    local p = {learning_rate = 0.1, max_leaves = 4, min_samples_leaf = 10}
+    local w = run:choose(p)
+    local train, test = bc:split{test = 0.2, stratify = true, seed = 6}
+    local folds = knob.split.stratified_kfold{k = 5, shuffle = true, seed = 6}
+    assert.equals(knob.cv.score(small_gbdt(p, 6), train, {folds = folds, metrics = {"accuracy"}}), w.cv)
+    local f = run:final{seeds = 1}
+    local m = small_gbdt(p, 6)
+    m:fit(train)
+    assert.equals(m:score(test, "accuracy"), f.test)
+    assert.equals(2, run:choose(2).trial)
+    assert.matches("no complete trial 99", select(2, pcall(run.choose, run, 99)), 1, true)
+    assert.matches("a trial number or a params table expected", select(2, pcall(run.choose, run, "x")), 1, true)
+  end)
+
   it("ranks parameters by |Spearman| with the objective (hand-computed on a tiny study)", function()
     local run = knob.stages.new(quiet{data = bc, model = small_gbdt, seed = 1,
                                       space = {x = knob.space.float(0, 10), y = knob.space.float(0, 10)}})
