@@ -15,7 +15,7 @@ os.execute("mkdir -p bench/data")
 local DATASETS = {{"breast_cancer", "diagnosis"}, {"digits", "digit"}}
 
 local function knob_study(train, test, seed)
-  local t0 = knob.sys.clock()
+  local t0, c0 = knob.sys.clock(), knob.sys.cpu_time()
   local folds = knob.split.stratified_kfold{k = 5, shuffle = false}
   local function model(p)
     return knob.model.gbdt{learning_rate = p.learning_rate, max_leaves = p.max_leaves,
@@ -34,11 +34,11 @@ local function knob_study(train, test, seed)
   local best = study:best()
   local m = model(best.params)
   m:fit(train)
-  return knob.sys.clock() - t0, best.value, m:score(test, "accuracy")
+  return knob.sys.clock() - t0, knob.sys.cpu_time() - c0, best.value, m:score(test, "accuracy")
 end
 
-print(("%-14s %4s %10s %10s %7s   %-17s   %-17s"):format("data", "seed", "knob s", "peer s", "ratio",
-  "best CV knob/peer", "test knob/peer"))
+print(("%-14s %4s %17s %7s %17s %7s   %-17s   %-17s"):format("data", "seed", "wall s knob/peer", "ratio",
+  "CPU s knob/peer", "ratio", "best CV knob/peer", "test knob/peer"))
 for di, d in ipairs(DATASETS) do
   local name, target = d[1], d[2]
   if opts.data ~= 0 and opts.data ~= di then goto next_data end
@@ -48,14 +48,15 @@ for di, d in ipairs(DATASETS) do
     local trp, tep = ("bench/data/%s-train-%d.csv"):format(name, seed), ("bench/data/%s-test-%d.csv"):format(name, seed)
     assert(train:write_csv(trp))
     assert(test:write_csv(tep))
-    local ks, kbest, ktest = knob_study(train, test, seed)
+    local ks, kc, kbest, ktest = knob_study(train, test, seed)
     local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d"):format(opts.threads, trp, tep, target, opts.trials, seed))
     local out = p:read("a")
     p:close()
-    local ps, pbest, ptest = tonumber(out:match("wall (%S+)")), tonumber(out:match("best (%S+)")), tonumber(out:match("test (%S+)"))
+    local ps, pc = tonumber(out:match("wall (%S+)")), tonumber(out:match("cpu (%S+)"))
+    local pbest, ptest = tonumber(out:match("best (%S+)")), tonumber(out:match("test (%S+)"))
     if not ps then error("peer failed: " .. out) end
-    print(("%-14s %4d %10.2f %10.2f %6.1fx   %.4f / %.4f   %.4f / %.4f"):format(name, seed, ks, ps, ps / ks,
-      kbest, pbest, ktest, ptest))
+    print(("%-14s %4d %8.1f /%7.1f %6.1fx %8.1f /%7.1f %6.1fx   %.4f / %.4f   %.4f / %.4f"):format(name, seed,
+      ks, ps, ps / ks, kc, pc, pc / kc, kbest, pbest, ktest, ptest))
     io.stdout:flush()
   end
   ::next_data::

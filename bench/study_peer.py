@@ -3,7 +3,7 @@
 with the same space, budget and folds (unshuffled StratifiedKFold on the same training rows, which equals
 knob's unshuffled stratified_kfold). Prints plain lines the Lua side parses.
 
-  study_peer.py TRAIN.csv TEST.csv TARGET N_TRIALS SEED  ->  "wall <s>", "best <cv>", "test <acc>"
+  study_peer.py TRAIN.csv TEST.csv TARGET N_TRIALS SEED  ->  "wall <s>", "cpu <s>", "best <cv>", "test <acc>"
 """
 import sys
 import time
@@ -17,6 +17,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 train_path, test_path, target, n_trials, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 t0 = time.perf_counter()
+c0 = time.process_time()
 train, test = pd.read_csv(train_path), pd.read_csv(test_path)
 X, y = train.drop(columns=[target]).to_numpy(float), train[target].to_numpy()
 Xt, yt = test.drop(columns=[target]).to_numpy(float), test[target].to_numpy()
@@ -42,5 +43,6 @@ study.optimize(objective, n_trials=n_trials)
 best = model(study.best_params).fit(X, y)
 acc = float(np.mean(best.predict(Xt) == yt))
 print("wall %.6f" % (time.perf_counter() - t0))
+print("cpu %.6f" % (time.process_time() - c0))
 print("best %.17g" % study.best_value)
 print("test %.17g" % acc)
