@@ -24,6 +24,7 @@ int luaopen_knob_core(lua_State *L)
         {"sqlite", l_open_sqlite},
         {"monitor", l_open_monitor},
         {"ensemble", l_open_ensemble},
+        {"pg", l_open_pg},
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {

@@ -21,6 +21,7 @@ int l_open_search(lua_State *L);  /* l_search.c: Parzen estimators (TPE), QMC se
 int l_open_sqlite(lua_State *L);  /* l_sqlite.c: SQLite connections (knob.storage.sqlite) */
 int l_open_monitor(lua_State *L); /* l_monitor.c: drift statistics, model comparison tests (knob.monitor) */
 int l_open_ensemble(lua_State *L); /* l_ensemble.c: NNLS and simplex log-loss weights (knob.ensemble) */
+int l_open_pg(lua_State *L);       /* l_pg.c: PostgreSQL connections over libpq (knob.storage.postgres) */
 
 int luaopen_knob_core(lua_State *L);
 
