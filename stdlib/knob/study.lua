@@ -561,14 +561,17 @@ function Study:ask()
   return trial
 end
 
-function Study:_cache_map()
-  if not self._cache then
-    local c = {}
+-- refresh: in a shared storage (storage.shared, several workers) also take in the trials other workers
+-- completed since the last refresh (optimize refreshes once per trial).
+function Study:_cache_map(refresh)
+  if not self._cache or (refresh and self.storage.shared) then
+    local c, seen = self._cache or {}, self._cache_seen or {}
     for _, r in ipairs(self.storage:trials(self.id, {complete = true})) do
-      local k = config_key(r.params)
+      local k = not seen[r.id] and config_key(r.params)
+      seen[r.id] = true
       if k and c[k] == nil and r.value ~= nil then c[k] = r.number end
     end
-    self._cache = c
+    self._cache, self._cache_seen = c, seen
   end
   return self._cache
 end
@@ -849,7 +852,7 @@ function Study:_run_one(objective, o)
     for k, v in pairs(trial._relative or {}) do pre[k] = v end
     for k, v in pairs(trial._fixed) do pre[k] = v end
     local key = config_key(pre)
-    local hit = key and self:_cache_map()[key]
+    local hit = self:_cache_map(true)[key or ""]
     if hit then
       local src = self:_cached_value(hit)
       for _, name in ipairs(src.param_order) do

@@ -162,7 +162,7 @@ describe("knob.storage.sqlite", function()
     l.storage:close()
   end)
 
-  it("keeps every completed trial of a killed process and marks its running trial failed (retryable)", function()
+  it("keeps every completed trial of a killed process, marks its running trial failed and retries it", function()
     local path, script = db_and_script([[
 local knob = require "knob"
 local s = knob.study{name = "crash", storage = "sqlite:%s", sampler = knob.samplers.random{seed = 5}}
@@ -178,13 +178,14 @@ end, {n_trials = 10})
     assert.is_not.equals(0, code)
     local s = knob.study.load{name = "crash", storage = "sqlite:" .. path, sampler = knob.samplers.random{seed = 6}}
     local tr = s:trials()
-    assert.equals(5, #tr)
+    assert.equals(6, #tr)
     for i = 1, 4 do assert.equals("complete", tr[i].state) end
     assert.equals("failed", tr[5].state)
     assert.equals("process died", tr[5].reason)
     assert.equals(0, tr[5].last_step) -- what it reported before dying was kept
-    -- retry it: enqueue its parameters
-    s:enqueue(tr[5].params)
+    -- it was re-enqueued with its parameters (max_retries = 2 by default)
+    assert.equals("waiting", tr[6].state)
+    assert.same({fixed_params = {x = tr[5].params.x}, retried_from = 4, retry = 1}, tr[6].system_attrs)
     s:optimize(function(t) return t:suggest_float("x", 0, 1) end, {n_trials = 1})
     local again = s:trials()[6]
     assert.equals("complete", again.state)
@@ -241,10 +242,10 @@ print("done")
     local newer = tmpdb()
     require("knob.storage.sqlite").open(newer):close()
     db = assert(core.sqlite.open(newer))
-    db:run("UPDATE schema_version SET version = ?", {2})
+    db:run("UPDATE schema_version SET version = ?", {3})
     db:close()
     assert.has_error(function() knob.study.load{name = "x", storage = "sqlite:" .. newer} end,
-      "storage (sqlite): '" .. newer .. "' has schema version 2, written by a newer knob (this knob reads version 1)")
+      "storage (sqlite): '" .. newer .. "' has schema version 3, written by a newer knob (this knob reads version 2)")
     assert.has_error(function() knob.study{storage = "sqlite:"} end,
       "knob.study: storage 'sqlite:' needs a file path (\"sqlite:path.db\")")
     assert.has_error(function() knob.study{storage = "sqlite:/nonexistent-dir/x.db"} end,
