@@ -251,7 +251,7 @@ print("done")
     assert.has_error(function() knob.study{storage = "sqlite:/nonexistent-dir/x.db"} end,
       "storage (sqlite): sqlite open '/nonexistent-dir/x.db': unable to open database file")
     assert.has_error(function() knob.study{storage = "sqlite3:x.db"} end,
-      "knob.study: unknown storage 'sqlite3:x.db' (valid: \"memory\", \"sqlite:path.db\", a backend table)")
+      "knob.study: unknown storage 'sqlite3:x.db' (valid: \"memory\", \"sqlite:path.db\", \"postgresql://user@host/db\", a backend table)")
     assert.has_error(function() require("knob.storage.sqlite").open(42) end,
       "storage (sqlite): the database path must be a non-empty string")
     -- a tampered parameter value is an error naming the row, never run as code

@@ -39,7 +39,7 @@ local core = require "knob.core"
 local Sqlite = {}
 Sqlite.__index = Sqlite
 
-local M = {}
+local M = {class = Sqlite}
 
 local SCHEMA_VERSION = 2
 M.SCHEMA_VERSION = SCHEMA_VERSION
@@ -68,6 +68,7 @@ local function decode(text, where)
   return v
 end
 M.decode = decode
+M.fail = fail
 
 ---------------------------------------------------------------------------------------------------------------
 -- Opening, schema
