@@ -11,6 +11,7 @@
 --   study:n_trials{state =}               study:stop()                   study:set_user_attr(k, v)
 --   study:to_csv(path) -> true | nil, msg     study:to_json([path]) -> text (or true | nil, msg with a path)
 --   knob.study.load{name =, storage =, sampler =, pruner =}   resume a study kept in a storage
+--   knob.study.worker{study =, storage =, recipe =, ...}      join a shared study as a worker (knob/worker.lua)
 --
 -- Options of knob.study. name: a string (default "study-<n>"); direction: "minimize" (default) or
 -- "maximize"; directions = {d} is accepted for one objective (multi-objective studies are the next slice:
@@ -920,6 +921,11 @@ function Study:optimize(objective, opts)
     fail(what, ("all %d trials failed; the first, trial %d: %s"):format(n, first_failure.number, first_failure.reason))
   end
   return self
+end
+
+--- Run trials of a study in a shared storage, the objective from a recipe: see knob/worker.lua.
+function M.worker(opts)
+  return require("knob.worker").run(opts)
 end
 
 return setmetatable(M, {__call = function(_, opts) return M.new(opts) end})
