@@ -1,12 +1,14 @@
 -- storage_pg_spec.lua — knob.core.pg (the libpq binding) and knob.storage.postgres ("postgresql://..."),
 -- against a real server on loopback (tests/pg_server.sh; pending when none can be started, failing when
--- KNOB_TEST_PG_REQUIRED=1). The interface cases that matter for shared studies (argument checks, heartbeat
+-- KNOB_TEST_PG_REQUIRED=1). The round trip and quoted names are tests/storage_cases.lua, shared with the
+-- SQLite spec. The interface cases that matter for shared studies (argument checks, heartbeat
 -- reaping and retries, incremental reads) run on both database backends, SQLite and PostgreSQL.
 -- Expected values are hand-written inputs read back (a storage must return what it was given).
 local knob = require "knob"
 local core = require "knob.core"
 local helpers = require "helpers"
 local pgh = require "pg_helper"
+local cases = require "storage_cases"
 
 teardown(function()
   pgh.stop()
@@ -66,62 +68,11 @@ describe("knob.storage.postgres", function()
   local pgs = require "knob.storage.postgres"
 
   it("round-trips a study through a new connection: every trial state, params of every kind, attrs", function()
-    local name = fresh("rt")
-    local s = knob.study{name = name, storage = url, direction = "maximize",
-                         sampler = knob.samplers.random{seed = 3}, pruner = knob.pruners.none()}
-    s:set_user_attr("note", {tags = {"a", "b"}, n = 2})
-    local t = s:ask()
-    t:suggest_float("lr", 1e-4, 1, {log = true})
-    t:suggest_int("depth", 1, 8)
-    t:suggest_categorical("kind", {"gbdt", true, 3, 0.5})
-    t:report(0, 0.25)
-    t:report(1, math.huge)
-    t:set_user_attr("folds", {0.5, 0.75})
-    s:tell(t, 0.75)
-    local t2 = s:ask()
-    t2:suggest_float("x", 0, 1, {step = 0.25})
-    t2:report(0, 0 / 0)
-    s:tell(t2, "pruned")
-    s:tell(s:ask(), "failed", "it's \"bad\"\n")
-    local before = s:trials()
-    s.storage:close()
-    local l = knob.study.load{name = name, storage = url}
-    assert.equals("maximize", l.direction)
-    assert.same({note = {tags = {"a", "b"}, n = 2}}, l:user_attrs())
-    local after = l:trials()
-    assert.equals(3, #after)
-    for i = 1, 3 do
-      for _, k in ipairs{"number", "state", "value", "params", "distributions", "param_order", "user_attrs",
-                         "reason", "last_step"} do
-        assert.same(before[i][k], after[i][k])
-      end
-    end
-    assert.equals("integer", math.type(after[1].params.depth))
-    assert.equals("float", math.type(after[1].params.lr))
-    assert.same({0.25, math.huge}, {after[1].intermediate[0], after[1].intermediate[1]})
-    assert.is_true(after[2].intermediate[0] ~= after[2].intermediate[0]) -- NaN kept
-    assert.equals("it's \"bad\"\n", after[3].reason)
-    l:optimize(function(tr) return tr:suggest_float("x", 0, 1) end, {n_trials = 2})
-    local nums = {}
-    for i, r in ipairs(l:trials()) do nums[i] = r.number end
-    assert.same({0, 1, 2, 3, 4}, nums)
-    l.storage:close()
+    cases.round_trip(url, fresh("rt"))
   end)
 
   it("stores names containing quotes and SQL as they are", function()
-    local name = fresh("x'); DROP TABLE trials; --")
-    local s = knob.study{name = name, storage = url, sampler = knob.samplers.random{seed = 1}}
-    s:optimize(function(t)
-      t:set_user_attr("'; DELETE FROM trials; --", "\"quoted\"")
-      return t:suggest_float("a'\"b", 0, 1)
-    end, {n_trials = 2})
-    s.storage:close()
-    local l = knob.study.load{name = name, storage = url}
-    local tr = l:trials()
-    assert.equals(2, #tr)
-    assert.same({"a'\"b"}, tr[1].param_order)
-    assert.equals("\"quoted\"", tr[2].user_attrs["'; DELETE FROM trials; --"])
-    l.storage:close()
+    cases.quoted_names(url, fresh("x'); DROP TABLE trials; --"))
   end)
 
   it("never shows a password: connection errors, unknown storages, tostring", function()

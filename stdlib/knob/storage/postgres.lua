@@ -31,24 +31,9 @@ local SCHEMA_VERSION = sqlite.SCHEMA_VERSION
 local LOCK_KEY = 7243001 -- pg_advisory_xact_lock key serialising schema creation
 local MAX_ATTEMPTS = 16  -- reconnect attempts of one call (about a minute of backoff)
 
-local SCHEMA = [[
-CREATE TABLE schema_version(app TEXT NOT NULL, version INTEGER NOT NULL);
-CREATE TABLE studies(id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, directions TEXT NOT NULL,
-                     seq BIGINT NOT NULL DEFAULT 0);
-CREATE TABLE study_attrs(study_id BIGINT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-                         PRIMARY KEY(study_id, kind, key));
-CREATE TABLE trials(id BIGSERIAL PRIMARY KEY, study_id BIGINT NOT NULL, number BIGINT NOT NULL,
-                    state TEXT NOT NULL, trial_values TEXT, reason TEXT, owner TEXT, datetime_start BIGINT,
-                    datetime_complete BIGINT, duration DOUBLE PRECISION, seq BIGINT NOT NULL DEFAULT 0,
-                    heartbeat BIGINT, UNIQUE(study_id, number));
-CREATE INDEX trials_seq ON trials(study_id, seq);
-CREATE TABLE trial_params(trial_id BIGINT NOT NULL, name TEXT NOT NULL, position BIGINT NOT NULL,
-                          value TEXT NOT NULL, distribution TEXT NOT NULL, PRIMARY KEY(trial_id, name));
-CREATE TABLE trial_intermediate(trial_id BIGINT NOT NULL, step BIGINT NOT NULL, value TEXT NOT NULL,
-                                PRIMARY KEY(trial_id, step));
-CREATE TABLE trial_attrs(trial_id BIGINT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-                         PRIMARY KEY(trial_id, kind, key));
-]]
+-- SQLite's schema with PostgreSQL's types (integers are 64-bit, ids from sequences).
+local SCHEMA = sqlite.SCHEMA:gsub("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"):gsub("INTEGER", "BIGINT")
+  :gsub("REAL", "DOUBLE PRECISION")
 
 ---------------------------------------------------------------------------------------------------------------
 -- The connection adapter: the rows/run/exec calls of knob.core.sqlite over knob.core.pg

@@ -92,6 +92,7 @@ CREATE TABLE trial_intermediate(trial_id INTEGER NOT NULL, step INTEGER NOT NULL
 CREATE TABLE trial_attrs(trial_id INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
                          PRIMARY KEY(trial_id, kind, key));
 ]]
+M.SCHEMA = SCHEMA -- knob.storage.postgres derives its schema from this text
 
 -- Version 1 -> 2: the change sequence and the heartbeat.
 local UPGRADE_1_2 = [[
