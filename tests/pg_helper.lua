@@ -1,8 +1,9 @@
 -- tests/pg_helper.lua — a PostgreSQL server for the specs (`local pg = require "pg_helper"`).
 --
 --   pg.url() -> url | nil, reason   $KNOB_TEST_PG when set (a server someone else started), otherwise a server
---                                   started once per process by tests/pg_server.sh on loopback (stopped at exit)
---   pg.guard() -> url | nil         in a describe block: the url, or nil after marking the block pending with
+--                                   started by tests/pg_server.sh on loopback; KNOB_TEST_PG=none: no server
+--   pg.guard(it, pending) -> url | nil   in a describe block (pass busted's it and pending): the url, or nil
+--                                   after marking the block pending with
 --                                   the reason -- or failing it when KNOB_TEST_PG_REQUIRED=1
 --   pg.stop()                       stop the server started here (teardown of each spec file using it)
 local helpers = require "helpers"
@@ -22,6 +23,10 @@ end
 function M.url()
   if url or reason then return url, reason end
   url = os.getenv("KNOB_TEST_PG")
+  if url == "none" then
+    url, reason = nil, "no PostgreSQL server for the tests (KNOB_TEST_PG=none)"
+    return nil, reason
+  end
   if url and url ~= "" then return url end
   url = nil
   dir = os.tmpname()
@@ -38,7 +43,7 @@ function M.url()
   return url
 end
 
-function M.guard()
+function M.guard(it, pending)
   local u, why = M.url()
   if u then return u end
   if os.getenv("KNOB_TEST_PG_REQUIRED") == "1" then

@@ -22,7 +22,7 @@ local function fresh(prefix)
 end
 
 describe("knob.core.pg", function()
-  local url = pgh.guard()
+  local url = pgh.guard(it, pending)
   if not url then return end
 
   it("binds $n parameters, never interpolates, and returns typed rows", function()
@@ -63,7 +63,7 @@ describe("knob.core.pg", function()
 end)
 
 describe("knob.storage.postgres", function()
-  local url = pgh.guard()
+  local url = pgh.guard(it, pending)
   if not url then return end
   local pgs = require "knob.storage.postgres"
 

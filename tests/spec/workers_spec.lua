@@ -111,7 +111,7 @@ describe("knob worker", function()
   end)
 
   describe("on PostgreSQL", function()
-    local url = pgh.guard()
+    local url = pgh.guard(it, pending)
     if not url then return end
     it("4 workers on one study, one killed mid-trial: every trial accounted for, none run twice", function()
       shared_study(url, ("pgw-%d"):format(os.time()))
