@@ -199,6 +199,12 @@ for _, b in ipairs(backends()) do
       st:load_study(rec.name)
       assert.equals("failed", st:get_trial(retry.id).state)
       assert.equals(0, st:count_trials(rec.id, {waiting = true}))
+      -- an owner that was only slow may still finish its lost trial: the result is kept
+      st.db:run("UPDATE trials SET owner = ? WHERE id = ?", {st.owner, retry.id})
+      st:update_trial(retry.id, {state = "complete", values = {1.5}})
+      assert.same({"complete", 1.5}, {st:get_trial(retry.id).state, st:get_trial(retry.id).value})
+      assert.has_error(function() st:update_trial(t.id, {state = "complete", values = {1}}) end,
+        "storage (" .. label .. "): update_trial: trial 0 is failed, not running") -- not ours
       -- a heartbeat keeps a silent remote trial alive
       local t3 = st:add_trial(rec.id, {state = "running"})
       go_silent(t3.id)

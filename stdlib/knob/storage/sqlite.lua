@@ -26,7 +26,10 @@
 -- whose heartbeat is older than heartbeat_grace seconds is marked failed with reason "worker lost: no
 -- heartbeat for N s". Either is then re-enqueued as a waiting trial with the same parameters (system
 -- attributes fixed_params, retried_from = the lost trial's number, retry = 1, 2, ...) unless it was
--- already retried max_retries times. Running trials of live local processes are never touched.
+-- already retried max_retries times. Running trials of live local processes are never touched. A long
+-- objective must write (suggest, report) or call heartbeat at least every heartbeat_grace seconds; an owner
+-- that was only slow may still finish its trial (update_trial takes it back from "worker lost"), the
+-- retry then runs as well.
 --
 -- Consistency. Every write to a study's trials first bumps studies.seq (an UPDATE that locks the study's
 -- row until commit, which also serialises trial numbering) and stamps the changed trial with that seq, so
@@ -468,12 +471,16 @@ function Sqlite:heartbeat(id)
 end
 
 -- Run f inside a transaction after checking that trial id is running.
--- The trial's seq and heartbeat are updated too.
-function Sqlite:_on_running(id, what, f)
+-- The trial's seq and heartbeat are updated too. With take_back, a trial of this process that was marked
+-- lost ("worker lost": its heartbeat was late) is accepted too: a slow owner's result is not thrown away.
+function Sqlite:_on_running(id, what, f, take_back)
   return self:tx(function()
     local seq = self:_bump(nil, id)
-    local r = self.db:rows("SELECT number, state FROM trials WHERE id = ?", {id})[1]
-    if r.state ~= "running" then fail(("%s: trial %d is %s, not running"):format(what, r.number, r.state)) end
+    local r = self.db:rows("SELECT number, state, reason, owner FROM trials WHERE id = ?", {id})[1]
+    local ours = take_back and r.state == "failed" and r.owner == self.owner and (r.reason or ""):match("^worker lost")
+    if r.state ~= "running" and not ours then
+      fail(("%s: trial %d is %s, not running"):format(what, r.number, r.state))
+    end
     self.db:run("UPDATE trials SET seq = ?, heartbeat = ? WHERE id = ?", {seq, os.time(), id})
     return f()
   end)
@@ -517,7 +524,7 @@ function Sqlite:update_trial(id, u)
   self:_on_running(id, "update_trial", function()
     self.db:run("UPDATE trials SET state = ?, trial_values = ?, reason = ?, duration = ?, datetime_complete = ? " ..
                 "WHERE id = ?", {u.state, vals, u.reason, u.duration, os.time(), id})
-  end)
+  end, true)
 end
 
 -- SQL "AND state IN (?, ...)" and its arguments for a states set (nil: every state).
