@@ -2,9 +2,9 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
-PKGS      := gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libcjson-dev lua-filesystem lua-busted lua-argparse libsqlite3-dev
-TEST_PKGS := chromium
-BENCH_PKGS := python3-sklearn python3-pandas python3-xgboost python3-optuna
+PKGS      := gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libcjson-dev lua-filesystem lua-busted lua-argparse libsqlite3-dev libpq-dev
+TEST_PKGS := chromium postgresql
+BENCH_PKGS := python3-sklearn python3-pandas python3-xgboost python3-optuna python3-psycopg2
 # install_missing(packages): apt-get install the ones dpkg does not list as installed (sudo when not root)
 install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -13,7 +13,7 @@ install_missing = missing=""; for p in $(1); do \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-PKGCONFIG := lua5.4 libcjson openblas sqlite3
+PKGCONFIG := lua5.4 libcjson openblas sqlite3 libpq
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CC        ?= gcc
@@ -44,7 +44,7 @@ $(1)/knob: $$(HOST_SRC:engine/%.c=$(1)/obj/%.o) $$(LUA_SRC:engine/%.c=$(1)/obj/%
 
 $(1)/lib/knob/core.so: $$(LUA_SRC:engine/%.c=$(1)/obj/%.o) $(1)/libknob.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) -shared -o $$@ $$^ $$(shell pkg-config --libs libcjson openblas sqlite3) -lm
+	$$(CC) $$(CFLAGS) $(2) -shared -o $$@ $$^ $$(shell pkg-config --libs libcjson openblas sqlite3 libpq) -lm
 endef
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -26,6 +26,7 @@ int luaopen_knob_core(lua_State *L)
         {"ensemble", l_open_ensemble},
         {"importance", l_open_importance},
         {"proc", l_open_proc},
+        {"pg", l_open_pg},
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {

@@ -23,6 +23,7 @@ int l_open_monitor(lua_State *L); /* l_monitor.c: drift statistics, model compar
 int l_open_ensemble(lua_State *L); /* l_ensemble.c: NNLS and simplex log-loss weights (knob.ensemble) */
 int l_open_importance(lua_State *L); /* l_importance.c: permuted copies, correlation, fANOVA */
 int l_open_proc(lua_State *L);    /* l_proc.c: worker processes (knob.workers, optimize{jobs =}) */
+int l_open_pg(lua_State *L);       /* l_pg.c: PostgreSQL connections over libpq (knob.storage.postgres) */
 
 int luaopen_knob_core(lua_State *L);
 

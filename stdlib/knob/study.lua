@@ -13,6 +13,7 @@
 --   study:n_trials{state =}               study:stop()                   study:set_user_attr(k, v)
 --   study:to_csv(path) -> true | nil, msg     study:to_json([path]) -> text (or true | nil, msg with a path)
 --   knob.study.load{name =, storage =, sampler =, pruner =}   resume a study kept in a storage
+--   knob.study.worker{study =, storage =, recipe =, ...}      join a shared study as a worker (knob/worker.lua)
 --
 -- Options of knob.study. name: a string (default "study-<n>"); direction: "minimize" (default) or
 -- "maximize"; directions = {d1, d2, ...}: a multi-objective study (see below); sampler: any table
@@ -645,14 +646,17 @@ function Study:ask()
   return trial
 end
 
-function Study:_cache_map()
-  if not self._cache then
-    local c = {}
+-- refresh: in a shared storage (storage.shared, several workers) also take in the trials other workers
+-- completed since the last refresh (optimize refreshes once per trial).
+function Study:_cache_map(refresh)
+  if not self._cache or (refresh and self.storage.shared) then
+    local c, seen = self._cache or {}, self._cache_seen or {}
     for _, r in ipairs(self.storage:trials(self.id, {complete = true})) do
-      local k = config_key(r.params)
+      local k = not seen[r.id] and config_key(r.params)
+      seen[r.id] = true
       if k and c[k] == nil and r.value ~= nil then c[k] = r.number end
     end
-    self._cache = c
+    self._cache, self._cache_seen = c, seen
   end
   return self._cache
 end
@@ -975,7 +979,7 @@ function Study:_start_trial()
     for k, v in pairs(trial._relative or {}) do pre[k] = v end
     for k, v in pairs(trial._fixed) do pre[k] = v end
     local key = config_key(pre)
-    local hit = key and self:_cache_map()[key]
+    local hit = self:_cache_map(true)[key or ""]
     if hit then
       local src = self:_cached_value(hit)
       for _, name in ipairs(src.param_order) do
@@ -1091,6 +1095,11 @@ function Study:optimize(objective, opts)
     fail(what, ("all %d trials failed; the first, trial %d: %s"):format(n, first_failure.number, first_failure.reason))
   end
   return self
+end
+
+--- Run trials of a study in a shared storage, the objective from a recipe: see knob/worker.lua.
+function M.worker(opts)
+  return require("knob.worker").run(opts)
 end
 
 return setmetatable(M, {__call = function(_, opts) return M.new(opts) end})

@@ -228,7 +228,7 @@ describe("knob studies", function()
     assert.matches("--top must be an integer >= 1 (got '0')", out, 1, true)
     out, code = run(exe .. " studies list --storage mysql:x")
     assert.equals(1, code)
-    assert.equals("knob studies: knob studies: unknown storage 'mysql:x' (valid: \"memory\", \"sqlite:path.db\", a backend table)\n", out)
+    assert.equals("knob studies: knob studies: unknown storage 'mysql:x' (valid: \"memory\", \"sqlite:path.db\", \"postgresql://user@host/db\", a backend table)\n", out)
     for _, cmd in ipairs{"list", "show"} do
       out, code = run(exe .. " studies " .. cmd .. " --help")
       assert.equals(0, code)

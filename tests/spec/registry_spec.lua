@@ -264,7 +264,7 @@ reg:close()
     reg:close()
     -- the studies' schema version is untouched by the registry's tables
     local db = assert(core.sqlite.open(path))
-    assert.same({{app = "knob", version = 1}}, db:rows("SELECT app, version FROM schema_version"))
+    assert.same({{app = "knob", version = 2}}, db:rows("SELECT app, version FROM schema_version"))
     assert.same({{version = 1}}, db:rows("SELECT version FROM registry_schema_version"))
     db:close()
   end)

@@ -4,6 +4,7 @@
 local knob = require "knob"
 local core = require "knob.core"
 local helpers = require "helpers"
+local cases = require "storage_cases"
 local run = helpers.run
 local exe = os.getenv("KNOB_TEST_EXE") or "build/knob"
 
@@ -82,76 +83,13 @@ end)
 
 describe("knob.storage.sqlite", function()
   it("round-trips a study: complete, pruned, failed trials, params of every kind, attrs, intermediate values", function()
-    local path = tmpdb()
-    local s = knob.study{name = "rt", storage = "sqlite:" .. path, direction = "maximize",
-                         sampler = knob.samplers.random{seed = 3}, pruner = knob.pruners.none()}
-    s:set_user_attr("note", {tags = {"a", "b"}, n = 2})
-    local t = s:ask()
-    t:suggest_float("lr", 1e-4, 1, {log = true})
-    t:suggest_int("depth", 1, 8)
-    t:suggest_categorical("kind", {"gbdt", true, 3, 0.5})
-    t:report(0, 0.25)
-    t:report(1, math.huge)
-    t:set_user_attr("folds", {0.5, 0.75})
-    s:tell(t, 0.75)
-    local t2 = s:ask()
-    t2:suggest_float("x", 0, 1, {step = 0.25})
-    t2:report(0, 0 / 0)
-    s:tell(t2, "pruned")
-    local t3 = s:ask()
-    s:tell(t3, "failed", "it's \"bad\"\n")
-    local before = s:trials()
-    s.storage:close()
-
-    local l = knob.study.load{name = "rt", storage = "sqlite:" .. path}
-    assert.equals("maximize", l.direction)
-    assert.same({note = {tags = {"a", "b"}, n = 2}}, l:user_attrs())
-    local after = l:trials()
-    assert.equals(3, #after)
-    for i = 1, 3 do
-      for _, k in ipairs{"number", "state", "value", "params", "distributions", "param_order", "user_attrs",
-                         "reason", "last_step"} do
-        assert.same(before[i][k], after[i][k])
-      end
-    end
-    local r = after[1]
-    assert.equals("complete", r.state)
-    assert.equals(0.75, r.value)
-    assert.same({"lr", "depth", "kind"}, r.param_order)
-    assert.equals("integer", math.type(r.params.depth))
-    assert.equals("float", math.type(r.params.lr))
-    assert.same({kind = "categorical", choices = {"gbdt", true, 3, 0.5}}, r.distributions.kind)
-    assert.same({0.25, math.huge}, {r.intermediate[0], r.intermediate[1]})
-    assert.same({0.5, 0.75}, r.user_attrs.folds)
-    assert.equals("pruned", after[2].state)
-    assert.is_true(after[2].intermediate[0] ~= after[2].intermediate[0]) -- NaN kept
-    assert.equals("failed", after[3].state)
-    assert.equals("it's \"bad\"\n", after[3].reason)
-    -- the study goes on in the reloaded storage
-    l:optimize(function(tr) return tr:suggest_float("x", 0, 1) end, {n_trials = 3})
-    assert.same({0, 1, 2, 3, 4, 5}, (function()
-      local out = {}
-      for i, x in ipairs(l:trials()) do out[i] = x.number end
-      return out
-    end)())
-    l.storage:close()
+    cases.round_trip("sqlite:" .. tmpdb(), "rt")
   end)
 
   it("stores names containing quotes and SQL as they are", function()
     local path = tmpdb()
     local name = "x'); DROP TABLE trials; --"
-    local s = knob.study{name = name, storage = "sqlite:" .. path, sampler = knob.samplers.random{seed = 1}}
-    s:optimize(function(t)
-      t:set_user_attr("'; DELETE FROM trials; --", "\"quoted\"")
-      return t:suggest_float("a'\"b", 0, 1)
-    end, {n_trials = 2})
-    s.storage:close()
-    local l = knob.study.load{name = name, storage = "sqlite:" .. path}
-    assert.equals(name, l.name)
-    local tr = l:trials()
-    assert.equals(2, #tr)
-    assert.same({"a'\"b"}, tr[1].param_order)
-    assert.equals("\"quoted\"", tr[2].user_attrs["'; DELETE FROM trials; --"])
+    cases.quoted_names("sqlite:" .. path, name)
     local st = require("knob.storage.sqlite").open(path)
     assert.same({name}, (function()
       local out = {}
@@ -159,10 +97,9 @@ describe("knob.storage.sqlite", function()
       return out
     end)())
     st:close()
-    l.storage:close()
   end)
 
-  it("keeps every completed trial of a killed process and marks its running trial failed (retryable)", function()
+  it("keeps every completed trial of a killed process, marks its running trial failed and retries it", function()
     local path, script = db_and_script([[
 local knob = require "knob"
 local s = knob.study{name = "crash", storage = "sqlite:%s", sampler = knob.samplers.random{seed = 5}}
@@ -178,13 +115,14 @@ end, {n_trials = 10})
     assert.is_not.equals(0, code)
     local s = knob.study.load{name = "crash", storage = "sqlite:" .. path, sampler = knob.samplers.random{seed = 6}}
     local tr = s:trials()
-    assert.equals(5, #tr)
+    assert.equals(6, #tr)
     for i = 1, 4 do assert.equals("complete", tr[i].state) end
     assert.equals("failed", tr[5].state)
     assert.equals("process died", tr[5].reason)
     assert.equals(0, tr[5].last_step) -- what it reported before dying was kept
-    -- retry it: enqueue its parameters
-    s:enqueue(tr[5].params)
+    -- it was re-enqueued with its parameters (max_retries = 2 by default)
+    assert.equals("waiting", tr[6].state)
+    assert.same({fixed_params = {x = tr[5].params.x}, retried_from = 4, retry = 1}, tr[6].system_attrs)
     s:optimize(function(t) return t:suggest_float("x", 0, 1) end, {n_trials = 1})
     local again = s:trials()[6]
     assert.equals("complete", again.state)
@@ -241,16 +179,16 @@ print("done")
     local newer = tmpdb()
     require("knob.storage.sqlite").open(newer):close()
     db = assert(core.sqlite.open(newer))
-    db:run("UPDATE schema_version SET version = ?", {2})
+    db:run("UPDATE schema_version SET version = ?", {3})
     db:close()
     assert.has_error(function() knob.study.load{name = "x", storage = "sqlite:" .. newer} end,
-      "storage (sqlite): '" .. newer .. "' has schema version 2, written by a newer knob (this knob reads version 1)")
+      "storage (sqlite): '" .. newer .. "' has schema version 3, written by a newer knob (this knob reads version 2)")
     assert.has_error(function() knob.study{storage = "sqlite:"} end,
       "knob.study: storage 'sqlite:' needs a file path (\"sqlite:path.db\")")
     assert.has_error(function() knob.study{storage = "sqlite:/nonexistent-dir/x.db"} end,
       "storage (sqlite): sqlite open '/nonexistent-dir/x.db': unable to open database file")
     assert.has_error(function() knob.study{storage = "sqlite3:x.db"} end,
-      "knob.study: unknown storage 'sqlite3:x.db' (valid: \"memory\", \"sqlite:path.db\", a backend table)")
+      "knob.study: unknown storage 'sqlite3:x.db' (valid: \"memory\", \"sqlite:path.db\", \"postgresql://user@host/db\", a backend table)")
     assert.has_error(function() require("knob.storage.sqlite").open(42) end,
       "storage (sqlite): the database path must be a non-empty string")
     -- a tampered parameter value is an error naming the row, never run as code

@@ -493,7 +493,7 @@ describe("knob.study options", function()
     {function() knob.study{repeats = 1} end, "knob.study: option 'repeats' must be a boolean (got number)"},
     {function() knob.study{sampler = 3} end, "knob.study: option 'sampler': a sampler must be a table (got number)"},
     {function() knob.study{storage = "sqlite:"} end, "knob.study: storage 'sqlite:' needs a file path (\"sqlite:path.db\")"},
-    {function() knob.study{storage = "redis://x"} end, "knob.study: unknown storage 'redis://x' (valid: \"memory\", \"sqlite:path.db\", a backend table)"},
+    {function() knob.study{storage = "redis://x"} end, "knob.study: unknown storage 'redis://x' (valid: \"memory\", \"sqlite:path.db\", \"postgresql://user@host/db\", a backend table)"},
     {function() knob.study{storage = {}} end, "knob.study: the storage backend lacks create_study, load_study, list_studies, delete_study, set_study_attr, add_trial, pop_waiting, get_trial, set_param, report_intermediate, set_trial_attr, update_trial, trials, count_trials, close"},
     {function() knob.study("x") end, "knob.study: options must be a table (got string)"},
   }

@@ -1,8 +1,12 @@
 -- knob.storage — where studies and trials live, behind one interface.
 --
---   storage.open(spec) -> backend      spec: nil or "memory" (a new in-memory backend), a backend table
+--   storage.open(spec [, what [, opts]]) -> backend
+--                                      spec: nil or "memory" (a new in-memory backend), a backend table
 --                                      (returned as is after storage.check), "sqlite:path.db" (a file;
---                                      knob.storage.sqlite: shared by processes, survives crashes)
+--                                      knob.storage.sqlite: shared by processes, survives crashes),
+--                                      "postgresql://user@host/db" (knob.storage.postgres: shared by
+--                                      workers on many machines); opts (database backends):
+--                                      {heartbeat_grace = 60, max_retries = 2}, see knob.storage.sqlite
 --   storage.check(backend)             raise unless every method below is a function
 --   storage.STATES                     {"waiting", "running", "complete", "pruned", "failed"}
 --
@@ -13,9 +17,9 @@
 -- Studies
 --   create_study{name =, directions = {"minimize"|"maximize", ...}, user_attrs =, system_attrs =}
 --                                    -> study record; raises "study 'x' already exists" for a taken name
---   load_study(name)                 -> study record, or nil when there is none (a persistent backend
---                                    marks failed, reason "process died", the running trials whose
---                                    owner process is gone)
+--   load_study(name)                 -> study record, or nil when there is none (a database backend
+--                                    marks failed, and re-enqueues, the running trials whose owner is
+--                                    gone: "process died" / "worker lost: no heartbeat for N s")
 --   list_studies()                   -> array of study records, by creation order
 --   delete_study(study_id)           removes the study and its trials
 --   set_study_attr(study_id, kind, key, value)      kind "user" or "system"
@@ -38,6 +42,8 @@
 --                                    {complete = true, ...}
 --   count_trials(study_id, states)   -> number of trials (same states argument)
 --   close()                          release the backend (idempotent)
+-- Database backends also have heartbeat(trial_id) (refresh a running trial's heartbeat) and shared = true
+-- (other processes may change the study: knob.study refreshes its configuration cache per trial).
 --
 -- A trial record: {id, study_id, number, state, values (array or nil), value (= values[1]), params =
 -- {name = value}, distributions = {name = distribution}, param_order = {names in suggestion order},
@@ -71,7 +77,7 @@ function storage.check(backend, what)
   return backend
 end
 
-function storage.open(spec, what)
+function storage.open(spec, what, opts)
   what = what or "knob.storage.open"
   if spec == nil or spec == "memory" then return require("knob.storage.memory").new() end
   if type(spec) == "table" then return storage.check(spec, what) end
@@ -79,11 +85,15 @@ function storage.open(spec, what)
     local path = spec:match("^sqlite:(.*)$")
     if path then
       if path == "" then error(what .. ": storage 'sqlite:' needs a file path (\"sqlite:path.db\")", 0) end
-      return require("knob.storage.sqlite").open(path)
+      return require("knob.storage.sqlite").open(path, opts)
     end
-    error(what .. ": unknown storage '" .. spec .. "' (valid: \"memory\", \"sqlite:path.db\", a backend table)", 0)
+    if spec:match("^postgresql://") or spec:match("^postgres://") then return require("knob.storage.postgres").open(spec, opts) end
+    local shown = spec:gsub("^(%a[%w+.-]*://[^:@/]*:)[^@/]*@", "%1***@") -- never show a password
+    error(what .. ": unknown storage '" .. shown .. "' (valid: \"memory\", \"sqlite:path.db\", " ..
+          "\"postgresql://user@host/db\", a backend table)", 0)
   end
-  error(what .. ": storage must be nil, \"memory\", \"sqlite:path.db\" or a backend table (got " .. type(spec) .. ")", 0)
+  error(what .. ": storage must be nil, \"memory\", \"sqlite:path.db\", \"postgresql://...\" or a backend table (got " ..
+        type(spec) .. ")", 0)
 end
 
 return storage
