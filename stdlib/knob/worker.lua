@@ -17,7 +17,8 @@
 --   }
 -- Options: study (the name; created when missing, joined otherwise -- load_if_exists), storage (a database
 -- URL "postgresql://..." or "sqlite:path.db", or a backend), trials (stop after this many trials of this
--- worker), total (stop when the study has this many finished -- complete, pruned or failed -- trials; several
+-- worker), total (stop when the study has this many finished -- complete, pruned or failed -- trials and no
+-- waiting one, such as the retry of a lost trial; several
 -- workers may overshoot it by one trial each), timeout (seconds, checked between trials),
 -- heartbeat_grace and max_retries (the storage's options: see knob.storage.sqlite), seed (the sampler's
 -- seed; default: from the clock and the process). With neither trials, total nor timeout the worker runs
@@ -75,8 +76,10 @@ function M.run(opts)
   local study = knob.study{name = opts.study, storage = st, direction = r.direction, sampler = sampler,
                            pruner = r.pruner, repeats = r.repeats, load_if_exists = true}
   local summary = {trials = 0, complete = 0, pruned = 0, failed = 0}
+  -- total reached, and no retry of a lost trial left waiting (a worker that stops would strand it)
   local function done()
     return opts.total and study.storage:count_trials(study.id, FINISHED) >= opts.total
+      and study.storage:count_trials(study.id, {waiting = true}) == 0
   end
   if (opts.trials == 0) or done() then return summary end
   study:optimize(r.objective, {n_trials = opts.trials, timeout = opts.timeout, callbacks = {function(s, rec)
