@@ -250,3 +250,92 @@ describe("TPE parity with Optuna 3.1", function()
     assert.has_error(function() p:params(1) end, "parzen is closed")
   end)
 end)
+
+-- [R] A whole TPE step at study level. Optuna's own study (seed 1, Branin as bench/problems.py) gives the history
+--     H of 40 trials; then 4000 TPESamplers with seeds 1000..4999 each suggest trial 41 (the suggestion is told
+--     FAIL so it does not count):
+--   st = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=1)); st.optimize(branin, n_trials=40)
+--   H = [[t.params["x"], t.params["y"]] for t in st.trials]
+--   for s in range(4000):
+--       st.sampler = optuna.samplers.TPESampler(seed=1000 + s)
+--       t = st.ask(); xs.append(t.suggest_float("x", -5, 10)); ys.append(t.suggest_float("y", 0, 15))
+--       st.tell(t, state=optuna.trial.TrialState.FAIL)
+--   np.quantile(xs, [.1, .25, .5, .9]) -> [7.1160911082908616, 7.214190785593939, 7.301716991445472, 7.5503970897281505]
+--   np.quantile(ys, [.1, .25, .5, .9]) -> [4.139311888468458, 4.246431996308184, 4.3510413207379415, 5.488763430882577]
+--   np.mean(np.array(ys) > 4.8) -> 0.2615
+describe("TPE parity with Optuna 3.1 at study level", function()
+  local H = {
+    {1.2553300705386103, 10.804867401632372},
+    {-4.998284377739827, 4.534988589477597},
+    {-2.7986616377433045, 1.385078921531967},
+    {-2.2060968293349363, 5.183410905645716},
+    {0.9515121134600495, 8.082251010050355},
+    {1.2879177160494217, 10.278292505951393},
+    {-1.9332162540272386, 13.17176154586418},
+    {-4.589186102031108, 10.057012652676033},
+    {1.2595720355069044, 8.380347426686274},
+    {-2.8941959210714936, 2.971522336273182},
+    {7.403828016239263, 14.678289678148737},
+    {4.182044207758247, 14.814842726771223},
+    {-0.6072480544644758, 6.7946380227816014},
+    {-0.8040195505735386, 6.663118010085872},
+    {-0.6392700027624052, 6.2968959446977495},
+    {3.8606176045207015, 6.4566428422843005},
+    {-0.6181430607192161, 3.838413879170021},
+    {3.1216776849212753, 0.355527755392381},
+    {3.4680573106485846, 1.2320734933867845},
+    {5.945002381508868, 0.08407750795296587},
+    {9.585224990716707, 2.278200807137391},
+    {9.280582525958268, 2.072073058245108},
+    {9.617840935176815, 2.291827425274133},
+    {9.927420675246953, 2.4813290525944884},
+    {9.993824215384395, 2.7777549276904523},
+    {8.471062715694202, 1.748255696244542},
+    {8.415113915592489, 3.6643606900412373},
+    {6.26991938838481, 4.995157426088904},
+    {8.825978976619082, 2.047956044741955},
+    {7.147521536993455, 0.9892669520373092},
+    {9.239131534646088, 3.3842898136791253},
+    {7.802389034385848, 1.2026765957336578},
+    {9.054199287021628, 2.1731374944166473},
+    {9.129883061955645, 2.248222043488099},
+    {9.830210181123594, 4.018318136731384},
+    {7.9612000393809055, 4.681564709769711},
+    {9.124778233802443, 2.8235113399420513},
+    {6.661444426236625, 0.7525716236316946},
+    {5.3060384756558925, 1.8518782361016575},
+    {8.208530571544621, 0.19185885210352138}
+  }
+
+  local function branin(t)
+    local x, y = t:suggest_float("x", -5, 10), t:suggest_float("y", 0, 15)
+    local b, c = 5.1 / (4 * math.pi ^ 2), 5 / math.pi
+    return (y - b * x ^ 2 + c * x - 6) ^ 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+  end
+
+  it("suggests the next trial of a 40-trial Branin history from Optuna's distribution [R]", function()
+    local st = knob.study{sampler = knob.samplers.random{seed = 1}, pruner = knob.pruners.none(), repeats = true}
+    for _, h in ipairs(H) do st:enqueue{x = h[1], y = h[2]} end
+    st:optimize(branin, {n_trials = #H})
+    local n, xs, ys, high = 2000, {}, {}, 0
+    for s = 1, n do
+      st.sampler = knob.samplers.tpe{seed = 1000 + s}
+      local t = st:ask()
+      xs[s], ys[s] = t:suggest_float("x", -5, 10), t:suggest_float("y", 0, 15)
+      if ys[s] > 4.8 then high = high + 1 end
+      st:tell(t, "failed")
+    end
+    table.sort(xs)
+    table.sort(ys)
+    -- sampling error of 2000 draws: about 0.01 for these quantiles, 0.01 for the fraction
+    local function check(sorted, ref, what)
+      for j, q in ipairs{0.1, 0.25, 0.5, 0.9} do
+        local got = sorted[math.floor(q * (n - 1)) + 1]
+        assert.is_true(math.abs(got - ref[j]) < 0.06, ("%s quantile %g: Optuna %.4f, knob %.4f"):format(what, q, ref[j], got))
+      end
+    end
+    check(xs, {7.1160911082908616, 7.214190785593939, 7.301716991445472, 7.5503970897281505}, "x")
+    check(ys, {4.139311888468458, 4.246431996308184, 4.3510413207379415, 5.488763430882577}, "y")
+    assert.is_true(math.abs(high / n - 0.2615) < 0.04, ("fraction y > 4.8: Optuna 0.2615, knob %.4f"):format(high / n))
+  end)
+end)
