@@ -339,6 +339,34 @@ static int parzen_n_components(lua_State *L)
     return 1;
 }
 
+/* parzen:params(d) -> {weights =, mus =, sigmas =, low =, high =} of dimension d (1-based; numeric
+ * fields only for a numeric dimension), as knob_parzen_params. */
+static int parzen_params(lua_State *L)
+{
+    parzen_box *b = check_parzen(L, 1);
+    lua_Integer d = luaL_checkinteger(L, 2);
+    if (d < 1 || (size_t)d > b->n_dims)
+        return luaL_error(L, "parzen:params: dimension %d is not in 1..%d", (int)d, (int)b->n_dims);
+    size_t K = knob_parzen_n_components(b->p);
+    double *a = l_alloc_anchored(L, (3 * K + 2) * sizeof *a);
+    knob_err err = {0};
+    if (knob_parzen_params(b->p, (size_t)d - 1, a, a + K, a + 2 * K, a + 3 * K, &err)) return l_raise(L, &err);
+    lua_createtable(L, 0, 5);
+    l_push_numbers(L, a, K);
+    lua_setfield(L, -2, "weights");
+    if (b->dims[d - 1].kind != KNOB_DIST_CATEGORICAL) {
+        l_push_numbers(L, a + K, K);
+        lua_setfield(L, -2, "mus");
+        l_push_numbers(L, a + 2 * K, K);
+        lua_setfield(L, -2, "sigmas");
+        lua_pushnumber(L, a[3 * K]);
+        lua_setfield(L, -2, "low");
+        lua_pushnumber(L, a[3 * K + 1]);
+        lua_setfield(L, -2, "high");
+    }
+    return 1;
+}
+
 static int parzen_close(lua_State *L)
 {
     parzen_box *b = luaL_checkudata(L, 1, PARZEN_MT);
@@ -1044,6 +1072,7 @@ int l_open_search(lua_State *L)
     static const luaL_Reg parzen_methods[] = {{"sample", parzen_sample},
                                               {"log_pdf", parzen_log_pdf},
                                               {"n_components", parzen_n_components},
+                                              {"params", parzen_params},
                                               {"close", parzen_close},
                                               {NULL, NULL}};
     static const luaL_Reg parzen_meta[] = {

@@ -102,6 +102,23 @@ void knob_parzen_free(knob_parzen **p);
 size_t knob_parzen_n_components(const knob_parzen *p);
 
 /**
+ * The fitted parameters of dimension @p dim (Optuna's _ParzenEstimator fields, to compare with it):
+ * component weights, and for a numeric dimension the internal bounds and each component's mu and sigma
+ * (log scale for log dimensions; bounds widened by half a step for stepped ones; the prior is the last
+ * component).
+ * @param p       the estimator
+ * @param dim     0-based dimension
+ * @param weights knob_parzen_n_components normalized weights, or NULL
+ * @param mus     knob_parzen_n_components means, or NULL (left unset for a categorical dimension)
+ * @param sigmas  knob_parzen_n_components bandwidths, or NULL (left unset for a categorical dimension)
+ * @param bounds  2 values: internal low and high, or NULL (left unset for a categorical dimension)
+ * @param err     filled on failure
+ * @return KNOB_OK, or KNOB_EINVAL when dim is out of range
+ */
+int knob_parzen_params(const knob_parzen *p, size_t dim, double *weights, double *mus, double *sigmas,
+                       double *bounds, knob_err *err);
+
+/**
  * Draw @p n points from the mixture (a component by weight, then each dimension from that component's
  * truncated Gaussian or categorical kernel), rounded to each dimension's grid and clipped to its bounds.
  * @param p   the estimator

@@ -86,6 +86,24 @@ size_t knob_parzen_n_components(const knob_parzen *p)
     return p->K;
 }
 
+int knob_parzen_params(const knob_parzen *p, size_t dim, double *weights, double *mus, double *sigmas,
+                       double *bounds, knob_err *err)
+{
+    if (dim >= p->n_dims)
+        return knob_err_set(err, KNOB_EINVAL, "parzen params: dimension %zu of %zu", dim + 1, p->n_dims);
+    size_t K = p->K;
+    if (weights)
+        for (size_t k = 0; k < K; k++) weights[k] = exp(p->log_w[k]);
+    if (p->dims[dim].kind == KNOB_DIST_CATEGORICAL) return KNOB_OK;
+    if (mus) memcpy(mus, p->mu + dim * K, K * sizeof *mus);
+    if (sigmas) memcpy(sigmas, p->sigma + dim * K, K * sizeof *sigmas);
+    if (bounds) {
+        bounds[0] = p->lo[dim];
+        bounds[1] = p->hi[dim];
+    }
+    return KNOB_OK;
+}
+
 void knob_parzen_free(knob_parzen **pp)
 {
     if (!pp || !*pp) return;

@@ -33,6 +33,10 @@
 -- continuous kernels lack the 1/sigma of a density (knob.core.search option scaled = false): on Branin,
 -- Hartmann6, Rosenbrock and Ackley this scoring found better points than proper densities (median regret
 -- at 100 evaluations over 20 seeds: 0.028 vs 0.058, 0.296 vs 0.312, 47 vs 137, 7.8 vs 9.7).
+-- tests/spec/tpe_parity_spec.lua pins the estimators (weights, mus, sigmas, bounds, scores), the split and the
+-- distribution of the chosen candidate to Optuna 3.1's own values; replaying one history in both, the next
+-- suggestion's distribution agrees (two-sample KS tests), and over 100 seeds knob's median regret on Branin and
+-- Hartmann6 does not differ from Optuna's (Mann-Whitney tests on bench/quality_bench.lua runs).
 local core = require "knob.core"
 local space = require "knob.space"
 local samplers = require "knob.samplers"
