@@ -78,8 +78,12 @@ function M.run(opts)
   local summary = {trials = 0, complete = 0, pruned = 0, failed = 0}
   -- total reached, and no retry of a lost trial left waiting (a worker that stops would strand it)
   local function done()
-    return opts.total and study.storage:count_trials(study.id, FINISHED) >= opts.total
-      and study.storage:count_trials(study.id, {waiting = true}) == 0
+    if not opts.total then return false end
+    local st = study.storage
+    if st:count_trials(study.id, FINISHED) < opts.total then return false end
+    -- a trial lost with its worker becomes failed + a waiting retry only when reaped: reap before deciding
+    if st.reap_lost then st:reap_lost(study.id) end
+    return st:count_trials(study.id, {waiting = true}) == 0
   end
   if (opts.trials == 0) or done() then return summary end
   study:optimize(r.objective, {n_trials = opts.trials, timeout = opts.timeout, callbacks = {function(s, rec)

@@ -313,6 +313,12 @@ function Sqlite:_bump(study_id, trial_id)
 end
 
 -- Mark failed (and re-enqueue) the lost running trials of the study (see "Lost trials" at the top).
+--- Mark the study's lost running trials failed and queue their retries now (also done on load_study and,
+--- at most once a second, on pop_waiting). Optional in the storage interface: shared backends have it.
+function Sqlite:reap_lost(study_id)
+  return self:_reap(study_id)
+end
+
 function Sqlite:_reap(study_id)
   self._reaped[study_id] = os.time()
   local now = os.time()
