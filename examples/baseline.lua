@@ -8,8 +8,7 @@
 -- and class balance; the comparison puts them side by side, and the last section turns them into advice.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target = knob.recipe.args(arg)
 local seed = 42
 
 local function section(title)

@@ -16,10 +16,8 @@
 -- report.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target, quick = knob.recipe.args(arg)
 local seed = 42
-local quick = os.getenv("KNOB_QUICK") == "1"
 
 local function section(title)
   print()

@@ -12,10 +12,8 @@
 -- conclusion names the 2-3 parameters worth tuning and the values to fix the others at.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target, quick = knob.recipe.args(arg)
 local seed = 42
-local quick = os.getenv("KNOB_QUICK") == "1"
 local trials = quick and 16 or 40
 
 local function section(title)

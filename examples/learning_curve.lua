@@ -8,8 +8,7 @@
 -- stdlib/knob/curves.lua); then the validation curve of gbdt's learning_rate.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target = knob.recipe.args(arg)
 local seed = 42
 
 local function section(title)

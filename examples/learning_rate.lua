@@ -15,10 +15,8 @@
 --      the table shows how many trees each rate needs and what it scores on the fold's validation rows.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target, quick = knob.recipe.args(arg)
 local seed = 42
-local quick = os.getenv("KNOB_QUICK") == "1"
 
 local function section(title)
   print()
@@ -30,8 +28,7 @@ local ds = assert(knob.data.read_csv(path, {target = target}))
 local classification = ds:task() == "classification"
 local train, test = ds:split{test = 0.2, stratify = classification, seed = seed}
 local metric = classification and "accuracy" or "r2"
-local folds = classification and knob.split.stratified_kfold{k = 5, shuffle = true, seed = seed}
-                              or knob.split.kfold{k = 5, shuffle = true, seed = seed}
+local folds = knob.split.for_task(ds:task(), 5, seed)
 print(("%s: %d training rows (%d test rows locked), metric %s, seed %d"):format(path, train:rows(), test:rows(),
   metric, seed))
 

@@ -15,10 +15,8 @@
 -- (fold std / sqrt(5)) of the best (the CV cannot tell them apart, and the stronger one generalizes more safely).
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target, quick = knob.recipe.args(arg)
 local seed = 42
-local quick = os.getenv("KNOB_QUICK") == "1"
 
 local function section(title)
   print()

@@ -24,10 +24,8 @@
 --   5. The registry: its history and the diff between the production and the candidate version.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target, quick = knob.recipe.args(arg)
 local seed = 42
-local quick = os.getenv("KNOB_QUICK") == "1"
 local name = "retune-demo"
 
 local function section(title)
@@ -131,8 +129,7 @@ local grid = knob.samplers.grid{around = {learning_rate = current.learning_rate,
                                           min_samples_leaf = current.min_samples_leaf},
                                 steps = steps, radius = quick and {learning_rate = 1, min_samples_leaf = 0} or 1,
                                 bounds = {learning_rate = {0.01, 0.5}, min_samples_leaf = {1, 100}}}
-local folds = classification and knob.split.stratified_kfold{k = 5, shuffle = true, seed = seed}
-                              or knob.split.kfold{k = 5, shuffle = true, seed = seed}
+local folds = knob.split.for_task(ds:task(), 5, seed)
 local study = knob.study{name = "retune", direction = "maximize", sampler = grid, pruner = knob.pruners.none()}
 study:optimize(function(trial)
   local p = {}

@@ -9,8 +9,7 @@
 -- split over several seeds. Writes runs/staged-run.json (the run record) and runs/staged-trials.csv.
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target = knob.recipe.args(arg)
 local seed = 42
 
 local function section(title)

@@ -13,10 +13,8 @@
 -- data set is one draw: differences below the fold std are noise (the conclusion says so).
 local knob = require "knob"
 
-local path = arg[1] or (KNOB_HOME .. "/examples/data/breast_cancer.csv")
-local target = arg[2] or "diagnosis"
+local path, target, quick = knob.recipe.args(arg)
 local seed = 42
-local quick = os.getenv("KNOB_QUICK") == "1"
 
 local function section(title)
   print()
@@ -30,8 +28,7 @@ local train, test = ds:split{test = 0.2, stratify = classification, seed = seed}
 -- log loss (rmse for regression): accuracy takes few distinct values on a few hundred rows, so many
 -- configurations tie; a continuous score tells the samplers apart. Lower is better.
 local metric = classification and "log_loss" or "rmse"
-local folds = classification and knob.split.stratified_kfold{k = 5, shuffle = true, seed = seed}
-                              or knob.split.kfold{k = 5, shuffle = true, seed = seed}
+local folds = knob.split.for_task(ds:task(), 5, seed)
 
 -- The space (the key parameters found by examples/key_hyperparameters.lua) and the grid over it.
 local F, I = knob.space.float, knob.space.int

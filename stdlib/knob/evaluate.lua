@@ -134,10 +134,7 @@ end
 local mean_std = require("knob.cv").mean_std
 
 -- The CV splitter knob.evaluate and knob.curves use: shuffled k-fold, stratified for classification.
-local function splitter(task, folds, stratified, seed)
-  local kind = (task == "classification" and stratified ~= false) and "stratified_kfold" or "kfold"
-  return split[kind]{k = folds, shuffle = true, seed = seed}
-end
+local function splitter(task, folds, stratified, seed) return split.for_task(task, folds, seed, stratified) end
 
 -- Fixed-width cells: "0.9561 ± 0.0123".
 local function pm(mean, std)

@@ -14,6 +14,7 @@
 --   knob.cv       cross-validation of a model or pipeline: cross_validate, score, format
 --   knob.stages   the staged workflow: baseline, coarse search, grid near the best, fine tuning, rescore, final test
 --   knob.json     exact JSON encode/decode (run records, stored values)
+--   knob.recipe   what the bundled recipes share: command-line defaults, section headers
 --   knob.report   a self-contained HTML report (inline SVG) of a run record or a study
 --   knob.svg      the small SVG charts the report draws
 --   knob.monitor  drift (PSI, KS, chi-square) against reference statistics saved with a model; performance, A/B
@@ -48,6 +49,7 @@ local modules = {
   cv = true,
   stages = true,
   json = true,
+  recipe = true,
   report = true,
   svg = true,
   monitor = true,

@@ -3,6 +3,7 @@
 --   local train, test = knob.split.train_test(ds, {test = 0.2, stratify = true, seed = 42})
 --   local cv = knob.split.stratified_kfold{k = 5, shuffle = true, seed = 1}
 --   for fold, tr, te in cv:iter(train) do ... end
+--   knob.split.for_task(ds:task(), 5, seed [, stratified = true])   shuffled (stratified) k-fold for the task
 --
 -- Row indices are 1-based and ascending inside every part. Dataset parts are views that share the
 -- original's values (no copy). Without shuffling, kfold / stratified_kfold / group_kfold / time_series
@@ -124,5 +125,13 @@ function split.shuffle_split(opts) return new_splitter("shuffle_split", opts) en
 function split.group_kfold(opts) return new_splitter("group_kfold", opts) end
 --- Time-series splits (expanding window): opts n_splits (5), max_train, test_size (n / (n_splits + 1)), gap (0).
 function split.time_series(opts) return new_splitter("time_series", opts) end
+
+--- The usual CV folds for a dataset's task: shuffled k-fold with the seed, stratified for classification
+--- (unless stratified = false). split.for_task(ds:task(), 5, 42) is what knob.stages, knob.evaluate,
+--- knob.curves and the recipes use.
+function split.for_task(task, k, seed, stratified)
+  local kind = (task == "classification" and stratified ~= false) and "stratified_kfold" or "kfold"
+  return new_splitter(kind, {k = k, shuffle = true, seed = seed})
+end
 
 return split

@@ -228,10 +228,7 @@ function M.new(opts)
 end
 
 function Run:_splitter(seed)
-  if self.task == "classification" then
-    return split.stratified_kfold{k = self.folds, shuffle = true, seed = seed}
-  end
-  return split.kfold{k = self.folds, shuffle = true, seed = seed}
+  return split.for_task(self.task, self.folds, seed)
 end
 
 function Run:_warn(msg)

@@ -625,3 +625,17 @@ describe("knob.split on Datasets", function()
     assert.equals(0, #split.view(ds, {}))
   end)
 end)
+
+describe("knob.split.for_task", function()
+  it("is shuffled stratified k-fold for classification and shuffled k-fold otherwise", function()
+    local knob = require "knob"
+    local iris = assert(knob.data.read_csv("examples/data/iris.csv", {target = "species"}))
+    local a = knob.split.for_task("classification", 5, 3):split(iris)
+    local b = knob.split.stratified_kfold{k = 5, shuffle = true, seed = 3}:split(iris)
+    assert.same(b, a)
+    local c = knob.split.for_task("regression", 4, 3):split(iris)
+    assert.same(knob.split.kfold{k = 4, shuffle = true, seed = 3}:split(iris), c)
+    assert.same(knob.split.kfold{k = 5, shuffle = true, seed = 3}:split(iris),
+                knob.split.for_task("classification", 5, 3, false):split(iris))
+  end)
+end)
