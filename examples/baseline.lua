@@ -11,13 +11,9 @@ local knob = require "knob"
 local path, target = knob.recipe.args(arg)
 local seed = 42
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
-local ds = assert(knob.data.read_csv(path, {target = target}))
-local train, test = ds:split{test = 0.2, stratify = ds:task() == "classification", seed = seed}
+local ds, train, test = knob.recipe.load(path, target, seed)
 print(("%s: %d training rows (the %d test rows stay locked until the final evaluation)"):format(path,
   train:rows(), test:rows()))
 

@@ -14,10 +14,7 @@ local ds = assert(knob.data.read_csv(KNOB_HOME .. "/examples/data/breast_cancer.
 local train, test = ds:split{test = 0.3, stratify = true, seed = seed}
 print(("breast_cancer: %d training rows, %d test rows"):format(train:rows(), test:rows()))
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
 -- 1. A short gbdt study --------------------------------------------------------------------------------
 section("gbdt study (12 trials, TPE, 3-fold CV log-loss)")

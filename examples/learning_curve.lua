@@ -11,10 +11,7 @@ local knob = require "knob"
 local path, target = knob.recipe.args(arg)
 local seed = 42
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
 local ds = assert(knob.data.read_csv(path, {target = target}))
 local classification = ds:task() == "classification"

@@ -18,15 +18,11 @@ local knob = require "knob"
 local path, target, quick = knob.recipe.args(arg)
 local seed = 42
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
 local t0, c0 = knob.sys.clock(), os.clock()
-local ds = assert(knob.data.read_csv(path, {target = target}))
+local ds, train, test = knob.recipe.load(path, target, seed)
 local classification = ds:task() == "classification"
-local train, test = ds:split{test = 0.2, stratify = classification, seed = seed}
 local metric = classification and "accuracy" or "r2"
 local folds = knob.split.for_task(ds:task(), 5, seed)
 print(("%s: %d training rows (%d test rows locked), metric %s, seed %d"):format(path, train:rows(), test:rows(),

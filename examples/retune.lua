@@ -28,10 +28,7 @@ local path, target, quick = knob.recipe.args(arg)
 local seed = 42
 local name = "retune-demo"
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
 local t0, c0 = knob.sys.clock(), os.clock()
 local ds = assert(knob.data.read_csv(path, {target = target}))

@@ -12,10 +12,7 @@ local knob = require "knob"
 local path, target = knob.recipe.args(arg)
 local seed = 42
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
 local function counts(ds)
   local parts = {}

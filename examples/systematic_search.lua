@@ -16,15 +16,11 @@ local knob = require "knob"
 local path, target, quick = knob.recipe.args(arg)
 local seed = 42
 
-local function section(title)
-  print()
-  print(("== %s "):format(title) .. ("="):rep(math.max(0, 72 - #title)))
-end
+local section = knob.recipe.section
 
 local t0, c0 = knob.sys.clock(), os.clock()
-local ds = assert(knob.data.read_csv(path, {target = target}))
+local ds, train, test = knob.recipe.load(path, target, seed)
 local classification = ds:task() == "classification"
-local train, test = ds:split{test = 0.2, stratify = classification, seed = seed}
 -- log loss (rmse for regression): accuracy takes few distinct values on a few hundred rows, so many
 -- configurations tie; a continuous score tells the samplers apart. Lower is better.
 local metric = classification and "log_loss" or "rmse"
