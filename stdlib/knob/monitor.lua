@@ -68,18 +68,7 @@ local VERDICTS = {stable = 1, watch = 2, drifted = 3}
 
 -- ---- arguments --------------------------------------------------------------------------------------
 
-local function check_opts(fn, opts, valid)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then error(fn .. ": options must be a table (got " .. type(opts) .. ")", 3) end
-  for k in pairs(opts) do
-    local ok = false
-    for _, v in ipairs(valid) do if k == v then ok = true end end
-    if not ok then
-      error(("%s: unknown option '%s' (valid: %s)"):format(fn, tostring(k), table.concat(valid, ", ")), 3)
-    end
-  end
-  return opts
-end
+local check_opts = require("knob.space").check_opts -- unknown option: an error listing the valid ones
 
 local function opt_number(fn, opts, name, def, lo, hi)
   local v = opts[name]
