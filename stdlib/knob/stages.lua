@@ -378,9 +378,11 @@ local function grid_step(d, c)
   return s
 end
 
---- Parameters ranked by importance for the objective over the study's complete trials: knob.importance's
---- evaluator when present, else |Spearman rank correlation| between a parameter's value and the objective
---- (categoricals: the share of the objective's variance between their choices). -> {{name =, importance =}}
+--- Parameters ranked by importance for the objective over the study's complete trials: |Spearman rank
+--- correlation| between a parameter's value and the objective (categoricals: the share of the objective's
+--- variance between their choices) -- cheap and stable with the few trials of a coarse stage, which is all
+--- the grid and fine stages need to pick parameters. For interactions use knob.importance.params(study)
+--- (fANOVA). -> {{name =, importance =}}
 function Run:importance()
   local recs = self.study:trials{state = "complete"}
   local values = {}
