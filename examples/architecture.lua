@@ -13,7 +13,8 @@
 --   2. Features: the column filters (knob.prep.variance_filter, knob.prep.corr_filter{threshold = 0.95}) and
 --      degree-2 polynomial features (knob.prep.poly) for a linear model (standardize -> logistic), each as a
 --      pipeline step fitted on each fold's training rows only; and the gbdt's own feature importances (total
---      split gain; knob.importance's permutation importance is not in this build).
+--      split gain; knob.importance.permutation and knob.importance.shap give the score drop on validation rows and
+--      per-row contributions when split gain is not enough).
 local knob = require "knob"
 
 local path, target, quick = knob.recipe.args(arg)
