@@ -181,6 +181,78 @@ describe("knob.model.gbdt", function()
     same_matrix(p, m2:predict(reg({-1e300, 1e300, NaN}, {0, 0, 0})))
   end)
 
+  -- An independent reference for the split search: one squared-error tree grown best leaf first by brute
+  -- force in Lua (every feature, every threshold between distinct values of the leaf's rows, the gain
+  -- G_L^2/(H_L+l2) + G_R^2/(H_R+l2) - G^2/(H+l2) with g = base - y, h = 1). The data has at most 60 distinct
+  -- values per feature (one bin per value), 600 rows, so big leaves take the dense histogram path (every
+  -- slot) and small ones the sparse one (only the slots their rows occupy, and subtraction over those).
+  it("grows the same tree as an exhaustive best-first split search", function()
+    local function brute_tree(X, y, max_leaves, msl, l2)
+      local n, p, base = #y, #X[1], 0
+      for i = 1, n do base = base + y[i] end
+      base = base / n
+      local function best_split(rows)
+        local G, H = 0, #rows
+        for _, r in ipairs(rows) do G = G + (base - y[r]) end
+        local best = {gain = -math.huge}
+        if #rows < 2 * msl then return best end
+        for j = 1, p do
+          local sorted = table.move(rows, 1, #rows, 1, {})
+          table.sort(sorted, function(a, b) return X[a][j] < X[b][j] end)
+          local GL, HL = 0, 0
+          for k = 1, #sorted - 1 do
+            local r = sorted[k]
+            GL, HL = GL + (base - y[r]), HL + 1
+            if X[sorted[k + 1]][j] > X[r][j] and HL >= msl and H - HL >= msl then
+              local gain = GL ^ 2 / (HL + l2) + (G - GL) ^ 2 / (H - HL + l2) - G ^ 2 / (H + l2)
+              if gain > best.gain then best = {gain = gain, j = j, v = X[r][j]} end
+            end
+          end
+        end
+        return best
+      end
+      local leaves = {{rows = {}}}
+      for i = 1, n do leaves[1].rows[i] = i end
+      leaves[1].best = best_split(leaves[1].rows)
+      while #leaves < max_leaves do
+        local k
+        for i, l in ipairs(leaves) do
+          if l.best.gain > 0 and (not k or l.best.gain > leaves[k].best.gain) then k = i end
+        end
+        if not k then break end
+        local l, L, R = leaves[k], {}, {}
+        for _, r in ipairs(l.rows) do
+          if X[r][l.best.j] <= l.best.v then L[#L + 1] = r else R[#R + 1] = r end
+        end
+        leaves[k] = {rows = L, best = best_split(L)}
+        leaves[#leaves + 1] = {rows = R, best = best_split(R)}
+      end
+      local pred = {}
+      for _, l in ipairs(leaves) do
+        local G = 0
+        for _, r in ipairs(l.rows) do G = G + (base - y[r]) end
+        for _, r in ipairs(l.rows) do pred[r] = base - G / (#l.rows + l2) end
+      end
+      return pred, #leaves
+    end
+    math.randomseed(11)
+    local X, y = {}, {}
+    for i = 1, 600 do
+      X[i] = {math.random(1, 60) / 7, math.random(1, 40) / 3, math.random(1, 25)}
+      y[i] = math.sin(X[i][1]) * 3 + (X[i][2] > 6 and 2 or 0) + X[i][3] / 10 + math.random()
+    end
+    local ds = knob.data.from_table{X = X, y = y, names = {"a", "b", "c"}, task = "regression"}
+    for _, case in ipairs{{max_leaves = 12, msl = 3, l2 = 0.5}, {max_leaves = 40, msl = 1, l2 = 0},
+                          {max_leaves = 8, msl = 60, l2 = 2}} do
+      local want, leaves = brute_tree(X, y, case.max_leaves, case.msl, case.l2)
+      assert.equals(case.max_leaves, leaves)
+      local m = knob.model.gbdt{n_estimators = 1, learning_rate = 1, max_leaves = case.max_leaves,
+                                min_samples_leaf = case.msl, l2 = case.l2, min_child_weight = 0}:fit(ds)
+      local got = m:predict(ds)
+      for i = 1, #y do near(want[i], got[i], 1e-9) end
+    end
+  end)
+
   it("gives identical results for any number of threads", function()
     local train, test = load_split("digits", "digit")
     local params = {n_estimators = 8, subsample = 0.8, colsample = 0.6, seed = 5}

@@ -273,6 +273,7 @@ typedef struct {
     double *gh;
     uint32_t *in_rows, *out_rows;
     int *feats, *perm;
+    uint8_t *usable; /* per feature: can split the training rows (two value bins, or a value and a missing one) */
     knob_gbdt_grower *grower;
     int weighted;   /* sample weights were given (medians are weighted only then, like numpy's otherwise) */
 } fit_work;
@@ -296,6 +297,7 @@ static void work_free(fit_work *fw)
     free(fw->out_rows);
     free(fw->feats);
     free(fw->perm);
+    free(fw->usable);
     knob_gbdt_grower_free(&fw->grower);
 }
 
@@ -378,10 +380,11 @@ static int fit_alloc(fit_work *fw, size_t n, size_t p, size_t k, size_t ne, int 
     fw->out_rows = malloc(n * sizeof *fw->out_rows);
     fw->feats = malloc((p ? p : 1) * sizeof *fw->feats);
     fw->perm = malloc((p ? p : 1) * sizeof *fw->perm);
+    fw->usable = malloc(p ? p : 1);
     fw->part_loss = malloc(blocks * sizeof *fw->part_loss);
     fw->part_metric = malloc(blocks * sizeof *fw->part_metric);
     int ok = fw->binned && fw->y && fw->w && fw->score && fw->gh && fw->in_rows && fw->out_rows && fw->feats &&
-             fw->perm && fw->part_loss && fw->part_metric;
+             fw->perm && fw->usable && fw->part_loss && fw->part_metric;
     if (obj == OBJ_ABSOLUTE) {
         fw->resid = malloc(n * sizeof *fw->resid);
         fw->rw = malloc(n * sizeof *fw->rw);
@@ -414,12 +417,25 @@ static size_t sample_rows(fit_work *fw, size_t n, double subsample, knob_rng *rn
     return m;
 }
 
-/* Features of one tree: all, or a sorted random subset of max(1, round(colsample * p)). */
+/* Mark the features that can split the training rows: a feature with one value bin and no missing value
+ * never can, and skipping it saves building its histograms in every node. */
+static void mark_usable(fit_work *fw, size_t n, size_t p)
+{
+    for (size_t j = 0; j < p; j++) {
+        uint8_t miss = (uint8_t)fw->bins.n_bins[j];
+        const uint8_t *col = fw->binned + j * n;
+        int usable = fw->bins.n_bins[j] >= 2;
+        for (size_t i = 0; i < n && !usable; i++) usable = col[i] == miss;
+        fw->usable[j] = (uint8_t)usable;
+    }
+}
+
+/* Features of one tree: all, or a sorted random subset of max(1, round(colsample * p)); then only the
+ * usable ones (the random draws do not depend on which are usable). */
 static size_t sample_features(fit_work *fw, size_t p, double colsample, knob_rng *rng)
 {
-    size_t nf = p;
     if (colsample < 1) {
-        nf = (size_t)floor(colsample * (double)p + 0.5);
+        size_t nf = (size_t)floor(colsample * (double)p + 0.5);
         if (nf < 1) nf = 1;
         for (size_t j = 0; j < p; j++) fw->perm[j] = (int)j;
         for (size_t j = 0; j < nf; j++) {
@@ -432,12 +448,14 @@ static size_t sample_features(fit_work *fw, size_t p, double colsample, knob_rng
         for (size_t j = 0; j < nf; j++) fw->feats[fw->perm[j]] = 1;
         size_t q = 0;
         for (size_t j = 0; j < p; j++)
-            if (fw->feats[j]) fw->perm[q++] = (int)j;
-        memcpy(fw->feats, fw->perm, nf * sizeof *fw->feats);
-        return nf;
+            if (fw->feats[j] && fw->usable[j]) fw->perm[q++] = (int)j;
+        memcpy(fw->feats, fw->perm, q * sizeof *fw->feats);
+        return q;
     }
-    for (size_t j = 0; j < p; j++) fw->feats[j] = (int)j;
-    return nf;
+    size_t q = 0;
+    for (size_t j = 0; j < p; j++)
+        if (fw->usable[j]) fw->feats[q++] = (int)j;
+    return q;
 }
 
 static void truncate_trees(gbdt_state *s, size_t n_trees)
@@ -509,6 +527,7 @@ static int fit_prepare(knob_model *m, gbdt_state *s, const knob_dataset *train, 
                                 c->seed ^ 0x9e3779b97f4a7c15ull, c->threads, err);
     if (rc) return rc;
     knob_gbdt_bins_apply(&fw->bins, train, fw->binned, c->threads);
+    mark_usable(fw, n, c->p);
     knob_dataset_gather_y(train, fw->y);
     fw->weighted = o->sample_weight != NULL;
     c->wsum = 0;

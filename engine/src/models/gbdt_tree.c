@@ -1,7 +1,10 @@
 /* gbdt_tree.c — one histogram tree, grown best leaf first: row partition, histograms (built for the smaller
  * child, the larger one by subtraction from the parent), split search with learned missing-value direction,
  * and prediction by raw thresholds. Work is split by feature: each task owns whole features, so results are
- * identical for any number of threads. */
+ * identical for any number of threads.
+ * Each feature's histogram carries a bitmap of the slots its rows may occupy (every other slot is exactly
+ * zero; a marked slot may have no rows, and then sums that are rounding residue), so clearing, subtracting and scanning cost the number of occupied
+ * bins, not the number of bins: a leaf of 20 rows over 255 bins scans at most 20 candidates. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,12 +14,73 @@
 #include "knob/parallel.h"
 
 /* A histogram: for each slot (feature bin) the sums of gradients and hessians, interleaved (2 * total doubles),
- * followed by the row counts (total uint32). */
+ * followed by the row counts (total uint32), then per feature a bitmap of its occupied slots (BITMAP_WORDS
+ * uint64: a feature has at most 256 slots, 255 value bins and the missing one). */
 typedef double hist_t;
+
+#define BITMAP_WORDS 4
 
 static uint32_t *hist_counts(const knob_gbdt_bins *b, const hist_t *h)
 {
     return (uint32_t *)(uintptr_t)(h + 2 * b->total);
+}
+
+static uint64_t *hist_bits(const knob_gbdt_bins *b, const hist_t *h, int f)
+{
+    return (uint64_t *)(uintptr_t)(h + 2 * b->total + (b->total + 1) / 2) + (size_t)f * BITMAP_WORDS;
+}
+
+/* Words of feature f's bitmap that can hold a set bit. */
+static int bit_words(const knob_gbdt_bins *b, int f)
+{
+    return (b->n_bins[f] + 1 + 63) / 64;
+}
+
+static inline int lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int t = 0;
+    while (!(x & 1u)) x >>= 1, t++;
+    return t;
+#endif
+}
+
+static inline int bit_count(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_popcountll(x);
+#else
+    int k = 0;
+    for (; x; x &= x - 1) k++;
+    return k;
+#endif
+}
+
+/* The occupied slots of one feature's histogram, ascending. */
+typedef struct {
+    const uint64_t *bits;
+    int nw, w;
+    uint64_t cur;
+} slot_iter;
+
+static slot_iter slots_of(const knob_gbdt_bins *b, const hist_t *h, int f)
+{
+    const uint64_t *bits = hist_bits(b, h, f);
+    return (slot_iter){bits, bit_words(b, f), 0, bits[0]};
+}
+
+/* The next occupied slot, or -1. */
+static inline int slot_next(slot_iter *it)
+{
+    while (!it->cur) {
+        if (++it->w >= it->nw) return -1;
+        it->cur = it->bits[it->w];
+    }
+    int t = it->w * 64 + lowest_bit(it->cur);
+    it->cur &= it->cur - 1;
+    return t;
 }
 
 #if defined(__GNUC__)
@@ -64,6 +128,7 @@ struct knob_gbdt_grower {
     size_t n;
     knob_gbdt_tree_params tp;
     uint32_t *part, *tmp, *tmp2; /* row partition (n) and scratch (n each) */
+    uint8_t *zeros;              /* a column of n zero codes (the unused places of a feature group) */
     size_t *block_nl, *block_off; /* parallel partition: left rows per row block, and where they go */
     double *ogh;                 /* gradient pairs in partition order (2n) */
     leaf_t *leaves;
@@ -82,7 +147,7 @@ struct knob_gbdt_grower {
 /* Doubles per histogram (the counts take half a double each). */
 static size_t hist_size(const knob_gbdt_bins *b)
 {
-    return 2 * b->total + (b->total + 1) / 2 + 1;
+    return 2 * b->total + (b->total + 1) / 2 + BITMAP_WORDS * b->n_features + 1;
 }
 
 static void split_none(split_t *s)
@@ -111,6 +176,7 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->part = malloc((n_rows ? n_rows : 1) * sizeof *g->part);
     g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
     g->tmp2 = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp2);
+    g->zeros = calloc(n_rows ? n_rows : 1, 1);
     g->block_nl = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_nl);
     g->block_off = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_off);
     g->ogh = malloc(2 * (n_rows ? n_rows : 1) * sizeof *g->ogh);
@@ -119,7 +185,7 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->free_hist = calloc(g->max_alloc, sizeof *g->free_hist);
     g->all_hist = calloc(g->max_alloc, sizeof *g->all_hist);
     g->fbest = calloc(2 * (p ? p : 1), sizeof *g->fbest);
-    if (!g->part || !g->tmp || !g->tmp2 || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
+    if (!g->part || !g->tmp || !g->tmp2 || !g->zeros || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
         goto oom;
     return g;
 oom:
@@ -139,6 +205,7 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->part);
     free(g->tmp);
     free(g->tmp2);
+    free(g->zeros);
     free(g->block_nl);
     free(g->block_off);
     free(g->ogh);
@@ -162,7 +229,7 @@ static hist_t *hist_acquire(knob_gbdt_grower *g)
 {
     if (g->n_free) return g->free_hist[--g->n_free];
     if (g->n_alloc < g->max_alloc) {
-        hist_t *h = malloc(hist_size(g->bins) * sizeof *h);
+        hist_t *h = calloc(hist_size(g->bins), sizeof *h); /* all slots zero: the bitmaps' invariant */
         if (h) g->all_hist[g->n_alloc++] = h;
         if (h) return h;
     }
@@ -225,7 +292,8 @@ static void find_split_cat(const knob_gbdt_grower *g, const leaf_t *l, int f, sp
     double mg = gh[2 * nb], mh = gh[2 * nb + 1], mn = cnt[nb], l2 = g->tp.l2;
     double key[KNOB_GBDT_MAX_CATS];
     int order[KNOB_GBDT_MAX_CATS], m = 0;
-    for (int t = 0; t < nb; t++) { /* insertion sort by key, ties by level code (stable) */
+    slot_iter it = slots_of(g->bins, l->hist, f);
+    for (int t; (t = slot_next(&it)) >= 0 && t < nb;) { /* insertion sort by key, ties by level code (stable) */
         if (cnt[t] == 0) continue;
         double k = gh[2 * t] / (gh[2 * t + 1] + l2 + 1e-300);
         int i = m++;
@@ -282,25 +350,33 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
     double bnum = -1, bden = 1, GL = 0, HL = 0, NL = 0;
     if (mn == 0 && g->tp.l1 == 0) { /* the common case, lean: no missing values, no L1 */
         double G = l->g, H = l->h, l2 = g->tp.l2, hmin = g->hmin;
+        int64_t nl = 0, lo = g->tp.min_samples_leaf, hi = (int64_t)l->count - lo; /* left rows in [lo, hi] */
         int bt = -1;
-        for (int t = 0; t < nb; t++) {
-            GL += gh[2 * t];
-            HL += gh[2 * t + 1];
-            NL += cnt[t];
-            if (cnt[t] == 0 || NL < msl) continue;
-            if (N - NL < msl) break;
-            double rg = G - GL, rh = H - HL;
-            if (!((HL >= hmin) & (rh >= hmin))) continue;
-            double b = HL + l2, d = rh + l2, num = GL * GL * d + rg * rg * b, den = b * d;
-            if (num * bden > bnum * den) { /* the same test as consider() */
-                bnum = num;
-                bden = den;
-                bt = t;
-                best->lg = GL;
-                best->lh = HL;
-                best->ln = NL;
+        const uint64_t *bits = hist_bits(g->bins, l->hist, f);
+        for (int w = 0, nw = bit_words(g->bins, f); w < nw; w++) {
+            uint64_t word = bits[w];
+            if (w == nb >> 6) word &= ~((uint64_t)1 << (nb & 63)); /* not the missing slot */
+            for (; word; word &= word - 1) {
+                int t = w * 64 + lowest_bit(word);
+                GL += gh[2 * t];
+                HL += gh[2 * t + 1];
+                nl += cnt[t];
+                if (nl < lo) continue;
+                if (nl > hi) goto done;
+                double rg = G - GL, rh = H - HL;
+                if (!((HL >= hmin) & (rh >= hmin))) continue;
+                double b = HL + l2, d = rh + l2, num = GL * GL * d + rg * rg * b, den = b * d;
+                if (num * bden > bnum * den) { /* the same test as consider() */
+                    bnum = num;
+                    bden = den;
+                    bt = t;
+                    best->lg = GL;
+                    best->lh = HL;
+                    best->ln = (double)nl;
+                }
             }
         }
+    done:
         if (bt >= 0) {
             best->feature = f;
             best->bin = bt;
@@ -309,12 +385,13 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
         }
         return;
     }
-    for (int t = 0; t < nb; t++) {
+    slot_iter it = slots_of(g->bins, l->hist, f);
+    for (int t; (t = slot_next(&it)) >= 0 && t < nb;) { /* empty bins would repeat the previous candidate */
         GL += gh[2 * t];
         HL += gh[2 * t + 1];
         NL += cnt[t];
-        if (cnt[t] == 0 || NL + mn < msl) continue; /* an empty bin repeats the previous candidate */
-        if (N - NL < msl) break;                     /* the right side only shrinks from here */
+        if (NL + mn < msl) continue;
+        if (N - NL < msl) break; /* the right side only shrinks from here */
         for (int opt = 0; opt <= (mn > 0); opt++) {  /* 0: missing values go right, 1: they go left */
             double ln = opt ? NL + mn : NL;
             if (consider(g, l, opt ? GL + mg : GL, opt ? HL + mh : HL, ln, &bnum, &bden)) {
@@ -340,82 +417,133 @@ static int dense_leaf(const knob_gbdt_grower *g, const leaf_t *l)
     return 4 * l->count >= g->n;
 }
 
-/* Where feature f's histogram of leaf l lives; zeroes it. */
+/* Where feature f's histogram of leaf l lives; zeroes it (its occupied slots, or all of it when most are). */
 static void hist_slot(const knob_gbdt_grower *g, const leaf_t *l, int f, double **h, uint32_t **cnt)
 {
     size_t off = g->bins->offset[f], nb = (size_t)g->bins->n_bins[f] + 1;
     *h = l->hist + 2 * off;
     *cnt = hist_counts(g->bins, l->hist) + off;
-    memset(*h, 0, 2 * nb * sizeof **h);
-    memset(*cnt, 0, nb * sizeof **cnt);
+    uint64_t *bits = hist_bits(g->bins, l->hist, f);
+    size_t occupied = 0;
+    if (nb > 64)
+        for (int w = 0; w < BITMAP_WORDS; w++) occupied += (size_t)bit_count(bits[w]);
+    if (nb <= 64 || 4 * occupied >= nb) {
+        memset(*h, 0, 2 * nb * sizeof **h);
+        memset(*cnt, 0, nb * sizeof **cnt);
+    } else {
+        slot_iter it = slots_of(g->bins, l->hist, f);
+        for (int t; (t = slot_next(&it)) >= 0;) {
+            (*h)[2 * t] = (*h)[2 * t + 1] = 0;
+            (*cnt)[t] = 0;
+        }
+    }
+    memset(bits, 0, BITMAP_WORDS * sizeof *bits);
 }
 
-/* One row into the histograms of two features (codes a, b) with its gradient pair o. */
-#define ADD2(a, b, o) (add_pair(h1 + 2 * (a), (o)), cnt1[a]++, add_pair(h2 + 2 * (b), (o)), cnt2[b]++)
-
-/* Histograms of leaf l for features f1 and f2 (f2 < 0: f1 only, through a dummy second histogram) in one
- * pass over the rows: each row's index and gradient pair are loaded once for both. A feature's histogram
- * is the same whatever it is paired with (per bin, rows are added in partition order). */
-static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, int f1, int f2, double *dummy_h,
-                       uint32_t *dummy_cnt)
+/* Mark the slots of feature f that leaf l's rows may occupy: from the rows when the leaf has fewer rows than
+ * the feature has slots, else all of them (a superset is fine: every reader skips slots without rows). */
+static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
 {
-    double *h1, *h2 = dummy_h;
-    uint32_t *cnt1, *cnt2 = dummy_cnt;
-    hist_slot(g, l, f1, &h1, &cnt1);
-    if (f2 >= 0) hist_slot(g, l, f2, &h2, &cnt2);
-    static const uint8_t zero_col[1] = {0};
-    const uint8_t *c1 = g->binned + (size_t)f1 * g->n, *c2 = f2 >= 0 ? g->binned + (size_t)f2 * g->n : NULL;
+    size_t nb = (size_t)g->bins->n_bins[f] + 1, m = l->count;
+    uint64_t *bits = hist_bits(g->bins, l->hist, f);
+    if (m < nb) {
+        const uint8_t *col = g->binned + (size_t)f * g->n;
+        const uint32_t *idx = g->part + l->begin;
+        int root = g->identity && l->begin == 0 && m == g->n;
+        for (size_t i = 0; i < m; i++) {
+            unsigned c = col[root ? i : idx[i]];
+            bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+        return;
+    }
+    for (size_t w = 0; w < BITMAP_WORDS; w++)
+        bits[w] = 64 * (w + 1) <= nb ? ~(uint64_t)0 : 64 * w >= nb ? 0 : ((uint64_t)1 << (nb - 64 * w)) - 1;
+}
+
+/* Features built together in one pass over a leaf's rows: each row's index and gradient pair are loaded
+ * once for both. */
+#define GROUP 2
+
+/* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms. Every code is loaded before
+ * the first update: a store to a count may alias the code columns as far as the compiler knows. */
+#define ADD_ROWS(r0, r1, o0, o1)                                                                                   \
+    do {                                                                                                           \
+        unsigned a0_ = c1[r0], b0_ = c2[r0], a1_ = c1[r1], b1_ = c2[r1];                                           \
+        add_pair(h1 + 2 * a0_, (o0)), cnt1[a0_]++, add_pair(h2 + 2 * b0_, (o0)), cnt2[b0_]++;                      \
+        add_pair(h1 + 2 * a1_, (o1)), cnt1[a1_]++, add_pair(h2 + 2 * b1_, (o1)), cnt2[b1_]++;                      \
+    } while (0)
+#define ADD_ROW(r, o)                                                                                              \
+    do {                                                                                                           \
+        unsigned a_ = c1[r], b_ = c2[r];                                                                           \
+        add_pair(h1 + 2 * a_, (o)), cnt1[a_]++, add_pair(h2 + 2 * b_, (o)), cnt2[b_]++;                            \
+    } while (0)
+
+/* Histograms of leaf l for the nq (1 or 2) features fs in one pass over the rows, two rows a step; a lone
+ * feature pairs with the grower's zero column into a dummy histogram. A feature's histogram is the same
+ * whatever it is paired with (per bin, rows are added in partition order). */
+static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int nq)
+{
+    double *h1, *h2, dummy_h[2];
+    uint32_t *cnt1, *cnt2, dummy_cnt[1];
+    hist_slot(g, l, fs[0], &h1, &cnt1);
+    const uint8_t *c1 = g->binned + (size_t)fs[0] * g->n, *c2 = g->zeros;
+    h2 = dummy_h;
+    cnt2 = dummy_cnt;
+    if (nq > 1) {
+        hist_slot(g, l, fs[1], &h2, &cnt2);
+        c2 = g->binned + (size_t)fs[1] * g->n;
+    }
     size_t m = l->count, i = 0;
     const uint32_t *idx = g->part + l->begin;
-    int root = g->identity && l->begin == 0 && m == g->n;
-    if (!c2) { /* a lone feature: the second "column" is code 0 of every row, into the dummy */
-        for (; i < m; i++) {
-            size_t r = root ? i : idx[i];
-            const double *o = dense_leaf(g, l) ? g->gh + 2 * r : g->ogh + 2 * (l->begin + i);
-            unsigned a = c1[r];
-            ADD2(a, zero_col[0], o);
-        }
-        return;
-    }
-    if (root) { /* the root over all rows: sequential access */
+    if (g->identity && l->begin == 0 && m == g->n) { /* the root over all rows: sequential access */
         const double *o = g->gh;
-        for (; i + 2 <= m; i += 2) {
-            unsigned a0 = c1[i], b0 = c2[i], a1 = c1[i + 1], b1 = c2[i + 1];
-            ADD2(a0, b0, o + 2 * i);
-            ADD2(a1, b1, o + 2 * i + 2);
-        }
-        for (; i < m; i++) ADD2(c1[i], c2[i], o + 2 * i);
-        return;
-    }
-    if (dense_leaf(g, l)) { /* read the gradients in place: the rows ascend and sit close together */
+        for (; i + 2 <= m; i += 2) ADD_ROWS(i, i + 1, o + 2 * i, o + 2 * i + 2);
+        for (; i < m; i++) ADD_ROW(i, o + 2 * i);
+    } else if (dense_leaf(g, l)) { /* read the gradients in place: the rows ascend and sit close together */
         const double *o = g->gh;
         for (; i + 2 <= m; i += 2) {
             size_t r0 = idx[i], r1 = idx[i + 1];
-            unsigned a0 = c1[r0], b0 = c2[r0], a1 = c1[r1], b1 = c2[r1];
-            ADD2(a0, b0, o + 2 * r0);
-            ADD2(a1, b1, o + 2 * r1);
+            ADD_ROWS(r0, r1, o + 2 * r0, o + 2 * r1);
         }
-        for (; i < m; i++) ADD2(c1[idx[i]], c2[idx[i]], o + 2 * (size_t)idx[i]);
-        return;
+        for (; i < m; i++) ADD_ROW(idx[i], o + 2 * (size_t)idx[i]);
+    } else { /* gathered in partition order */
+        const double *o = g->ogh + 2 * l->begin;
+        for (; i + 2 <= m; i += 2) {
+            size_t r0 = idx[i], r1 = idx[i + 1];
+            ADD_ROWS(r0, r1, o + 2 * i, o + 2 * i + 2);
+        }
+        for (; i < m; i++) ADD_ROW(idx[i], o + 2 * i);
     }
-    const double *o = g->ogh + 2 * l->begin; /* gathered in partition order */
-    for (; i + 2 <= m; i += 2) {
-        size_t r0 = idx[i], r1 = idx[i + 1];
-        unsigned a0 = c1[r0], b0 = c2[r0], a1 = c1[r1], b1 = c2[r1];
-        ADD2(a0, b0, o + 2 * i);
-        ADD2(a1, b1, o + 2 * i + 2);
-    }
-    for (; i < m; i++) ADD2(c1[idx[i]], c2[idx[i]], o + 2 * i);
+    for (int q = 0; q < nq; q++) mark_slots(g, l, fs[q]);
 }
 
-/* dst (the parent's histogram) -= src on feature f. */
-static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *src, int f)
+/* dst (the parent's histogram) -= src (the histogram of its child with src_rows rows) on feature f. A child
+ * with at least as many rows as slots: every slot (the bitmaps stay as they are); a smaller one: its
+ * marked slots only, and a slot left with no rows becomes exactly zero and leaves dst's bitmap. */
+static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *src, size_t src_rows, int f)
 {
     size_t off = g->bins->offset[f], nb = (size_t)g->bins->n_bins[f] + 1;
-    for (size_t b = 2 * off; b < 2 * (off + nb); b++) dst[b] -= src[b];
-    uint32_t *dc = hist_counts(g->bins, dst);
-    const uint32_t *sc = hist_counts(g->bins, src);
-    for (size_t b = off; b < off + nb; b++) dc[b] -= sc[b];
+    double *dh = dst + 2 * off;
+    const double *sh = src + 2 * off;
+    uint32_t *dc = hist_counts(g->bins, dst) + off;
+    const uint32_t *sc = hist_counts(g->bins, src) + off;
+    if (src_rows >= nb) {
+        for (size_t t = 0; t < 2 * nb; t++) dh[t] -= sh[t];
+        for (size_t t = 0; t < nb; t++) dc[t] -= sc[t];
+        return;
+    }
+    uint64_t *dbits = hist_bits(g->bins, dst, f);
+    slot_iter it = slots_of(g->bins, src, f);
+    for (int t; (t = slot_next(&it)) >= 0;) {
+        dc[t] -= sc[t];
+        if (dc[t] == 0) {
+            dh[2 * t] = dh[2 * t + 1] = 0;
+            dbits[t >> 6] &= ~((uint64_t)1 << (t & 63));
+        } else {
+            dh[2 * t] -= sh[2 * t];
+            dh[2 * t + 1] -= sh[2 * t + 1];
+        }
+    }
 }
 
 /* One step of work over features: build leaf a's histogram (if a->hist), make leaf b's (by subtraction
@@ -423,7 +551,7 @@ static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *
 typedef struct {
     knob_gbdt_grower *g;
     const int *feats;
-    size_t nf;
+    size_t nf, per_task; /* features per task: 1..GROUP */
     leaf_t *a, *b;
     int b_subtract;
     int find_a, find_b;
@@ -434,15 +562,12 @@ static void step_task(void *vctx, size_t task, int worker)
     (void)worker;
     step_ctx *c = vctx;
     knob_gbdt_grower *g = c->g;
-    size_t t0 = 2 * task, t1 = t0 + 2 < c->nf ? t0 + 2 : c->nf; /* a pair of features */
-    int f1 = c->feats[t0], f2 = t1 - t0 == 2 ? c->feats[t0 + 1] : -1;
-    double dummy_h[2];
-    uint32_t dummy_cnt[1];
-    if (c->a && c->a->hist) build_hist(g, c->a, f1, f2, dummy_h, dummy_cnt);
-    if (c->b && c->b->hist && !c->b_subtract) build_hist(g, c->b, f1, f2, dummy_h, dummy_cnt);
+    size_t t0 = c->per_task * task, t1 = t0 + c->per_task < c->nf ? t0 + c->per_task : c->nf;
+    if (c->a && c->a->hist) build_hist(g, c->a, c->feats + t0, (int)(t1 - t0));
+    if (c->b && c->b->hist && !c->b_subtract) build_hist(g, c->b, c->feats + t0, (int)(t1 - t0));
     for (size_t t = t0; t < t1; t++) {
         int f = c->feats[t];
-        if (c->b && c->b->hist && c->b_subtract) subtract_hist(g, c->b->hist, c->a->hist, f);
+        if (c->b && c->b->hist && c->b_subtract) subtract_hist(g, c->b->hist, c->a->hist, c->a->count, f);
         if (c->find_a) find_split(g, c->a, f, &g->fbest[t]);
         if (c->find_b) find_split(g, c->b, f, &g->fbest[c->nf + t]);
     }
@@ -505,8 +630,10 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     int threads = work >= 49152 ? g->tp.threads : 1;
     if (a && a->hist) gather(g, a);
     if (b && b->hist && !b_subtract) gather(g, b);
-    step_ctx c = {g, feats, nf, a, b, b_subtract, find_a, find_b};
-    knob_parallel_for((nf + 1) / 2, threads, step_task, &c);
+    size_t per_task = GROUP; /* smaller groups when there would be too few tasks for the threads */
+    while (threads > 1 && per_task > 1 && (nf + per_task - 1) / per_task < 2 * (size_t)threads) per_task /= 2;
+    step_ctx c = {g, feats, nf, per_task, a, b, b_subtract, find_a, find_b};
+    knob_parallel_for((nf + per_task - 1) / per_task, threads, step_task, &c);
     if (find_a) reduce_best(g, a, g->fbest, nf);
     if (find_b) reduce_best(g, b, g->fbest + nf, nf);
 }
