@@ -3,19 +3,21 @@
 -- (unshuffled stratified 5-fold on the same training rows: knob's folds equal scikit-learn's), on
 -- breast_cancer and digits. Prints wall time (ratio), best CV accuracy and the held-out test accuracy of the
 -- best configuration refit on the training rows.
---   build/knob bench/study_bench.lua [--trials 100] [--seeds 1] [--threads 1] [--data 0|1|2]
--- --threads: threads of each side (knob gbdt n_jobs; the peer's OMP_NUM_THREADS); --data 1 breast_cancer
--- only, 2 digits only, 0 both.
+--   build/knob bench/study_bench.lua [--trials 100] [--seeds 1] [--threads 1] [--jobs 1] [--data 0|1|2]
+-- --threads: threads inside a trial on each side (knob gbdt n_jobs; the peer's OMP_NUM_THREADS); --jobs:
+-- trials at once on each side (knob: study:optimize{jobs = N}, N worker processes; the peer: Optuna's
+-- study.optimize(n_jobs = N), N threads); --data 1 breast_cancer only, 2 digits only, 0 both.
 local common = require "bench.bench_common"
 local knob = require "knob"
 
-local opts = common.parse(arg, {trials = 100, seeds = 1, threads = 1, data = 0})
+local opts = common.parse(arg, {trials = 100, seeds = 1, threads = 1, jobs = 1, data = 0})
 os.execute("mkdir -p bench/data")
 
 local DATASETS = {{"breast_cancer", "diagnosis"}, {"digits", "digit"}}
 
 local function knob_study(train, test, seed)
-  local t0, c0 = knob.sys.clock(), knob.sys.cpu_time()
+  local function cpu() return knob.sys.cpu_time() + knob.sys.children_cpu_time() end -- with its workers
+  local t0, c0 = knob.sys.clock(), cpu()
   local folds = knob.split.stratified_kfold{k = 5, shuffle = false}
   local function model(p)
     return knob.model.gbdt{learning_rate = p.learning_rate, max_leaves = p.max_leaves,
@@ -30,13 +32,14 @@ local function knob_study(train, test, seed)
                min_samples_leaf = t:suggest_int("min_samples_leaf", 2, 64, {log = true}),
                l2 = t:suggest_float("l2", 1e-3, 10, {log = true})}
     return (knob.cv.score(model(p), train, {folds = folds, metrics = {"accuracy"}}))
-  end, {n_trials = opts.trials})
+  end, {n_trials = opts.trials, jobs = opts.jobs})
   local best = study:best()
   local m = model(best.params)
   m:fit(train)
-  return knob.sys.clock() - t0, knob.sys.cpu_time() - c0, best.value, m:score(test, "accuracy")
+  return knob.sys.clock() - t0, cpu() - c0, best.value, m:score(test, "accuracy")
 end
 
+print(("threads per trial %d, trials at once %d (knob jobs / Optuna n_jobs)"):format(opts.threads, opts.jobs))
 print(("%-14s %4s %17s %7s %17s %7s   %-17s   %-17s"):format("data", "seed", "wall s knob/peer", "ratio",
   "CPU s knob/peer", "ratio", "best CV knob/peer", "test knob/peer"))
 for di, d in ipairs(DATASETS) do
@@ -49,7 +52,8 @@ for di, d in ipairs(DATASETS) do
     assert(train:write_csv(trp))
     assert(test:write_csv(tep))
     local ks, kc, kbest, ktest = knob_study(train, test, seed)
-    local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d"):format(opts.threads, trp, tep, target, opts.trials, seed))
+    local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d %d"):format(opts.threads, trp, tep,
+      target, opts.trials, seed, opts.jobs))
     local out = p:read("a")
     p:close()
     local ps, pc = tonumber(out:match("wall (%S+)")), tonumber(out:match("cpu (%S+)"))

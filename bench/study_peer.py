@@ -3,7 +3,8 @@
 with the same space, budget and folds (unshuffled StratifiedKFold on the same training rows, which equals
 knob's unshuffled stratified_kfold). Prints plain lines the Lua side parses.
 
-  study_peer.py TRAIN.csv TEST.csv TARGET N_TRIALS SEED  ->  "wall <s>", "cpu <s>", "best <cv>", "test <acc>"
+  study_peer.py TRAIN.csv TEST.csv TARGET N_TRIALS SEED [JOBS]  ->  "wall <s>", "cpu <s>", "best <cv>", "test <acc>"
+JOBS: Optuna's n_jobs (trials at once, in threads); threads inside a trial come from OMP_NUM_THREADS.
 """
 import sys
 import time
@@ -16,6 +17,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 train_path, test_path, target, n_trials, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+jobs = int(sys.argv[6]) if len(sys.argv) > 6 else 1
 t0 = time.perf_counter()
 c0 = time.process_time()
 train, test = pd.read_csv(train_path), pd.read_csv(test_path)
@@ -39,7 +41,7 @@ def objective(t):
 
 
 study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-study.optimize(objective, n_trials=n_trials)
+study.optimize(objective, n_trials=n_trials, n_jobs=jobs)
 best = model(study.best_params).fit(X, y)
 acc = float(np.mean(best.predict(Xt) == yt))
 print("wall %.6f" % (time.perf_counter() - t0))

@@ -12,6 +12,12 @@ static int l_clock(lua_State *L)
     return 1;
 }
 
+static int l_children_cpu_time(lua_State *L)
+{
+    lua_pushnumber(L, knob_children_cpu_time());
+    return 1;
+}
+
 static int l_cpu_time(lua_State *L)
 {
     lua_pushnumber(L, knob_cpu_time());
@@ -55,6 +61,7 @@ static int l_isatty(lua_State *L)
 int l_open_sys(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"clock", l_clock},       {"cpu_time", l_cpu_time}, {"peak_rss", l_peak_rss},
+                                   {"children_cpu_time", l_children_cpu_time},
                                    {"rss", l_rss},           {"cpu_count", l_cpu_count},
                                    {"isatty", l_isatty},     {NULL, NULL}};
     luaL_newlib(L, fns);

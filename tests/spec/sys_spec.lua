@@ -12,6 +12,18 @@ describe("knob.sys", function()
     assert.is_true(c1 > c0)
   end)
 
+  it("counts the CPU time of worker processes that have ended in children_cpu_time, not in cpu_time", function()
+    local c0, k0 = knob.sys.cpu_time(), knob.sys.children_cpu_time()
+    require("knob.workers").map(2, 2, function()
+      local t, x = knob.sys.cpu_time(), 0
+      while knob.sys.cpu_time() - t < 0.2 do x = x + 1 end
+      return x > 0
+    end)
+    local c1, k1 = knob.sys.cpu_time(), knob.sys.children_cpu_time()
+    assert.is_true(k1 - k0 >= 0.3, ("children: %.3f s"):format(k1 - k0)) -- two workers, 0.2 s each
+    assert.is_true(c1 - c0 < 0.2, ("self: %.3f s"):format(c1 - c0))
+  end)
+
   it("time(fn, ...) returns the elapsed seconds and every result of fn", function()
     local secs, a, b, c = knob.sys.time(function(p, q) return p + q, nil, "x" end, 2, 3)
     assert.is_true(secs >= 0)

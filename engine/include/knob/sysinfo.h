@@ -13,6 +13,10 @@ double knob_clock_now(void);
 /** CPU time of this process (user + system), in seconds. */
 double knob_cpu_time(void);
 
+/** CPU time (user + system) of this process's children that have ended and been waited for, in seconds
+ * (e.g. the worker processes of parallel trials). */
+double knob_children_cpu_time(void);
+
 /** Peak resident set size of this process so far, in bytes (0 if unknown). */
 size_t knob_peak_rss(void);
 
