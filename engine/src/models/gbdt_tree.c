@@ -117,6 +117,8 @@ typedef struct {
     hist_t *hist;            /* NULL when not kept */
     split_t best;
     int open;              /* has a split worth making */
+    int *feats;            /* the features the leaf's descendants may split on (its slot of the grower's lists) */
+    size_t nf;
 } leaf_t;
 
 #define ROW_TASK 8192 /* rows per task when partitioning or gathering a big leaf */
@@ -132,6 +134,7 @@ struct knob_gbdt_grower {
     size_t *block_nl, *block_off; /* parallel partition: left rows per row block, and where they go */
     double *ogh;                 /* gradient pairs in partition order (2n) */
     leaf_t *leaves;
+    int *leaf_feats;             /* per leaf slot: n_features entries for its feature list */
     size_t n_leaves;
     knob_gbdt_node *nodes;
     size_t n_nodes;
@@ -181,11 +184,12 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->block_off = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_off);
     g->ogh = malloc(2 * (n_rows ? n_rows : 1) * sizeof *g->ogh);
     g->leaves = calloc(L, sizeof *g->leaves);
+    g->leaf_feats = malloc(L * (p ? p : 1) * sizeof *g->leaf_feats);
     g->nodes = calloc(2 * L, sizeof *g->nodes);
     g->free_hist = calloc(g->max_alloc, sizeof *g->free_hist);
     g->all_hist = calloc(g->max_alloc, sizeof *g->all_hist);
     g->fbest = calloc(2 * (p ? p : 1), sizeof *g->fbest);
-    if (!g->part || !g->tmp || !g->tmp2 || !g->zeros || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
+    if (!g->part || !g->tmp || !g->tmp2 || !g->zeros || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->leaf_feats || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
         goto oom;
     return g;
 oom:
@@ -210,6 +214,7 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->block_off);
     free(g->ogh);
     free(g->leaves);
+    free(g->leaf_feats);
     free(g->nodes);
     free(g->fbest);
     free(g);
@@ -612,11 +617,20 @@ static void gather(knob_gbdt_grower *g, const leaf_t *l)
     knob_parallel_for((l->count + ROW_TASK - 1) / ROW_TASK, row_threads(g, l->count), gather_task, &c);
 }
 
-static void reduce_best(const knob_gbdt_grower *g, leaf_t *l, const split_t *fb, size_t nf)
+/* The best of the per-feature splits fb of leaf l (searched over feats), and l's feature list for its
+ * descendants: a numeric feature on which l has no split meeting min_samples_leaf and the hessian minimum has
+ * none in any subset of l's rows either (each side of a threshold only loses rows), so it is dropped -- most
+ * often a feature constant within the leaf, like a blank pixel. Categorical features are kept (their
+ * candidate sets depend on the leaf's gradient order). l->feats may be feats itself (filtered in place). */
+static void reduce_best(const knob_gbdt_grower *g, leaf_t *l, const split_t *fb, const int *feats, size_t nf)
 {
     split_none(&l->best);
-    for (size_t t = 0; t < nf; t++)
+    size_t q = 0;
+    for (size_t t = 0; t < nf; t++) {
         if (fb[t].feature >= 0 && fb[t].gain > l->best.gain) l->best = fb[t];
+        if (fb[t].feature >= 0 || g->bins->categorical[feats[t]]) l->feats[q++] = feats[t];
+    }
+    l->nf = q;
     l->open = l->best.feature >= 0 && l->best.gain > g->tp.min_split_gain;
 }
 
@@ -634,8 +648,11 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     while (threads > 1 && per_task > 1 && (nf + per_task - 1) / per_task < 2 * (size_t)threads) per_task /= 2;
     step_ctx c = {g, feats, nf, per_task, a, b, b_subtract, find_a, find_b};
     knob_parallel_for((nf + per_task - 1) / per_task, threads, step_task, &c);
-    if (find_a) reduce_best(g, a, g->fbest, nf);
-    if (find_b) reduce_best(g, b, g->fbest + nf, nf);
+    /* the leaf whose list is the one searched (the parent's slot, filtered in place) goes last */
+    int b_last = find_b && b->feats == feats;
+    if (find_b && !b_last) reduce_best(g, b, g->fbest + nf, feats, nf);
+    if (find_a) reduce_best(g, a, g->fbest, feats, nf);
+    if (b_last) reduce_best(g, b, g->fbest + nf, feats, nf);
 }
 
 /* Does a row with bin code b go left under a numeric split at bin / a categorical split (cats)? */
@@ -713,7 +730,7 @@ static knob_gbdt_node *new_leaf_node(knob_gbdt_grower *g)
 }
 
 /* Split leaf k by its best split; the left child takes slot k, the right child a new slot. */
-static int split_leaf(knob_gbdt_grower *g, size_t k, const int *feats, size_t nf)
+static int split_leaf(knob_gbdt_grower *g, size_t k)
 {
     leaf_t *L = &g->leaves[k];
     split_t s = L->best;
@@ -737,9 +754,11 @@ static int split_leaf(knob_gbdt_grower *g, size_t k, const int *feats, size_t nf
     leaf_t *left = L, *right = &g->leaves[g->n_leaves++];
     memset(left, 0, sizeof *left);
     memset(right, 0, sizeof *right);
-    *left = (leaf_t){.node = li, .depth = parent.depth + 1, .begin = parent.begin, .count = nl, .g = s.lg, .h = s.lh};
+    size_t P = g->bins->n_features;
+    *left = (leaf_t){.node = li, .depth = parent.depth + 1, .begin = parent.begin, .count = nl, .g = s.lg, .h = s.lh,
+                     .feats = parent.feats};
     *right = (leaf_t){.node = ri, .depth = parent.depth + 1, .begin = parent.begin + nl, .count = parent.count - nl,
-                      .g = parent.g - s.lg, .h = parent.h - s.lh};
+                      .g = parent.g - s.lg, .h = parent.h - s.lh, .feats = g->leaf_feats + (g->n_leaves - 1) * P};
     split_none(&left->best);
     split_none(&right->best);
     int sl = can_split(g, left), sr = can_split(g, right);
@@ -760,7 +779,7 @@ static int split_leaf(knob_gbdt_grower *g, size_t k, const int *feats, size_t nf
         if (s_small && !(small->hist = hist_acquire(g))) return KNOB_ENOMEM;
         if (s_large && !(large->hist = hist_acquire(g))) return KNOB_ENOMEM;
     }
-    run_step(g, feats, nf, small, large, subtract, s_small, s_large);
+    run_step(g, parent.feats, parent.nf, small, large, subtract, s_small, s_large);
     if (!small->open) hist_release(g, small);
     if (!large->open) hist_release(g, large);
     return KNOB_OK;
@@ -786,12 +805,13 @@ int knob_gbdt_grow(knob_gbdt_grower *g, const double *gh, const uint32_t *rows, 
     }
     new_leaf_node(g);
     leaf_t *root = &g->leaves[0];
-    *root = (leaf_t){.node = 0, .depth = 0, .begin = 0, .count = m, .g = G, .h = H};
+    *root = (leaf_t){.node = 0, .depth = 0, .begin = 0, .count = m, .g = G, .h = H, .feats = g->leaf_feats, .nf = nf};
+    if (nf) memcpy(root->feats, feats, nf * sizeof *feats);
     split_none(&root->best);
     int rc = KNOB_OK;
     if (can_split(g, root) && g->tp.max_leaves >= 2 && nf > 0) {
         if (!(root->hist = hist_acquire(g))) rc = KNOB_ENOMEM;
-        else run_step(g, feats, nf, root, NULL, 0, 1, 0);
+        else run_step(g, root->feats, nf, root, NULL, 0, 1, 0);
         if (!root->open) hist_release(g, root);
     }
     while (rc == KNOB_OK && g->n_leaves < (size_t)g->tp.max_leaves) {
@@ -800,7 +820,7 @@ int knob_gbdt_grow(knob_gbdt_grower *g, const double *gh, const uint32_t *rows, 
             if (g->leaves[k].open && (best == (size_t)-1 || g->leaves[k].best.gain > g->leaves[best].best.gain))
                 best = k;
         if (best == (size_t)-1) break;
-        rc = split_leaf(g, best, feats, nf);
+        rc = split_leaf(g, best);
     }
     for (size_t k = 0; k < g->n_leaves; k++) { /* leaf values; every histogram back to the pool */
         leaf_t *l = &g->leaves[k];
