@@ -186,6 +186,7 @@ describe("knob.model.gbdt", function()
   -- G_L^2/(H_L+l2) + G_R^2/(H_R+l2) - G^2/(H+l2) with g = base - y, h = 1). The data has at most 60 distinct
   -- values per feature (one bin per value), 600 rows, so big leaves take the dense histogram path (every
   -- slot) and small ones the sparse one (only the slots their rows occupy, and subtraction over those).
+  -- Missing values (in one case): each threshold is tried with the leaf's missing rows on either side.
   it("grows the same tree as an exhaustive best-first split search", function()
     local function brute_tree(X, y, max_leaves, msl, l2)
       local n, p, base = #y, #X[1], 0
@@ -197,15 +198,23 @@ describe("knob.model.gbdt", function()
         local best = {gain = -math.huge}
         if #rows < 2 * msl then return best end
         for j = 1, p do
-          local sorted = table.move(rows, 1, #rows, 1, {})
+          local sorted, GM, HM = {}, 0, 0
+          for _, r in ipairs(rows) do
+            if X[r][j] ~= X[r][j] then GM, HM = GM + (base - y[r]), HM + 1 else sorted[#sorted + 1] = r end
+          end
           table.sort(sorted, function(a, b) return X[a][j] < X[b][j] end)
           local GL, HL = 0, 0
-          for k = 1, #sorted - 1 do
+          for k = 1, #sorted do
             local r = sorted[k]
             GL, HL = GL + (base - y[r]), HL + 1
-            if X[sorted[k + 1]][j] > X[r][j] and HL >= msl and H - HL >= msl then
-              local gain = GL ^ 2 / (HL + l2) + (G - GL) ^ 2 / (H - HL + l2) - G ^ 2 / (H + l2)
-              if gain > best.gain then best = {gain = gain, j = j, v = X[r][j]} end
+            if k == #sorted or X[sorted[k + 1]][j] > X[r][j] then
+              for miss_left = 0, HM > 0 and 1 or 0 do
+                local gl, hl = GL + miss_left * GM, HL + miss_left * HM
+                if hl >= msl and H - hl >= msl then
+                  local gain = gl ^ 2 / (hl + l2) + (G - gl) ^ 2 / (H - hl + l2) - G ^ 2 / (H + l2)
+                  if gain > best.gain then best = {gain = gain, j = j, v = X[r][j], miss_left = miss_left == 1} end
+                end
+              end
             end
           end
         end
@@ -222,7 +231,8 @@ describe("knob.model.gbdt", function()
         if not k then break end
         local l, L, R = leaves[k], {}, {}
         for _, r in ipairs(l.rows) do
-          if X[r][l.best.j] <= l.best.v then L[#L + 1] = r else R[#R + 1] = r end
+          local x = X[r][l.best.j]
+          if (x ~= x and l.best.miss_left) or x <= l.best.v then L[#L + 1] = r else R[#R + 1] = r end
         end
         leaves[k] = {rows = L, best = best_split(L)}
         leaves[#leaves + 1] = {rows = R, best = best_split(R)}
@@ -241,10 +251,12 @@ describe("knob.model.gbdt", function()
       X[i] = {math.random(1, 60) / 7, math.random(1, 40) / 3, math.random(1, 25)}
       y[i] = math.sin(X[i][1]) * 3 + (X[i][2] > 6 and 2 or 0) + X[i][3] / 10 + math.random()
     end
-    local ds = knob.data.from_table{X = X, y = y, names = {"a", "b", "c"}, task = "regression"}
+    local Xm = {} -- the same with a missing value in one row of 9 of feature b
+    for i, r in ipairs(X) do Xm[i] = {r[1], i % 9 == 0 and NaN or r[2], r[3]} end
     for _, case in ipairs{{max_leaves = 12, msl = 3, l2 = 0.5}, {max_leaves = 40, msl = 1, l2 = 0},
-                          {max_leaves = 8, msl = 60, l2 = 2}} do
-      local want, leaves = brute_tree(X, y, case.max_leaves, case.msl, case.l2)
+                          {max_leaves = 8, msl = 60, l2 = 2}, {max_leaves = 30, msl = 2, l2 = 1, X = Xm}} do
+      local ds = knob.data.from_table{X = case.X or X, y = y, names = {"a", "b", "c"}, task = "regression"}
+      local want, leaves = brute_tree(case.X or X, y, case.max_leaves, case.msl, case.l2)
       assert.equals(case.max_leaves, leaves)
       local m = knob.model.gbdt{n_estimators = 1, learning_rate = 1, max_leaves = case.max_leaves,
                                 min_samples_leaf = case.msl, l2 = case.l2, min_child_weight = 0}:fit(ds)
