@@ -6,11 +6,16 @@
 --   build/knob bench/study_bench.lua [--trials 100] [--seeds 1] [--threads 1] [--jobs 1] [--data 0|1|2]
 -- --threads: threads inside a trial on each side (knob gbdt n_jobs; the peer's OMP_NUM_THREADS); --jobs:
 -- trials at once on each side (knob: study:optimize{jobs = N}, N worker processes; the peer: Optuna's
--- study.optimize(n_jobs = N), N threads); --data 1 breast_cancer only, 2 digits only, 0 both.
+-- study.optimize(n_jobs = N), N threads); --peer_threads / --peer_jobs: other settings for the peer (0: the
+-- same as knob's; e.g. --jobs 2 --peer_jobs 1 --peer_threads 2 is each side's way to use two cores);
+-- --data 1 breast_cancer only, 2 digits only, 0 both.
 local common = require "bench.bench_common"
 local knob = require "knob"
 
-local opts = common.parse(arg, {trials = 100, seeds = 1, threads = 1, jobs = 1, data = 0})
+local opts = common.parse(arg, {trials = 100, seeds = 1, threads = 1, jobs = 1, peer_threads = 0, peer_jobs = 0,
+                                data = 0})
+if opts.peer_threads == 0 then opts.peer_threads = opts.threads end
+if opts.peer_jobs == 0 then opts.peer_jobs = opts.jobs end
 os.execute("mkdir -p bench/data")
 
 local DATASETS = {{"breast_cancer", "diagnosis"}, {"digits", "digit"}}
@@ -39,7 +44,8 @@ local function knob_study(train, test, seed)
   return knob.sys.clock() - t0, cpu() - c0, best.value, m:score(test, "accuracy")
 end
 
-print(("threads per trial %d, trials at once %d (knob jobs / Optuna n_jobs)"):format(opts.threads, opts.jobs))
+print(("knob: %d thread(s) per trial, %d trial(s) at once (jobs); peer: OMP_NUM_THREADS=%d, Optuna n_jobs=%d"):format(
+  opts.threads, opts.jobs, opts.peer_threads, opts.peer_jobs))
 print(("%-14s %4s %17s %7s %17s %7s   %-17s   %-17s"):format("data", "seed", "wall s knob/peer", "ratio",
   "CPU s knob/peer", "ratio", "best CV knob/peer", "test knob/peer"))
 for di, d in ipairs(DATASETS) do
@@ -52,8 +58,8 @@ for di, d in ipairs(DATASETS) do
     assert(train:write_csv(trp))
     assert(test:write_csv(tep))
     local ks, kc, kbest, ktest = knob_study(train, test, seed)
-    local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d %d"):format(opts.threads, trp, tep,
-      target, opts.trials, seed, opts.jobs))
+    local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d %d"):format(opts.peer_threads,
+      trp, tep, target, opts.trials, seed, opts.peer_jobs))
     local out = p:read("a")
     p:close()
     local ps, pc = tonumber(out:match("wall (%S+)")), tonumber(out:match("cpu (%S+)"))
