@@ -55,11 +55,18 @@ TPEGroup.__index = TPEGroup
 local M = {}
 
 local OPTIONS = {"seed", "n_startup_trials", "n_ei_candidates", "gamma", "weights", "prior_weight", "consider_prior",
-                 "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar", "group"}
+                 "consider_magic_clip", "consider_endpoints", "multivariate", "bandwidth", "scaled", "constant_liar",
+                 "group", "optuna_compat"}
+local BANDWIDTHS = {neighbour = true, scott = true}
 
 --- Optuna's default_gamma: min(ceil(0.1 n), 25), computed in floating point as Optuna does.
 function M.default_gamma(n)
   return math.min(math.ceil(0.1 * n), 25)
+end
+
+--- knob's default gamma: min(ceil(0.2 n), 25) (in integers: ceil(n / 5)).
+function M.knob_gamma(n)
+  return math.min((n + 4) // 5, 25)
 end
 
 function M.new(opts)
@@ -85,7 +92,16 @@ function M.new(opts)
     if type(v) ~= "function" then error(("%s: option '%s' must be a function (got %s)"):format(what, k, type(v)), 0) end
     return v
   end
-  if bool("group", false) and not opts.multivariate then
+  -- optuna_compat = true: Optuna 3.1's TPESampler defaults (independent sampling; Scott-rule bandwidths when
+  -- multivariate); otherwise knob's (joint sampling, per-dimension neighbour bandwidths)
+  local compat = bool("optuna_compat", false)
+  local multivariate = bool("multivariate", not compat)
+  local bw = opts.bandwidth
+  if bw == nil then bw = compat and "scott" or "neighbour" end
+  if not BANDWIDTHS[bw] then
+    error(what .. ": option 'bandwidth' must be 'neighbour' or 'scott' (got " .. space.show(tostring(bw)) .. ")", 0)
+  end
+  if bool("group", false) and not multivariate then
     error(what .. ": option 'group' needs multivariate = true (as Optuna)", 0)
   end
   local pw = opts.prior_weight
@@ -97,19 +113,21 @@ function M.new(opts)
     name = "tpe", seed = seed,
     n_startup_trials = int("n_startup_trials", 10, 0),
     n_ei_candidates = int("n_ei_candidates", 24, 1),
-    gamma = fn("gamma", M.default_gamma),
+    gamma = fn("gamma", compat and M.default_gamma or M.knob_gamma),
     weights = fn("weights", nil),
-    multivariate = bool("multivariate", false), group = opts.group or false,
+    multivariate = multivariate, bandwidth = bw, optuna_compat = compat, group = opts.group or false,
     constant_liar = bool("constant_liar", false),
     -- candidates are drawn from the trial's own stream (seeded by seed ~ SALT and the trial number), not the
     -- random sampler's: its draws made the startup points
     random = require("knob.samplers.random").new{seed = seed},
     _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
-  }, opts.group and TPEGroup or opts.multivariate and TPEMulti or TPE)
+  }, opts.group and TPEGroup or multivariate and TPEMulti or TPE)
   self._opts = {
     rng = nil, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
     consider_prior = bool("consider_prior", true), magic_clip = bool("consider_magic_clip", true),
-    endpoints = bool("consider_endpoints", false), multivariate = self.multivariate, scaled = false,
+    -- knob.core.search's multivariate option is the Scott-rule bandwidth; joint sampling is TPEMulti's
+    endpoints = bool("consider_endpoints", false), multivariate = multivariate and bw == "scott",
+    scaled = bool("scaled", multivariate and not compat),
   }
   return self
 end
@@ -123,8 +141,9 @@ function TPEGroup:__tostring()
 end
 
 function TPE:__tostring()
-  return ("knob.samplers.tpe<seed %d%s%s>"):format(self.seed, self.multivariate and ", multivariate" or "",
-                                                   self.group and ", group" or "")
+  return ("knob.samplers.tpe<seed %d%s%s%s>"):format(self.seed, self.multivariate and ", multivariate" or "",
+                                                     self.group and ", group" or "",
+                                                     self.optuna_compat and ", optuna_compat" or "")
 end
 
 -- Split key and loss of a trial record (see knob.core.search.tpe_split), or nil to leave it out.
