@@ -319,7 +319,7 @@ describe("TPE parity with Optuna 3.1 at study level", function()
     st:optimize(branin, {n_trials = #H})
     local n, xs, ys, high = 2000, {}, {}, 0
     for s = 1, n do
-      st.sampler = knob.samplers.tpe{seed = 1000 + s}
+      st.sampler = knob.samplers.tpe{seed = 1000 + s, optuna_compat = true}
       local t = st:ask()
       xs[s], ys[s] = t:suggest_float("x", -5, 10), t:suggest_float("y", 0, 15)
       if ys[s] > 4.8 then high = high + 1 end

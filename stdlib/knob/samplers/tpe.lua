@@ -115,7 +115,8 @@ function M.new(opts)
     n_ei_candidates = int("n_ei_candidates", 24, 1),
     gamma = fn("gamma", compat and M.default_gamma or M.knob_gamma),
     weights = fn("weights", nil),
-    multivariate = multivariate, bandwidth = bw, optuna_compat = compat, group = opts.group or false,
+    multivariate = multivariate, bandwidth = bw, scaled = bool("scaled", multivariate and not compat),
+    optuna_compat = compat, group = opts.group or false,
     constant_liar = bool("constant_liar", false),
     -- candidates are drawn from the trial's own stream (seeded by seed ~ SALT and the trial number), not the
     -- random sampler's: its draws made the startup points
@@ -127,7 +128,7 @@ function M.new(opts)
     consider_prior = bool("consider_prior", true), magic_clip = bool("consider_magic_clip", true),
     -- knob.core.search's multivariate option is the Scott-rule bandwidth; joint sampling is TPEMulti's
     endpoints = bool("consider_endpoints", false), multivariate = multivariate and bw == "scott",
-    scaled = bool("scaled", multivariate and not compat),
+    scaled = self.scaled,
   }
   return self
 end
