@@ -440,7 +440,9 @@ describe("knob.samplers.tpe", function()
   it("starts like the random sampler of the same seed, then is deterministic", function()
     local t = suggestions(samplers.tpe{seed = 9}, 30, mixed)
     local r = suggestions(samplers.random{seed = 9}, 10, mixed)
-    for i = 1, 10 do assert.same(r[i], t[i]) end
+    local n = samplers.tpe{seed = 9}.n_startup_trials
+    assert.equals(5, n)
+    for i = 1, n do assert.same(r[i], t[i]) end
     assert.same(t, (suggestions(samplers.tpe{seed = 9}, 30, mixed)))
     for _, p in ipairs(t) do assert_in_space(p) end
   end)

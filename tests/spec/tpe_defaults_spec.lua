@@ -44,11 +44,15 @@ describe("knob.samplers.tpe defaults", function()
     assert.equals("neighbour", s.bandwidth)
     assert.is_true(s.scaled)
     assert.equals(tpe.knob_gamma, s.gamma)
+    assert.equals(5, s.n_startup_trials)
+    assert.equals(48, s.n_ei_candidates)
     assert.equals("knob.samplers.tpe<seed 1, multivariate>", tostring(s))
     local o = knob.samplers.tpe{seed = 1, optuna_compat = true}
     assert.is_false(o.multivariate)
     assert.is_false(o.scaled)
     assert.equals(tpe.default_gamma, o.gamma)
+    assert.equals(10, o.n_startup_trials)
+    assert.equals(24, o.n_ei_candidates)
     assert.equals("knob.samplers.tpe<seed 1, optuna_compat>", tostring(o))
     local om = knob.samplers.tpe{seed = 1, optuna_compat = true, multivariate = true}
     assert.equals("scott", om.bandwidth)
@@ -60,18 +64,20 @@ describe("knob.samplers.tpe defaults", function()
   it("optuna_compat = true is exactly Optuna 3.1's options spelt out; the defaults are knob's spelt out", function()
     local compat = suggestions(knob.samplers.tpe{seed = 5, optuna_compat = true}, 30, mixed)
     local spelt = suggestions(knob.samplers.tpe{seed = 5, multivariate = false, gamma = tpe.default_gamma,
-                                                scaled = false}, 30, mixed)
+                                                scaled = false, n_startup_trials = 10, n_ei_candidates = 24}, 30, mixed)
     assert.same(compat, spelt)
     local mv = suggestions(knob.samplers.tpe{seed = 5, optuna_compat = true, multivariate = true}, 30, mixed)
     local mv_spelt = suggestions(knob.samplers.tpe{seed = 5, multivariate = true, bandwidth = "scott",
-                                                   gamma = tpe.default_gamma, scaled = false}, 30, mixed)
+                                                   gamma = tpe.default_gamma, scaled = false, n_startup_trials = 10,
+                                                   n_ei_candidates = 24}, 30, mixed)
     assert.same(mv, mv_spelt)
     local def = suggestions(knob.samplers.tpe{seed = 5}, 30, mixed)
     local def_spelt = suggestions(knob.samplers.tpe{seed = 5, multivariate = true, bandwidth = "neighbour",
-                                                    scaled = true, gamma = tpe.knob_gamma}, 30, mixed)
+                                                    scaled = true, gamma = tpe.knob_gamma, n_startup_trials = 5,
+                                                    n_ei_candidates = 48}, 30, mixed)
     assert.same(def, def_spelt)
-    -- the first 10 (startup) trials are the same random points; after them the strategies differ
-    for i = 1, 10 do assert.same(compat[i], def[i]) end
+    -- the first 5 (knob's startup) trials are the same random points; after them the strategies differ
+    for i = 1, 5 do assert.same(compat[i], def[i]) end
     assert.are_not.same(compat[30], def[30])
   end)
 
