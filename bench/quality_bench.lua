@@ -116,7 +116,7 @@ local function quality()
   print(("\n(a) quality: simple regret over seeds %d..%d, median [q25, q75] (lower is better)\n")
         :format(SEEDS[1], SEEDS[#SEEDS]))
   local summary = {}
-  local header = ("%-12s %-14s"):format("function", "sampler")
+  local header = ("%-12s %-16s"):format("function", "sampler")
   for _, b in ipairs(budgets) do header = header .. ("  %-30s"):format("@" .. b) end
   print(header .. "  time")
   for _, prob in ipairs(PROBLEMS) do
@@ -131,7 +131,7 @@ local function quality()
         else
           curves = optuna_curves(prob.name, make, n)
         end
-        local line = ("%-12s %-14s"):format(prob.name, label)
+        local line = ("%-12s %-16s"):format(prob.name, label)
         med[label] = {}
         for b, budget in ipairs(budgets) do
           local r = {}
@@ -148,7 +148,7 @@ local function quality()
     for _, label in ipairs(VERSUS) do
       local a = med[label]
       if a and o then -- both ran
-        local line = ("%-12s %-14s"):format(prob.name, label:sub(6) .. "/optuna")
+        local line = ("%-12s %-16s"):format(prob.name, label:sub(6) .. "/optuna")
         for k = 1, #budgets do
           line = line .. ("  %-30s"):format(("ratio %.3g, no worse: %s"):format(a[k] / o[k], a[k] <= o[k] and "yes" or "no"))
         end
@@ -164,7 +164,7 @@ local function quality()
   local head = ("%-12s %6s"):format("function", "evals")
   for _, c in ipairs(cols) do head = head .. ("  %12s"):format(c) end
   print(head .. "  no worse: tpe  gp")
-  local all = {tpe = true, gp = true}
+  local all = {}
   for _, row in ipairs(summary) do
     local name, med = row[1], row[2]
     for k, b in ipairs(budgets) do
@@ -175,14 +175,14 @@ local function quality()
       for _, c in ipairs{"tpe", "gp"} do
         local m = med["knob " .. c]
         local ok = m and o and m[k] <= o[k]
-        if m and o and not ok then all[c] = false end
+        if m and o then all[c] = all[c] ~= false and ok end
         verdict = verdict .. ("  %s"):format(not (m and o) and "-" or ok and "yes" or "no")
       end
       print(line .. "          " .. verdict)
     end
   end
-  print(("no worse than Optuna TPE everywhere: knob tpe %s, knob gp %s"):format(all.tpe and "yes" or "no",
-                                                                            all.gp and "yes" or "no"))
+  local function word(v) return v == nil and "not run" or v and "yes" or "no" end
+  print(("no worse than Optuna TPE everywhere: knob tpe %s, knob gp %s"):format(word(all.tpe), word(all.gp)))
 end
 
 local function timing()
