@@ -18,8 +18,8 @@
 --     issue's criterion, "no worse" (median regret <= Optuna TPE's) yes/no per budget; at the end one summary
 --     table of the medians, function by function.
 --     The medians of 20 seeds are noisy: over seeds 1..100, the five 20-seed blocks of Optuna's own TPE on Branin
---     gave medians from 0.012 to 0.047 at 100 evaluations (knob's: 0.023 to 0.059); compare samplers on more
---     seeds (or a rank test) before calling a difference.
+--     gave medians from 0.012 to 0.047 at 100 evaluations (knob's replica, now optuna_compat: 0.023 to 0.059);
+--     compare samplers on more seeds (or a rank test) before calling a difference.
 -- (b) timing: milliseconds per GP suggestion (the trial time of a trivial objective, which is the sampler's
 --     time) on Hartmann6 around 50, 100 and 200 trials (--timing sets the last; 0 skips it).
 local knob = require "knob"
