@@ -3,7 +3,8 @@
 
   quality_optuna.py <function> <sampler> <seeds> <n_trials>
       function: branin | hartmann6 | rosenbrock4 | ackley5;  sampler: tpe | tpe_multi
-      prints "best <seed> <n> <best value so far>" after every trial of every seed 1..<seeds>
+      seeds: N (seeds 1..N) or A-B (seeds A..B)
+      prints "best <seed> <n> <best value so far>" after every trial of every seed
 The functions are bench/problems.py (the same formulas as bench/problems.lua).
 """
 import math
@@ -23,8 +24,9 @@ warnings.filterwarnings("ignore")
 def main():
     fn = FUNCTIONS[sys.argv[1]]
     multi = {"tpe": False, "tpe_multi": True}[sys.argv[2]]
-    seeds, n = int(sys.argv[3]), int(sys.argv[4])
-    for seed in range(1, seeds + 1):
+    first, _, last = sys.argv[3].rpartition("-")
+    n = int(sys.argv[4])
+    for seed in range(int(first or 1), int(last) + 1):
         st = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed, multivariate=multi))
         best = math.inf
 

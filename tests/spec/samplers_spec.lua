@@ -440,7 +440,9 @@ describe("knob.samplers.tpe", function()
   it("starts like the random sampler of the same seed, then is deterministic", function()
     local t = suggestions(samplers.tpe{seed = 9}, 30, mixed)
     local r = suggestions(samplers.random{seed = 9}, 10, mixed)
-    for i = 1, 10 do assert.same(r[i], t[i]) end
+    local n = samplers.tpe{seed = 9}.n_startup_trials
+    assert.equals(5, n)
+    for i = 1, n do assert.same(r[i], t[i]) end
     assert.same(t, (suggestions(samplers.tpe{seed = 9}, 30, mixed)))
     for _, p in ipairs(t) do assert_in_space(p) end
   end)
@@ -514,8 +516,13 @@ describe("knob.samplers.tpe", function()
       {function() samplers.tpe{prior_weight = 0} end, "knob.samplers.tpe: option 'prior_weight' must be a number > 0 (got '0')"},
       {function() samplers.tpe{multivariate = 1} end, "knob.samplers.tpe: option 'multivariate' must be a boolean (got number)"},
       {function() samplers.tpe{seed = 1.5} end, "knob.samplers.tpe: option 'seed' must be an integer >= 0 (got 1.5)"},
-      {function() samplers.tpe{group = true} end, "knob.samplers.tpe: option 'group' needs multivariate = true (as Optuna)"},
-      {function() samplers.tpe{n_startup = 3} end, "knob.samplers.tpe: unknown option 'n_startup' (valid: seed, n_startup_trials, n_ei_candidates, gamma, weights, prior_weight, consider_prior, consider_magic_clip, consider_endpoints, multivariate, constant_liar, group)"},
+      {function() samplers.tpe{group = true, multivariate = false} end, "knob.samplers.tpe: option 'group' needs multivariate = true (as Optuna)"},
+      {function() samplers.tpe{group = true, optuna_compat = true} end, "knob.samplers.tpe: option 'group' needs multivariate = true (as Optuna)"},
+      {function() samplers.tpe{bandwidth = "silverman"} end, "knob.samplers.tpe: option 'bandwidth' must be 'neighbour' or 'scott' (got 'silverman')"},
+      {function() samplers.tpe{bandwidth = 0 / 0} end, "knob.samplers.tpe: option 'bandwidth' must be 'neighbour' or 'scott' (got '" .. tostring(0 / 0) .. "')"},
+      {function() samplers.tpe{scaled = "yes"} end, "knob.samplers.tpe: option 'scaled' must be a boolean (got string)"},
+      {function() samplers.tpe{optuna_compat = 1} end, "knob.samplers.tpe: option 'optuna_compat' must be a boolean (got number)"},
+      {function() samplers.tpe{n_startup = 3} end, "knob.samplers.tpe: unknown option 'n_startup' (valid: seed, n_startup_trials, n_ei_candidates, gamma, weights, prior_weight, consider_prior, consider_magic_clip, consider_endpoints, multivariate, bandwidth, scaled, constant_liar, group, optuna_compat)"},
       {function() samplers.random{seed = -2} end, "knob.samplers.random: option 'seed' must be an integer >= 0 (got -2)"},
       {function() samplers.random(5) end, "knob.samplers.random: options must be a table (got number)"},
       {function() samplers.qmc{kind = "lattice"} end, "knob.samplers.qmc: option 'kind' must be 'sobol' or 'halton' (got 'lattice')"},

@@ -307,11 +307,7 @@ describe("TPE parity with Optuna 3.1 at study level", function()
     {8.208530571544621, 0.19185885210352138}
   }
 
-  local function branin(t)
-    local x, y = t:suggest_float("x", -5, 10), t:suggest_float("y", 0, 15)
-    local b, c = 5.1 / (4 * math.pi ^ 2), 5 / math.pi
-    return (y - b * x ^ 2 + c * x - 6) ^ 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
-  end
+  local branin = dofile("bench/problems.lua").branin -- the Branin of bench/problems.py (the suite runs from the root)
 
   it("suggests the next trial of a 40-trial Branin history from Optuna's distribution [R]", function()
     local st = knob.study{sampler = knob.samplers.random{seed = 1}, pruner = knob.pruners.none(), repeats = true}
@@ -319,7 +315,7 @@ describe("TPE parity with Optuna 3.1 at study level", function()
     st:optimize(branin, {n_trials = #H})
     local n, xs, ys, high = 2000, {}, {}, 0
     for s = 1, n do
-      st.sampler = knob.samplers.tpe{seed = 1000 + s}
+      st.sampler = knob.samplers.tpe{seed = 1000 + s, optuna_compat = true}
       local t = st:ask()
       xs[s], ys[s] = t:suggest_float("x", -5, 10), t:suggest_float("y", 0, 15)
       if ys[s] > 4.8 then high = high + 1 end
