@@ -5,7 +5,8 @@
 --   knob.samplers.grid{around = {...}, steps = {...}, radius, bounds}   a grid around a centre ("grid near the best")
 --   knob.samplers.qmc{kind = "sobol"|"halton", scramble, seed, space}   scrambled Sobol / Halton points
 --   knob.samplers.tpe{seed, n_startup_trials, n_ei_candidates, gamma, weights, prior_weight, consider_prior,
---                     consider_magic_clip, consider_endpoints, multivariate, group, constant_liar}
+--                     consider_magic_clip, consider_endpoints, multivariate, bandwidth, scaled, group,
+--                     constant_liar, optuna_compat}
 --   knob.samplers.nsga2{population_size, mutation_prob, crossover, crossover_prob, swapping_prob, eta, seed}
 --                                                                   NSGA-II for multi-objective studies
 --   knob.samplers.cmaes{x0, sigma0, popsize, seed, restarts, inc_popsize, n_startup_trials}
