@@ -2,9 +2,10 @@
  * child, the larger one by subtraction from the parent), split search with learned missing-value direction,
  * and prediction by raw thresholds. Work is split by feature: each task owns whole features, so results are
  * identical for any number of threads.
- * Each feature's histogram carries a bitmap of the slots its rows may occupy (every other slot is exactly
- * zero; a marked slot may have no rows, and then sums that are rounding residue), so clearing, subtracting and scanning cost the number of occupied
- * bins, not the number of bins: a leaf of 20 rows over 255 bins scans at most 20 candidates. */
+ * Each feature's histogram carries a bitmap of the slots its rows may occupy (every other slot is exactly zero;
+ * a marked slot may have no rows, and then only rounding residue), so clearing, subtracting and scanning cost
+ * the number of occupied bins, not the number of bins: a leaf of 20 rows over 255 bins scans at most 20
+ * candidates. A leaf's descendants also skip the features it cannot split (reduce_best). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,8 +15,8 @@
 #include "knob/parallel.h"
 
 /* A histogram: for each slot (feature bin) the sums of gradients and hessians, interleaved (2 * total doubles),
- * followed by the row counts (total uint32), then per feature a bitmap of its occupied slots (BITMAP_WORDS
- * uint64: a feature has at most 256 slots, 255 value bins and the missing one). */
+ * followed by the row counts (total uint32), then per feature a bitmap of the slots its rows may occupy
+ * (BITMAP_WORDS uint64: a feature has at most 256 slots, 255 value bins and the missing one). */
 typedef double hist_t;
 
 #define BITMAP_WORDS 4
@@ -58,7 +59,7 @@ static inline int bit_count(uint64_t x)
 #endif
 }
 
-/* The occupied slots of one feature's histogram, ascending. */
+/* The marked slots of one feature's histogram, ascending. */
 typedef struct {
     const uint64_t *bits;
     int nw, w;
@@ -71,7 +72,7 @@ static slot_iter slots_of(const knob_gbdt_bins *b, const hist_t *h, int f)
     return (slot_iter){bits, bit_words(b, f), 0, bits[0]};
 }
 
-/* The next occupied slot, or -1. */
+/* The next marked slot, or -1. */
 static inline int slot_next(slot_iter *it)
 {
     while (!it->cur) {
@@ -422,7 +423,7 @@ static int dense_leaf(const knob_gbdt_grower *g, const leaf_t *l)
     return 4 * l->count >= g->n;
 }
 
-/* Where feature f's histogram of leaf l lives; zeroes it (its occupied slots, or all of it when most are). */
+/* Where feature f's histogram of leaf l lives; zeroes it (its marked slots, or all of it when most are). */
 static void hist_slot(const knob_gbdt_grower *g, const leaf_t *l, int f, double **h, uint32_t **cnt)
 {
     size_t off = g->bins->offset[f], nb = (size_t)g->bins->n_bins[f] + 1;
@@ -446,7 +447,7 @@ static void hist_slot(const knob_gbdt_grower *g, const leaf_t *l, int f, double 
 }
 
 /* Mark the slots of feature f that leaf l's rows may occupy: from the rows when the leaf has fewer rows than
- * the feature has slots, else all of them (a superset is fine: every reader skips slots without rows). */
+ * the feature has slots, else all of them (a superset is fine: a slot without rows adds no candidate). */
 static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
 {
     size_t nb = (size_t)g->bins->n_bins[f] + 1, m = l->count;
