@@ -1,9 +1,8 @@
--- knob.samplers.common — helpers shared by the nsga2 and cmaes samplers (not a sampler).
+-- knob.samplers.common — helpers shared by the nsga2, cmaes and tpe samplers (not a sampler).
 --
---   common.intersection(records) -> {name = dist}   the same over the given records, at once
---   common.intersection_cache() -> cache; cache:get(study) -> {name = dist}   the parameters every complete
---       trial has, with equal distributions; single-valued distributions left out (Optuna's
---       IntersectionSearchSpace), updated incrementally
+--   common.intersection_cache(states) -> cache; cache:get(study) -> {name = dist}   the parameters every trial
+--       in one of states (default {"complete"}) has, with equal distributions; single-valued distributions
+--       left out (Optuna's IntersectionSearchSpace), updated incrementally (a finished trial keeps its state)
 --   common.bounds(d) -> lo, hi          the internal (continuous) range of a float/int distribution: log scale
 --       for log distributions; int and stepped floats widened by half a step on each side (Optuna's
 --       _SearchSpaceTransform), so that rounding gives every value an equal share
@@ -35,20 +34,15 @@ local function without_single(sp)
   return out
 end
 
---- The intersection space of records (an array of trial records), without single-valued distributions.
-function M.intersection(records)
-  local sp
-  for _, r in ipairs(records) do sp = narrow(sp, r) end
-  return without_single(sp)
-end
-
---- The intersection space of the complete trials, kept incrementally: cache:get(study) narrows it by the
---- trials it has not seen yet (a sampler keeps one cache; a new study starts it afresh).
-function M.intersection_cache()
+--- The intersection space of the trials in states (default: the complete ones), kept incrementally:
+--- cache:get(study) narrows it by the trials it has not seen yet (a sampler keeps one cache; a new study
+--- starts it afresh).
+function M.intersection_cache(states)
+  states = states or {"complete"}
   local c = {seen = {}, sp = nil, study = nil}
   function c.get(self, study)
     if self.study ~= study then self.study, self.seen, self.sp = study, {}, nil end
-    for _, r in ipairs(study:trials_raw{"complete"}) do
+    for _, r in ipairs(study:trials_raw(states)) do
       if not self.seen[r.id] then
         self.seen[r.id] = true
         self.sp = narrow(self.sp, r)

@@ -165,6 +165,7 @@ function M.new(opts)
     -- random sampler's: its draws made the startup points
     random = require("knob.samplers.random").new{seed = seed},
     _obs = nil, _store = S.tpe_obs(), _seen = {}, _cols = {}, _n_cols = 0, _n_finished = 0,
+    _isect = common.intersection_cache{"complete", "pruned"},
   }, opts.group and TPEGroup or multivariate and TPEMulti or TPE)
   self._opts = {
     rng = nil, n_candidates = self.n_ei_candidates, prior_weight = pw or 1.0,
@@ -434,7 +435,7 @@ end
 -- Multivariate: the intersection search space of the complete and pruned trials (names every one of them
 -- has, with equal distributions), without single-valued distributions.
 function TPEMulti:infer_relative_space(study, _)
-  return common.intersection(study:trials_raw{"complete", "pruned"})
+  return self._isect:get(study)
 end
 
 function TPEMulti:sample_relative(study, trial, sp)
