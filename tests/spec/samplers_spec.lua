@@ -639,3 +639,35 @@ describe("grouped multivariate TPE (group = true)", function()
     assert.is_true(grouped < 1.5 * multi, ("grouped %g, multivariate %g"):format(grouped, multi))
   end)
 end)
+
+describe("knob.samplers.common.intersection_cache", function()
+  local common = require "knob.samplers.common"
+  local function keys(sp)
+    local out = {}
+    for k in pairs(sp) do out[#out + 1] = k end
+    table.sort(out)
+    return out
+  end
+
+  -- Hand-built history: which parameters every trial in the given states has, with equal distributions
+  -- and more than one value, narrowed as trials arrive (a failed trial never counts).
+  it("keeps the parameters every trial in the given states shares, narrowing incrementally", function()
+    local study = knob.study{sampler = knob.samplers.random{seed = 1}, pruner = knob.pruners.none()}
+    local function add(result, fn)
+      local t = study:ask()
+      fn(t)
+      study:tell(t, result)
+    end
+    local finished = common.intersection_cache{"complete", "pruned"}
+    local complete = common.intersection_cache()
+    add(1, function(t) t:suggest_float("x", 0, 1); t:suggest_int("y", 1, 5); t:suggest_categorical("k", {"only"}) end)
+    add("pruned", function(t) t:suggest_float("x", 0, 1); t:suggest_float("z", 0, 2) end)
+    add(2, function(t) t:suggest_float("x", 0, 1); t:suggest_int("y", 1, 5); t:suggest_categorical("k", {"only"}) end)
+    add("failed", function(t) t:suggest_float("w", 0, 1) end)
+    assert.same({"x"}, keys(finished:get(study)))      -- y is missing from the pruned trial; k has one value
+    assert.same({"x", "y"}, keys(complete:get(study)))
+    add(3, function(t) t:suggest_float("x", 0, 2); t:suggest_int("y", 1, 5) end) -- x's range differs now
+    assert.same({}, keys(finished:get(study)))
+    assert.same({"y"}, keys(complete:get(study)))
+  end)
+end)
