@@ -10,6 +10,7 @@
 -- best so far), hyperparameter importance, parallel coordinates, one slice plot per parameter, the
 -- rescored top configurations, learning and validation curves (record.curves), the winning configuration.
 local json = require "knob.json"
+local space = require "knob.space"
 local svg = require "knob.svg"
 
 local M = {}
@@ -46,10 +47,7 @@ local function table_html(head, rows)
 end
 
 local function sorted_keys(t)
-  local ks = {}
-  for k in pairs(t or {}) do ks[#ks + 1] = k end
-  table.sort(ks)
-  return ks
+  return space.names(t or {})
 end
 
 local function param_value(v)

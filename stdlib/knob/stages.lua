@@ -67,13 +67,6 @@ local function is_dataset(x)
   return type(mt) == "table" and mt.__name == "knob.Dataset"
 end
 
-local function sorted_keys(t)
-  local ks = {}
-  for k in pairs(t) do ks[#ks + 1] = k end
-  table.sort(ks)
-  return ks
-end
-
 local function merge(...)
   local out = {}
   for i = 1, select("#", ...) do
@@ -184,7 +177,7 @@ function M.new(opts)
     local kind = M.kinds[opts.model]
     if not kind then
       fail(what, ("unknown model '%s' (built-in: %s; or give a function(params, seed) and a space)"):format(
-        opts.model, table.concat(sorted_keys(M.kinds), ", ")), 2)
+        opts.model, table.concat(space.names(M.kinds), ", ")), 2)
     end
     local fixed = opts.fixed or {}
     build = function(p, s) return kind.build(merge(fixed, p), s) end
@@ -209,7 +202,7 @@ function M.new(opts)
 
   local self = setmetatable({
     train = train, task = task, metric = m.name, greater_is_better = m.greater_is_better,
-    space = sp, names = sorted_keys(sp), build = build, seed = seed, folds = folds, log = log,
+    space = sp, names = space.names(sp), build = build, seed = seed, folds = folds, log = log,
     _test = test, _test_scored = 0,
   }, Run)
   self.splitter = self:_splitter(seed)
@@ -279,7 +272,7 @@ function Run:baseline(opts)
   end
   local out = {}
   self.log(("== baseline: %d-fold CV, %s"):format(self.folds, self.metric))
-  for _, name in ipairs(sorted_keys(models)) do
+  for _, name in ipairs(space.names(models)) do
     local t0 = clock()
     local r = cv.cross_validate(models[name], self.train, {folds = self.splitter, metrics = {self.metric},
                                                           return_train = true})

@@ -642,12 +642,7 @@ end)
 
 describe("knob.samplers.common.intersection_cache", function()
   local common = require "knob.samplers.common"
-  local function keys(sp)
-    local out = {}
-    for k in pairs(sp) do out[#out + 1] = k end
-    table.sort(out)
-    return out
-  end
+  local keys = require("knob.space").names
 
   -- Hand-built history: which parameters every trial in the given states has, with equal distributions
   -- and more than one value, narrowed as trials arrive (a failed trial never counts).
