@@ -467,8 +467,9 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
 }
 
 /* Features built together in one pass over a leaf's rows: each row's index and gradient pair are loaded
- * once for both. */
+ * once for both (build_hist takes one or two; run_step never gives it more). */
 #define GROUP 2
+_Static_assert(GROUP == 2, "build_hist builds a pair of features");
 
 /* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms. Every code is loaded before
  * the first update: a store to a count may alias the code columns as far as the compiler knows. */
