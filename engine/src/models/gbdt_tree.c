@@ -15,20 +15,32 @@
 #include "knob/parallel.h"
 
 /* A histogram: for each slot (feature bin) the sums of gradients and hessians, interleaved (2 * total doubles),
- * followed by the row counts (total uint32), then per feature a bitmap of the slots its rows may occupy
- * (BITMAP_WORDS uint64: a feature has at most 256 slots, 255 value bins and the missing one). */
+ * then HIST_PAD zero doubles (the dense scan reads up to SCAN_SLOTS slots past any feature's start), the row
+ * counts (total uint32), then per feature a bitmap of the slots its rows may occupy (BITMAP_WORDS uint64: a
+ * feature has at most 256 slots, 255 value bins and the missing one). */
 typedef double hist_t;
 
 #define BITMAP_WORDS 4
+#define SCAN_SLOTS 256 /* candidates of one feature at most (its value slots) */
+#define SCAN_LANES 4   /* candidates evaluated at once; features scanned at once by the dense scan */
+#define HIST_PAD (2 * SCAN_SLOTS)
+
+/* The split scan is compiled twice on x86-64 with GCC, for AVX2 and for the baseline, and the loader picks
+ * the one the machine runs (the same arithmetic, lane by lane, so the same results). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define KNOB_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KNOB_SIMD_CLONES
+#endif
 
 static uint32_t *hist_counts(const knob_gbdt_bins *b, const hist_t *h)
 {
-    return (uint32_t *)(uintptr_t)(h + 2 * b->total);
+    return (uint32_t *)(uintptr_t)(h + 2 * b->total + HIST_PAD);
 }
 
 static uint64_t *hist_bits(const knob_gbdt_bins *b, const hist_t *h, int f)
 {
-    return (uint64_t *)(uintptr_t)(h + 2 * b->total + (b->total + 1) / 2) + (size_t)f * BITMAP_WORDS;
+    return (uint64_t *)(uintptr_t)(h + 2 * b->total + HIST_PAD + (b->total + 1) / 2) + (size_t)f * BITMAP_WORDS;
 }
 
 /* Words of feature f's bitmap that can hold a set bit. */
@@ -151,7 +163,7 @@ struct knob_gbdt_grower {
 /* Doubles per histogram (the counts take half a double each). */
 static size_t hist_size(const knob_gbdt_bins *b)
 {
-    return 2 * b->total + (b->total + 1) / 2 + BITMAP_WORDS * b->n_features + 1;
+    return 2 * b->total + HIST_PAD + (b->total + 1) / 2 + BITMAP_WORDS * b->n_features + 1;
 }
 
 static void split_none(split_t *s)
@@ -338,6 +350,88 @@ static void find_split_cat(const knob_gbdt_grower *g, const leaf_t *l, int f, sp
     best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
 }
 
+/* The lean scan (numeric feature, no missing values, no L1) in two passes: the candidates first -- each
+ * occupied slot whose left side (it and the slots below) meets min_samples_leaf on both sides, with its left
+ * sums -- then the best of them, evaluated four at a time. */
+typedef struct {
+    double g[SCAN_SLOTS + SCAN_LANES], h[SCAN_SLOTS + SCAN_LANES]; /* left sums; padded to a multiple of the lanes */
+    int32_t n[SCAN_SLOTS], t[SCAN_SLOTS];                           /* left rows, slot */
+} scan_t;
+
+/* The candidates of leaf l on feature f into sc (ascending slots); returns their number. */
+static int lean_candidates(const knob_gbdt_grower *g, const leaf_t *l, int f, scan_t *sc)
+{
+    int nb = g->bins->n_bins[f], nw = bit_words(g->bins, f);
+    size_t off = g->bins->offset[f];
+    const double *gh = l->hist + 2 * off;
+    const uint32_t *cnt = hist_counts(g->bins, l->hist) + off;
+    const uint64_t *bits = hist_bits(g->bins, l->hist, f);
+    int64_t nl = 0, lo = g->tp.min_samples_leaf, hi = (int64_t)l->count - lo; /* left rows in [lo, hi] */
+    double GL = 0, HL = 0;
+    int m = 0;
+    for (int w = 0; w < nw; w++) {
+        uint64_t word = bits[w];
+        if (w == nb >> 6) word &= ~((uint64_t)1 << (nb & 63)); /* not the missing slot */
+        const double *p = gh + 128 * (size_t)w;
+        const uint32_t *c = cnt + 64 * (size_t)w;
+        while (word) {
+            size_t b = (size_t)lowest_bit(word);
+            word &= word - 1;
+            GL += p[2 * b];
+            HL += p[2 * b + 1];
+            nl += c[b];
+            if (nl < lo) continue;
+            if (nl > hi) goto done;
+            sc->g[m] = GL;
+            sc->h[m] = HL;
+            sc->n[m] = (int32_t)nl;
+            sc->t[m] = w * 64 + (int)b;
+            m++;
+        }
+    }
+done:
+    for (int i = 0; i < SCAN_LANES; i++) { /* padding no lane can take (its hessian fails every minimum) */
+        sc->g[m + i] = 0;
+        sc->h[m + i] = -INFINITY;
+    }
+    return m;
+}
+
+/* The first of the m candidates (left sums gl, hl; the leaf's G, H) with the largest a^2/b + c^2/d, compared as
+ * fractions (a^2 d + c^2 b) / (b d) with no division, among those whose sides' hessians reach hmin; -1 if none.
+ * Each lane keeps its own best (the first of its candidates), then the lanes' bests are merged (ties to the
+ * earlier candidate): the result does not depend on the vector width the machine runs. */
+KNOB_SIMD_CLONES static int best_candidate(const double *gl, const double *hl, int m, double G, double H, double l2,
+                                           double hmin, double *num_out, double *den_out)
+{
+    typedef double vd __attribute__((vector_size(8 * SCAN_LANES)));
+    typedef int64_t vl __attribute__((vector_size(8 * SCAN_LANES)));
+    vd bnum, bden;
+    vl bk, k;
+    for (int j = 0; j < SCAN_LANES; j++) bnum[j] = -1, bden[j] = 1, bk[j] = -1, k[j] = j;
+    for (int i = 0; i < m; i += SCAN_LANES, k += SCAN_LANES) {
+        vd a, hh;
+        memcpy(&a, gl + i, sizeof a);
+        memcpy(&hh, hl + i, sizeof hh);
+        vd c = G - a, rh = H - hh, b = hh + l2, d = rh + l2;
+        vd num = a * a * d + c * c * b, den = b * d;
+        vl take = (hh >= hmin) & (rh >= hmin) & (num * bden > bnum * den);
+        bnum = (vd)(((vl)num & take) | ((vl)bnum & ~take));
+        bden = (vd)(((vl)den & take) | ((vl)bden & ~take));
+        bk = (k & take) | (bk & ~take);
+    }
+    int best = -1;
+    double n = -1, d = 1;
+    for (int j = 0; j < SCAN_LANES; j++) {
+        if (bk[j] < 0) continue;
+        double x = bnum[j] * d, y = n * bden[j];
+        if (best < 0 || x > y || (!(x < y) && bk[j] < best)) best = (int)bk[j], n = bnum[j], d = bden[j];
+    }
+    *num_out = n;
+    *den_out = d;
+    return best;
+}
+
 /* The best split of leaf l on feature f (its histogram must be built). Candidates are compared as fractions
  * (a^2/b + c^2/d as (a^2 d + c^2 b) / (b d)) so the scan needs no division. */
 static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_t *best)
@@ -355,39 +449,18 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
     double N = (double)l->count, msl = (double)g->tp.min_samples_leaf;
     double bnum = -1, bden = 1, GL = 0, HL = 0, NL = 0;
     if (mn == 0 && g->tp.l1 == 0) { /* the common case, lean: no missing values, no L1 */
-        double G = l->g, H = l->h, l2 = g->tp.l2, hmin = g->hmin;
-        int64_t nl = 0, lo = g->tp.min_samples_leaf, hi = (int64_t)l->count - lo; /* left rows in [lo, hi] */
-        int bt = -1;
-        const uint64_t *bits = hist_bits(g->bins, l->hist, f);
-        for (int w = 0, nw = bit_words(g->bins, f); w < nw; w++) {
-            uint64_t word = bits[w];
-            if (w == nb >> 6) word &= ~((uint64_t)1 << (nb & 63)); /* not the missing slot */
-            for (; word; word &= word - 1) {
-                int t = w * 64 + lowest_bit(word);
-                GL += gh[2 * t];
-                HL += gh[2 * t + 1];
-                nl += cnt[t];
-                if (nl < lo) continue;
-                if (nl > hi) goto done;
-                double rg = G - GL, rh = H - HL;
-                if (!((HL >= hmin) & (rh >= hmin))) continue;
-                double b = HL + l2, d = rh + l2, num = GL * GL * d + rg * rg * b, den = b * d;
-                if (num * bden > bnum * den) { /* the same test as consider() */
-                    bnum = num;
-                    bden = den;
-                    bt = t;
-                    best->lg = GL;
-                    best->lh = HL;
-                    best->ln = (double)nl;
-                }
-            }
-        }
-    done:
-        if (bt >= 0) {
+        scan_t sc;
+        int m = lean_candidates(g, l, f, &sc);
+        double num, den;
+        int k = m ? best_candidate(sc.g, sc.h, m, l->g, l->h, g->tp.l2, g->hmin, &num, &den) : -1;
+        if (k >= 0) {
             best->feature = f;
-            best->bin = bt;
+            best->bin = sc.t[k];
+            best->lg = sc.g[k];
+            best->lh = sc.h[k];
+            best->ln = (double)sc.n[k];
             best->default_left = best->ln >= N - best->ln; /* missing values go with the larger side */
-            best->gain = 0.5 * (bnum / bden - leaf_score(G, H, &g->tp));
+            best->gain = 0.5 * (num / den - leaf_score(l->g, l->h, &g->tp));
         }
         return;
     }
@@ -412,6 +485,131 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
         }
     }
     if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
+}
+
+/* The dense scan: the lean scan of SCAN_LANES features at once, one per lane, over every slot from the first
+ * marked slot of any lane up to the last candidate of any lane. Unmarked slots are exactly zero, so they
+ * repeat the previous candidate exactly and never win the strict comparison: each lane finds what a scan of
+ * its marked slots finds, at a fixed cost per slot instead of per occupied slot (cheaper once about a quarter
+ * of the slots are occupied). A lane past its feature's slots reads the next features' slots or the
+ * histogram's zero padding, and takes nothing. */
+typedef struct {
+    const double *gh[SCAN_LANES]; /* each lane's feature's (gradient, hessian) slots */
+    double lo[SCAN_LANES], hi[SCAN_LANES]; /* its candidate slots (min_samples_leaf on both sides) */
+    int64_t t[SCAN_LANES];        /* out: its best slot, or -1 */
+    double g[SCAN_LANES], h[SCAN_LANES], num[SCAN_LANES], den[SCAN_LANES]; /* out: its left sums, fraction */
+} dense_lanes;
+
+_Static_assert(SCAN_LANES == 4, "dense_scan loads four lanes");
+
+KNOB_SIMD_CLONES static void dense_scan(dense_lanes *dl, int64_t t0, int64_t nt, double G, double H, double l2,
+                                        double hmin)
+{
+    typedef double vd __attribute__((vector_size(8 * SCAN_LANES)));
+    typedef double v2 __attribute__((vector_size(16)));
+    typedef int64_t vl __attribute__((vector_size(8 * SCAN_LANES)));
+    const double *p0 = dl->gh[0], *p1 = dl->gh[1], *p2 = dl->gh[2], *p3 = dl->gh[3];
+    vd GL = {0, 0, 0, 0}, HL = GL, bnum = {-1, -1, -1, -1}, bden = {1, 1, 1, 1}, bg = GL, bh = GL, bt = bnum;
+    vd lo, hi, tv = {(double)t0, (double)t0, (double)t0, (double)t0};
+    memcpy(&lo, dl->lo, sizeof lo);
+    memcpy(&hi, dl->hi, sizeof hi);
+    for (int64_t t = t0; t < nt; t++, tv += 1) {
+        v2 x0, x1, x2, x3; /* lanes 0 and 2 in one register, 1 and 3 in the other: then unpacking orders them */
+        memcpy(&x0, p0 + 2 * t, sizeof x0);
+        memcpy(&x1, p1 + 2 * t, sizeof x1);
+        memcpy(&x2, p2 + 2 * t, sizeof x2);
+        memcpy(&x3, p3 + 2 * t, sizeof x3);
+        vd X = __builtin_shufflevector(x0, x2, 0, 1, 2, 3), Y = __builtin_shufflevector(x1, x3, 0, 1, 2, 3);
+        GL += __builtin_shufflevector(X, Y, 0, 4, 2, 6);
+        HL += __builtin_shufflevector(X, Y, 1, 5, 3, 7);
+        vd c = G - GL, rh = H - HL, b = HL + l2, d = rh + l2;
+        vd num = GL * GL * d + c * c * b, den = b * d;
+        vl take = (tv >= lo) & (tv <= hi) & (HL >= hmin) & (rh >= hmin) & (num * bden > bnum * den);
+        bnum = (vd)(((vl)num & take) | ((vl)bnum & ~take));
+        bden = (vd)(((vl)den & take) | ((vl)bden & ~take));
+        bg = (vd)(((vl)GL & take) | ((vl)bg & ~take));
+        bh = (vd)(((vl)HL & take) | ((vl)bh & ~take));
+        bt = (vd)(((vl)tv & take) | ((vl)bt & ~take));
+    }
+    for (int j = 0; j < SCAN_LANES; j++) dl->t[j] = (int64_t)bt[j];
+    memcpy(dl->g, &bg, sizeof bg);
+    memcpy(dl->h, &bh, sizeof bh);
+    memcpy(dl->num, &bnum, sizeof bnum);
+    memcpy(dl->den, &bden, sizeof bden);
+}
+
+/* Is feature f of leaf l for the lean scan (numeric, no missing values, no L1)? */
+static int lean_feature(const knob_gbdt_grower *g, const leaf_t *l, int f)
+{
+    size_t nb = (size_t)g->bins->n_bins[f];
+    return !g->bins->categorical[f] && g->tp.l1 == 0 && hist_counts(g->bins, l->hist)[g->bins->offset[f] + nb] == 0;
+}
+
+/* Feature f's first marked slot in leaf l's histogram (its slots below are exactly zero). */
+static int64_t first_marked(const knob_gbdt_grower *g, const leaf_t *l, int f)
+{
+    const uint64_t *bits = hist_bits(g->bins, l->hist, f);
+    for (int w = 0, nw = bit_words(g->bins, f); w < nw; w++)
+        if (bits[w]) return 64 * w + lowest_bit(bits[w]);
+    return g->bins->n_bins[f];
+}
+
+/* The slots [*lo, *hi] of feature f whose candidate leaves min_samples_leaf rows on each side of leaf l (the
+ * left side grows with the slot, the right side shrinks); empty when *lo > *hi. */
+static void count_range(const knob_gbdt_grower *g, const leaf_t *l, int f, int64_t *lo, int64_t *hi)
+{
+    int64_t nb = g->bins->n_bins[f], need = (int64_t)g->tp.min_samples_leaf, s = 0, t;
+    const uint32_t *cnt = hist_counts(g->bins, l->hist) + g->bins->offset[f];
+    for (t = 0; t < nb; t++)
+        if ((s += cnt[t]) >= need) break;
+    *lo = t;
+    for (s = 0, t = nb - 1; t >= 0 && s < need; t--) s += cnt[t]; /* s: the rows above slot t */
+    *hi = t;
+}
+
+/* The best splits of leaf l on the n (at most SCAN_LANES) features fs into out: by the dense scan, together,
+ * when the leaf has at least a quarter as many rows as a feature has slots; else one by one. A dense split
+ * leaves its left row count (and so its missing-value direction) to reduce_best, which needs it only for the
+ * leaf's best (ln = -1 until then). */
+static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int n, split_t *out)
+{
+    dense_lanes dl;
+    int lane_of[SCAN_LANES], lanes = 0;
+    int64_t t0 = SCAN_SLOTS, nt = 0;
+    for (int i = 0; i < n; i++) {
+        int f = fs[i];
+        if (!lean_feature(g, l, f) || 4 * l->count < (size_t)g->bins->n_bins[f]) {
+            find_split(g, l, f, &out[i]);
+            continue;
+        }
+        split_none(&out[i]);
+        int64_t lo, hi, first = first_marked(g, l, f);
+        count_range(g, l, f, &lo, &hi);
+        if (lo > hi) continue;
+        dl.gh[lanes] = l->hist + 2 * g->bins->offset[f];
+        dl.lo[lanes] = (double)lo;
+        dl.hi[lanes] = (double)hi;
+        if (first < t0) t0 = first;
+        if (hi + 1 > nt) nt = hi + 1;
+        lane_of[lanes++] = i;
+    }
+    if (!lanes) return;
+    for (int j = lanes; j < SCAN_LANES; j++) { /* idle lanes: lane 0's slots, no candidate */
+        dl.gh[j] = dl.gh[0];
+        dl.lo[j] = 1;
+        dl.hi[j] = 0;
+    }
+    dense_scan(&dl, t0, nt, l->g, l->h, g->tp.l2, g->hmin);
+    for (int j = 0; j < lanes; j++) {
+        if (dl.t[j] < 0) continue;
+        split_t *best = &out[lane_of[j]];
+        best->feature = fs[lane_of[j]];
+        best->bin = (int32_t)dl.t[j];
+        best->lg = dl.g[j];
+        best->lh = dl.h[j];
+        best->ln = -1;
+        best->gain = 0.5 * (dl.num[j] / dl.den[j] - leaf_score(l->g, l->h, &g->tp));
+    }
 }
 
 /* ---- histogram building ------------------------------------------------------------------------- */
@@ -470,6 +668,7 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
  * once for both (build_hist takes one or two; run_step never gives it more). */
 #define GROUP 2
 _Static_assert(GROUP == 2, "build_hist builds a pair of features");
+#define TASK_FEATURES SCAN_LANES /* features per task at most: built in pairs, searched together */
 
 /* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms. Every code is loaded before
  * the first update: a store to a count may alias the code columns as far as the compiler knows. */
@@ -558,7 +757,7 @@ static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *
 typedef struct {
     knob_gbdt_grower *g;
     const int *feats;
-    size_t nf, per_task; /* features per task: 1..GROUP */
+    size_t nf, per_task; /* features per task: 1..TASK_FEATURES */
     leaf_t *a, *b;
     int b_subtract;
     int find_a, find_b;
@@ -570,14 +769,15 @@ static void step_task(void *vctx, size_t task, int worker)
     step_ctx *c = vctx;
     knob_gbdt_grower *g = c->g;
     size_t t0 = c->per_task * task, t1 = t0 + c->per_task < c->nf ? t0 + c->per_task : c->nf;
-    if (c->a && c->a->hist) build_hist(g, c->a, c->feats + t0, (int)(t1 - t0));
-    if (c->b && c->b->hist && !c->b_subtract) build_hist(g, c->b, c->feats + t0, (int)(t1 - t0));
-    for (size_t t = t0; t < t1; t++) {
-        int f = c->feats[t];
-        if (c->b && c->b->hist && c->b_subtract) subtract_hist(g, c->b->hist, c->a->hist, c->a->count, f);
-        if (c->find_a) find_split(g, c->a, f, &g->fbest[t]);
-        if (c->find_b) find_split(g, c->b, f, &g->fbest[c->nf + t]);
+    for (size_t q = t0; q < t1; q += GROUP) {
+        int nq = (int)(t1 - q < GROUP ? t1 - q : GROUP);
+        if (c->a && c->a->hist) build_hist(g, c->a, c->feats + q, nq);
+        if (c->b && c->b->hist && !c->b_subtract) build_hist(g, c->b, c->feats + q, nq);
     }
+    if (c->b && c->b->hist && c->b_subtract)
+        for (size_t t = t0; t < t1; t++) subtract_hist(g, c->b->hist, c->a->hist, c->a->count, c->feats[t]);
+    if (c->find_a) find_splits(g, c->a, c->feats + t0, (int)(t1 - t0), &g->fbest[t0]);
+    if (c->find_b) find_splits(g, c->b, c->feats + t0, (int)(t1 - t0), &g->fbest[c->nf + t0]);
 }
 
 /* Gradient pairs of leaf l's rows into ogh, in partition order. */
@@ -633,6 +833,13 @@ static void reduce_best(const knob_gbdt_grower *g, leaf_t *l, const split_t *fb,
         if (fb[t].feature >= 0 || g->bins->categorical[feats[t]]) l->feats[q++] = feats[t];
     }
     l->nf = q;
+    if (l->best.feature >= 0 && l->best.ln < 0) { /* from the dense scan: count its left rows now */
+        const uint32_t *cnt = hist_counts(g->bins, l->hist) + g->bins->offset[l->best.feature];
+        size_t ln = 0;
+        for (int t = 0; t <= l->best.bin; t++) ln += cnt[t];
+        l->best.ln = (double)ln;
+        l->best.default_left = ln >= l->count - ln; /* missing values go with the larger side */
+    }
     l->open = l->best.feature >= 0 && l->best.gain > g->tp.min_split_gain;
 }
 
@@ -646,7 +853,7 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     int threads = work >= 49152 ? g->tp.threads : 1;
     if (a && a->hist) gather(g, a);
     if (b && b->hist && !b_subtract) gather(g, b);
-    size_t per_task = GROUP; /* smaller groups when there would be too few tasks for the threads */
+    size_t per_task = TASK_FEATURES; /* smaller groups when there would be too few tasks for the threads */
     while (threads > 1 && per_task > 1 && (nf + per_task - 1) / per_task < 2 * (size_t)threads) per_task /= 2;
     step_ctx c = {g, feats, nf, per_task, a, b, b_subtract, find_a, find_b};
     knob_parallel_for((nf + per_task - 1) / per_task, threads, step_task, &c);
