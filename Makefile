@@ -21,7 +21,7 @@ PREFIX    ?= /usr/local
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS  := -Iengine/include
 OPT       ?= -O2 -g
-CFLAGS    := -std=c11 $(OPT) -fPIC -pthread $(WARN) -DKNOB_PREFIX='"$(PREFIX)"'
+CFLAGS    := -std=c11 $(OPT) -ffp-contract=off -fPIC -pthread $(WARN) -DKNOB_PREFIX='"$(PREFIX)"'
 
 
 CORE_SRC  := $(sort $(wildcard engine/src/*.c engine/src/*/*.c))

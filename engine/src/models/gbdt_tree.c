@@ -5,7 +5,8 @@
  * Each feature's histogram carries a bitmap of the slots its rows may occupy (every other slot is exactly zero;
  * a marked slot may have no rows, and then only rounding residue), so clearing, subtracting and scanning cost
  * the number of occupied bins, not the number of bins: a leaf of 20 rows over 255 bins scans at most 20
- * candidates. A leaf's descendants also skip the features it cannot split (reduce_best). */
+ * candidates; leaves with more rows scan every slot of eight features at once in vector lanes (dense_scan).
+ * A leaf's descendants also skip the features it cannot split (reduce_best). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -22,13 +23,16 @@ typedef double hist_t;
 
 #define BITMAP_WORDS 4
 #define SCAN_SLOTS 256 /* candidates of one feature at most (its value slots) */
-#define SCAN_LANES 4   /* candidates evaluated at once; features scanned at once by the dense scan */
+#define SCAN_LANES 4   /* candidates of one feature evaluated at once by the sparse scan */
 #define HIST_PAD (2 * SCAN_SLOTS)
 
-/* The split scan is compiled twice on x86-64 with GCC, for AVX2 and for the baseline, and the loader picks
- * the one the machine runs (the same arithmetic, lane by lane, so the same results). */
+/* The split scans use GCC vector extensions (GCC 12 or later, or clang: __builtin_shufflevector). They are
+ * compiled twice on x86-64 with GCC, for AVX2 and for the baseline, and the loader picks the one the machine
+ * runs (the same arithmetic, lane by lane, so the same results). */
+typedef double v2d __attribute__((vector_size(16)));
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define KNOB_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define KNOB_AVX512 1 /* and the dense scan has an AVX-512 version, chosen at run time */
 #else
 #define KNOB_SIMD_CLONES
 #endif
@@ -96,9 +100,7 @@ static inline int slot_next(slot_iter *it)
     return t;
 }
 
-#if defined(__GNUC__)
 /* Add a (gradient, hessian) pair with one vector add. */
-typedef double v2d __attribute__((vector_size(16)));
 static inline void add_pair(double *dst, const double *src)
 {
     v2d s, d;
@@ -107,13 +109,6 @@ static inline void add_pair(double *dst, const double *src)
     d += s;
     memcpy(dst, &d, sizeof d);
 }
-#else
-static inline void add_pair(double *dst, const double *src)
-{
-    dst[0] += src[0];
-    dst[1] += src[1];
-}
-#endif
 
 typedef struct {
     double gain;                      /* 0.5 * loss reduction; -inf when no valid split */
@@ -487,55 +482,110 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
     if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
 }
 
-/* The dense scan: the lean scan of SCAN_LANES features at once, one per lane, over every slot from the first
+/* The dense scan: the lean scan of several features at once, one per lane, over every slot from the first
  * marked slot of any lane up to the last candidate of any lane. Unmarked slots are exactly zero, so they
  * repeat the previous candidate exactly and never win the strict comparison: each lane finds what a scan of
  * its marked slots finds, at a fixed cost per slot instead of per occupied slot (cheaper once about a quarter
  * of the slots are occupied). A lane past its feature's slots reads the next features' slots or the
- * histogram's zero padding, and takes nothing. */
+ * histogram's zero padding, and takes nothing. Eight lanes in one pass on AVX-512, else four at a time; each
+ * lane does the same arithmetic either way (no contraction into FMA: the Makefile says -ffp-contract=off). */
+#define DENSE_LANES 8
 typedef struct {
-    const double *gh[SCAN_LANES]; /* each lane's feature's (gradient, hessian) slots */
-    double lo[SCAN_LANES], hi[SCAN_LANES]; /* its candidate slots (min_samples_leaf on both sides) */
-    int64_t t[SCAN_LANES];        /* out: its best slot, or -1 */
-    double g[SCAN_LANES], h[SCAN_LANES], num[SCAN_LANES], den[SCAN_LANES]; /* out: its left sums, fraction */
+    const double *gh[DENSE_LANES]; /* each lane's feature's (gradient, hessian) slots */
+    double lo[DENSE_LANES], hi[DENSE_LANES]; /* its candidate slots (min_samples_leaf on both sides) */
+    double t[DENSE_LANES];         /* out: its best slot, or -1 */
+    double g[DENSE_LANES], h[DENSE_LANES], num[DENSE_LANES], den[DENSE_LANES]; /* out: its left sums, fraction */
 } dense_lanes;
 
-_Static_assert(SCAN_LANES == 4, "dense_scan loads four lanes");
+/* One slot of the dense scan, once GL and HL (vectors of type VD, masks VL) hold the lanes' left sums. */
+#define DENSE_STEP(VD, VL)                                                                                         \
+    do {                                                                                                           \
+        VD c_ = G - GL, rh_ = H - HL, b_ = HL + l2, d_ = rh_ + l2;                                                 \
+        VD num_ = GL * GL * d_ + c_ * c_ * b_, den_ = b_ * d_;                                                     \
+        VL take_ = (tv >= lo) & (tv <= hi) & (HL >= hmin) & (rh_ >= hmin) & (num_ * bden > bnum * den_);           \
+        bnum = (VD)(((VL)num_ & take_) | ((VL)bnum & ~take_));                                                     \
+        bden = (VD)(((VL)den_ & take_) | ((VL)bden & ~take_));                                                     \
+        bg = (VD)(((VL)GL & take_) | ((VL)bg & ~take_));                                                           \
+        bh = (VD)(((VL)HL & take_) | ((VL)bh & ~take_));                                                           \
+        bt = (VD)(((VL)tv & take_) | ((VL)bt & ~take_));                                                           \
+    } while (0)
 
-KNOB_SIMD_CLONES static void dense_scan(dense_lanes *dl, int64_t t0, int64_t nt, double G, double H, double l2,
-                                        double hmin)
+/* The state of the dense scan over lanes [j0, j0 + N): set up, and stored back. */
+#define DENSE_SETUP(VD, N, j0)                                                                                     \
+    VD GL, HL, bnum, bden, bg, bh, bt, lo, hi, tv;                                                                 \
+    for (int j_ = 0; j_ < (N); j_++)                                                                               \
+        GL[j_] = HL[j_] = bg[j_] = bh[j_] = 0, bnum[j_] = bt[j_] = -1, bden[j_] = 1, lo[j_] = dl->lo[(j0) + j_],   \
+        hi[j_] = dl->hi[(j0) + j_], tv[j_] = (double)t0
+#define DENSE_STORE(N, j0)                                                                                         \
+    for (int j_ = 0; j_ < (N); j_++)                                                                               \
+        dl->t[(j0) + j_] = bt[j_], dl->g[(j0) + j_] = bg[j_], dl->h[(j0) + j_] = bh[j_],                           \
+        dl->num[(j0) + j_] = bnum[j_], dl->den[(j0) + j_] = bden[j_]
+
+
+static inline v2d load_pair(const double *p)
 {
-    typedef double vd __attribute__((vector_size(8 * SCAN_LANES)));
-    typedef double v2 __attribute__((vector_size(16)));
-    typedef int64_t vl __attribute__((vector_size(8 * SCAN_LANES)));
-    const double *p0 = dl->gh[0], *p1 = dl->gh[1], *p2 = dl->gh[2], *p3 = dl->gh[3];
-    vd GL = {0, 0, 0, 0}, HL = GL, bnum = {-1, -1, -1, -1}, bden = {1, 1, 1, 1}, bg = GL, bh = GL, bt = bnum;
-    vd lo, hi, tv = {(double)t0, (double)t0, (double)t0, (double)t0};
-    memcpy(&lo, dl->lo, sizeof lo);
-    memcpy(&hi, dl->hi, sizeof hi);
+    v2d x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* Lanes j0..j0+3. */
+KNOB_SIMD_CLONES static void dense_scan4(dense_lanes *dl, int j0, int64_t t0, int64_t nt, double G, double H, double l2,
+                                         double hmin)
+{
+    typedef double vd __attribute__((vector_size(32)));
+    typedef int64_t vl __attribute__((vector_size(32)));
+    const double *p0 = dl->gh[j0], *p1 = dl->gh[j0 + 1], *p2 = dl->gh[j0 + 2], *p3 = dl->gh[j0 + 3];
+    DENSE_SETUP(vd, 4, j0);
     for (int64_t t = t0; t < nt; t++, tv += 1) {
-        v2 x0, x1, x2, x3; /* lanes 0 and 2 in one register, 1 and 3 in the other: then unpacking orders them */
-        memcpy(&x0, p0 + 2 * t, sizeof x0);
-        memcpy(&x1, p1 + 2 * t, sizeof x1);
-        memcpy(&x2, p2 + 2 * t, sizeof x2);
-        memcpy(&x3, p3 + 2 * t, sizeof x3);
-        vd X = __builtin_shufflevector(x0, x2, 0, 1, 2, 3), Y = __builtin_shufflevector(x1, x3, 0, 1, 2, 3);
+        /* lanes 0 and 2 in one register, 1 and 3 in the other: unpacking puts them in order */
+        vd X = __builtin_shufflevector(load_pair(p0 + 2 * t), load_pair(p2 + 2 * t), 0, 1, 2, 3);
+        vd Y = __builtin_shufflevector(load_pair(p1 + 2 * t), load_pair(p3 + 2 * t), 0, 1, 2, 3);
         GL += __builtin_shufflevector(X, Y, 0, 4, 2, 6);
         HL += __builtin_shufflevector(X, Y, 1, 5, 3, 7);
-        vd c = G - GL, rh = H - HL, b = HL + l2, d = rh + l2;
-        vd num = GL * GL * d + c * c * b, den = b * d;
-        vl take = (tv >= lo) & (tv <= hi) & (HL >= hmin) & (rh >= hmin) & (num * bden > bnum * den);
-        bnum = (vd)(((vl)num & take) | ((vl)bnum & ~take));
-        bden = (vd)(((vl)den & take) | ((vl)bden & ~take));
-        bg = (vd)(((vl)GL & take) | ((vl)bg & ~take));
-        bh = (vd)(((vl)HL & take) | ((vl)bh & ~take));
-        bt = (vd)(((vl)tv & take) | ((vl)bt & ~take));
+        DENSE_STEP(vd, vl);
     }
-    for (int j = 0; j < SCAN_LANES; j++) dl->t[j] = (int64_t)bt[j];
-    memcpy(dl->g, &bg, sizeof bg);
-    memcpy(dl->h, &bh, sizeof bh);
-    memcpy(dl->num, &bnum, sizeof bnum);
-    memcpy(dl->den, &bden, sizeof bden);
+    DENSE_STORE(4, j0);
+}
+
+#ifdef KNOB_AVX512
+/* All eight lanes. */
+__attribute__((target("avx512f"))) static void dense_scan8(dense_lanes *dl, int64_t t0, int64_t nt, double G, double H,
+                                                          double l2, double hmin)
+{
+    typedef double vd __attribute__((vector_size(64)));
+    typedef double v4 __attribute__((vector_size(32)));
+    typedef int64_t vl __attribute__((vector_size(64)));
+    const double *const *p = dl->gh;
+    DENSE_SETUP(vd, 8, 0);
+    for (int64_t t = t0; t < nt; t++, tv += 1) {
+        /* even lanes in one register, odd in the other, a pair per 128 bits: unpacking puts them in order */
+        v4 e0 = __builtin_shufflevector(load_pair(p[0] + 2 * t), load_pair(p[2] + 2 * t), 0, 1, 2, 3);
+        v4 e1 = __builtin_shufflevector(load_pair(p[4] + 2 * t), load_pair(p[6] + 2 * t), 0, 1, 2, 3);
+        v4 o0 = __builtin_shufflevector(load_pair(p[1] + 2 * t), load_pair(p[3] + 2 * t), 0, 1, 2, 3);
+        v4 o1 = __builtin_shufflevector(load_pair(p[5] + 2 * t), load_pair(p[7] + 2 * t), 0, 1, 2, 3);
+        vd X = __builtin_shufflevector(e0, e1, 0, 1, 2, 3, 4, 5, 6, 7);
+        vd Y = __builtin_shufflevector(o0, o1, 0, 1, 2, 3, 4, 5, 6, 7);
+        GL += __builtin_shufflevector(X, Y, 0, 8, 2, 10, 4, 12, 6, 14);
+        HL += __builtin_shufflevector(X, Y, 1, 9, 3, 11, 5, 13, 7, 15);
+        DENSE_STEP(vd, vl);
+    }
+    DENSE_STORE(8, 0);
+}
+#endif
+
+/* The first `lanes` lanes (the others idle). */
+static void dense_scan(dense_lanes *dl, int lanes, int64_t t0, int64_t nt, double G, double H, double l2, double hmin)
+{
+#ifdef KNOB_AVX512
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") != 0;
+    if (avx512 && lanes > 4) {
+        dense_scan8(dl, t0, nt, G, H, l2, hmin);
+        return;
+    }
+#endif
+    for (int j0 = 0; j0 < lanes; j0 += 4) dense_scan4(dl, j0, t0, nt, G, H, l2, hmin);
 }
 
 /* Is feature f of leaf l for the lean scan (numeric, no missing values, no L1)? */
@@ -545,36 +595,56 @@ static int lean_feature(const knob_gbdt_grower *g, const leaf_t *l, int f)
     return !g->bins->categorical[f] && g->tp.l1 == 0 && hist_counts(g->bins, l->hist)[g->bins->offset[f] + nb] == 0;
 }
 
-/* Feature f's first marked slot in leaf l's histogram (its slots below are exactly zero). */
-static int64_t first_marked(const knob_gbdt_grower *g, const leaf_t *l, int f)
+static inline int highest_bit(uint64_t x)
+{
+#if defined(__GNUC__)
+    return 63 - __builtin_clzll(x);
+#else
+    int t = 63;
+    while (!(x >> t)) t--;
+    return t;
+#endif
+}
+
+/* Feature f's first and last marked value slots in leaf l's histogram, *first > *last when none (the slots
+ * outside are exactly zero). */
+static void marked_span(const knob_gbdt_grower *g, const leaf_t *l, int f, int64_t *first, int64_t *last)
 {
     const uint64_t *bits = hist_bits(g->bins, l->hist, f);
-    for (int w = 0, nw = bit_words(g->bins, f); w < nw; w++)
-        if (bits[w]) return 64 * w + lowest_bit(bits[w]);
-    return g->bins->n_bins[f];
+    int nb = g->bins->n_bins[f], nw = bit_words(g->bins, f);
+    *first = nb;
+    *last = -1;
+    for (int w = 0; w < nw; w++) {
+        uint64_t word = bits[w];
+        if (w == nb >> 6) word &= ~((uint64_t)1 << (nb & 63)); /* not the missing slot */
+        if (!word) continue;
+        if (*first == nb) *first = 64 * w + lowest_bit(word);
+        *last = 64 * w + highest_bit(word);
+    }
 }
 
 /* The slots [*lo, *hi] of feature f whose candidate leaves min_samples_leaf rows on each side of leaf l (the
- * left side grows with the slot, the right side shrinks); empty when *lo > *hi. */
-static void count_range(const knob_gbdt_grower *g, const leaf_t *l, int f, int64_t *lo, int64_t *hi)
+ * left side grows with the slot, the right side shrinks; rows lie in [first, last]); empty when *lo > *hi. */
+static void count_range(const knob_gbdt_grower *g, const leaf_t *l, int f, int64_t first, int64_t last, int64_t *lo,
+                        int64_t *hi)
 {
-    int64_t nb = g->bins->n_bins[f], need = (int64_t)g->tp.min_samples_leaf, s = 0, t;
+    int64_t need = (int64_t)g->tp.min_samples_leaf, s = 0, t;
     const uint32_t *cnt = hist_counts(g->bins, l->hist) + g->bins->offset[f];
-    for (t = 0; t < nb; t++)
+    for (t = first; t <= last; t++)
         if ((s += cnt[t]) >= need) break;
     *lo = t;
-    for (s = 0, t = nb - 1; t >= 0 && s < need; t--) s += cnt[t]; /* s: the rows above slot t */
+    for (s = 0, t = last; t >= first && s < need; t--) s += cnt[t]; /* s: the rows above slot t */
     *hi = t;
 }
 
-/* The best splits of leaf l on the n (at most SCAN_LANES) features fs into out: by the dense scan, together,
+/* The best splits of leaf l on the n (at most DENSE_LANES) features fs into out: by the dense scan, together,
  * when the leaf has at least a quarter as many rows as a feature has slots; else one by one. A dense split
  * leaves its left row count (and so its missing-value direction) to reduce_best, which needs it only for the
  * leaf's best (ln = -1 until then). */
 static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int n, split_t *out)
 {
     dense_lanes dl;
-    int lane_of[SCAN_LANES], lanes = 0;
+    int lane_of[DENSE_LANES], lanes = 0;
     int64_t t0 = SCAN_SLOTS, nt = 0;
     for (int i = 0; i < n; i++) {
         int f = fs[i];
@@ -583,8 +653,9 @@ static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *f
             continue;
         }
         split_none(&out[i]);
-        int64_t lo, hi, first = first_marked(g, l, f);
-        count_range(g, l, f, &lo, &hi);
+        int64_t lo, hi, first, last;
+        marked_span(g, l, f, &first, &last);
+        count_range(g, l, f, first, last, &lo, &hi);
         if (lo > hi) continue;
         dl.gh[lanes] = l->hist + 2 * g->bins->offset[f];
         dl.lo[lanes] = (double)lo;
@@ -594,12 +665,12 @@ static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *f
         lane_of[lanes++] = i;
     }
     if (!lanes) return;
-    for (int j = lanes; j < SCAN_LANES; j++) { /* idle lanes: lane 0's slots, no candidate */
+    for (int j = lanes; j < DENSE_LANES; j++) { /* idle lanes: lane 0's slots, no candidate */
         dl.gh[j] = dl.gh[0];
         dl.lo[j] = 1;
         dl.hi[j] = 0;
     }
-    dense_scan(&dl, t0, nt, l->g, l->h, g->tp.l2, g->hmin);
+    dense_scan(&dl, lanes, t0, nt, l->g, l->h, g->tp.l2, g->hmin);
     for (int j = 0; j < lanes; j++) {
         if (dl.t[j] < 0) continue;
         split_t *best = &out[lane_of[j]];
@@ -668,7 +739,7 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
  * once for both (build_hist takes one or two; run_step never gives it more). */
 #define GROUP 2
 _Static_assert(GROUP == 2, "build_hist builds a pair of features");
-#define TASK_FEATURES SCAN_LANES /* features per task at most: built in pairs, searched together */
+#define TASK_FEATURES DENSE_LANES /* features per task at most: built in pairs, searched together */
 
 /* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms. Every code is loaded before
  * the first update: a store to a count may alias the code columns as far as the compiler knows. */
@@ -739,16 +810,25 @@ static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *
         return;
     }
     uint64_t *dbits = hist_bits(g->bins, dst, f);
-    slot_iter it = slots_of(g->bins, src, f);
-    for (int t; (t = slot_next(&it)) >= 0;) {
-        dc[t] -= sc[t];
-        if (dc[t] == 0) {
-            dh[2 * t] = dh[2 * t + 1] = 0;
-            dbits[t >> 6] &= ~((uint64_t)1 << (t & 63));
-        } else {
-            dh[2 * t] -= sh[2 * t];
-            dh[2 * t + 1] -= sh[2 * t + 1];
+    const uint64_t *sbits = hist_bits(g->bins, src, f);
+    for (int w = 0, nw = bit_words(g->bins, f); w < nw; w++) {
+        uint64_t word = sbits[w], emptied = 0;
+        size_t base = 64 * (size_t)w;
+        for (; word; word &= word - 1) { /* branch-free: whether a slot empties is unpredictable */
+            size_t b = (size_t)lowest_bit(word), t = base + b;
+            uint32_t c = dc[t] - sc[t];
+            uint64_t keep = -(uint64_t)(c != 0), x, y; /* an emptied slot becomes exactly zero */
+            double gx = dh[2 * t] - sh[2 * t], hx = dh[2 * t + 1] - sh[2 * t + 1];
+            memcpy(&x, &gx, sizeof x);
+            memcpy(&y, &hx, sizeof y);
+            x &= keep;
+            y &= keep;
+            memcpy(&dh[2 * t], &x, sizeof x);
+            memcpy(&dh[2 * t + 1], &y, sizeof y);
+            dc[t] = c;
+            emptied |= (uint64_t)(c == 0) << b;
         }
+        dbits[w] &= ~emptied;
     }
 }
 
