@@ -721,14 +721,22 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
 {
     size_t nb = (size_t)g->bins->n_bins[f] + 1, m = l->count;
     uint64_t *bits = hist_bits(g->bins, l->hist, f);
-    if (m < nb) {
+    if (m < nb) { /* (hist_slot cleared the bitmap) */
         const uint8_t *col = g->binned + (size_t)f * g->n;
         const uint32_t *idx = g->part + l->begin;
         int root = g->identity && l->begin == 0 && m == g->n;
-        for (size_t i = 0; i < m; i++) {
-            unsigned c = col[root ? i : idx[i]];
-            bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        uint64_t even[BITMAP_WORDS] = {0}, odd[BITMAP_WORDS] = {0}; /* two chains of updates, not one */
+        size_t i = 0;
+        for (; i + 2 <= m; i += 2) {
+            unsigned c0 = col[root ? i : idx[i]], c1 = col[root ? i + 1 : idx[i + 1]];
+            even[c0 >> 6] |= (uint64_t)1 << (c0 & 63);
+            odd[c1 >> 6] |= (uint64_t)1 << (c1 & 63);
         }
+        if (i < m) {
+            unsigned c = col[root ? i : idx[i]];
+            even[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+        for (size_t w = 0; w < BITMAP_WORDS; w++) bits[w] = even[w] | odd[w];
         return;
     }
     for (size_t w = 0; w < BITMAP_WORDS; w++)
