@@ -100,11 +100,17 @@ static inline int slot_next(slot_iter *it)
     return t;
 }
 
-/* Add a (gradient, hessian) pair with one vector add. */
-static inline void add_pair(double *dst, const double *src)
+static inline v2d load_pair(const double *p)
 {
-    v2d s, d;
-    memcpy(&s, src, sizeof s);
+    v2d x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* Add a (gradient, hessian) pair with one vector add. */
+static inline void add_pair(double *dst, v2d s)
+{
+    v2d d;
     memcpy(&d, dst, sizeof d);
     d += s;
     memcpy(dst, &d, sizeof d);
@@ -522,13 +528,6 @@ typedef struct {
         dl->num[(j0) + j_] = bnum[j_], dl->den[(j0) + j_] = bden[j_]
 
 
-static inline v2d load_pair(const double *p)
-{
-    v2d x;
-    memcpy(&x, p, sizeof x);
-    return x;
-}
-
 /* Lanes j0..j0+3. */
 KNOB_SIMD_CLONES static void dense_scan4(dense_lanes *dl, int j0, int64_t t0, int64_t nt, double G, double H, double l2,
                                          double hmin)
@@ -754,18 +753,87 @@ _Static_assert(GROUP == 2, "build_hist builds a pair of features");
 #define ADD_ROWS(r0, r1, o0, o1)                                                                                   \
     do {                                                                                                           \
         unsigned a0_ = c1[r0], b0_ = c2[r0], a1_ = c1[r1], b1_ = c2[r1];                                           \
-        add_pair(h1 + 2 * a0_, (o0)), cnt1[a0_]++, add_pair(h2 + 2 * b0_, (o0)), cnt2[b0_]++;                      \
-        add_pair(h1 + 2 * a1_, (o1)), cnt1[a1_]++, add_pair(h2 + 2 * b1_, (o1)), cnt2[b1_]++;                      \
+        v2d g0_ = load_pair(o0), g1_ = load_pair(o1);                                                              \
+        add_pair(h1 + 2 * a0_, g0_), cnt1[a0_]++, add_pair(h2 + 2 * b0_, g0_), cnt2[b0_]++;                        \
+        add_pair(h1 + 2 * a1_, g1_), cnt1[a1_]++, add_pair(h2 + 2 * b1_, g1_), cnt2[b1_]++;                        \
     } while (0)
 #define ADD_ROW(r, o)                                                                                              \
     do {                                                                                                           \
         unsigned a_ = c1[r], b_ = c2[r];                                                                           \
-        add_pair(h1 + 2 * a_, (o)), cnt1[a_]++, add_pair(h2 + 2 * b_, (o)), cnt2[b_]++;                            \
+        v2d g_ = load_pair(o);                                                                                     \
+        add_pair(h1 + 2 * a_, g_), cnt1[a_]++, add_pair(h2 + 2 * b_, g_), cnt2[b_]++;                              \
     } while (0)
+
+/* Features of few slots: many rows share a slot, and adding each into the same slot as the row before waits
+ * for that update. Such a pair is built into COPIES private histograms (row i into copy i % COPIES), summed
+ * at the end. */
+#define FEW_SLOTS 32
+#define COPIES 4
+
+/* The rows of leaf l into the few-slot histograms (h1, cnt1) and (h2, cnt2) of columns c1, c2 (cleared, nb1
+ * and nb2 slots); o: the gradient pairs, in place (rows indexed by row) or gathered (by position). */
+static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t *c1, const uint8_t *c2, double *h1,
+                      uint32_t *cnt1, size_t nb1, double *h2, uint32_t *cnt2, size_t nb2)
+{
+    double p1[COPIES][2 * FEW_SLOTS], p2[COPIES][2 * FEW_SLOTS];
+    uint32_t n1[COPIES][FEW_SLOTS], n2[COPIES][FEW_SLOTS];
+    memset(p1, 0, sizeof p1);
+    memset(p2, 0, sizeof p2);
+    memset(n1, 0, sizeof n1);
+    memset(n2, 0, sizeof n2);
+    size_t m = l->count, i = 0;
+    const uint32_t *idx = g->part + l->begin;
+    const double *gh = g->gh, *og = g->ogh + 2 * l->begin;
+    /* rows i..i+3, row index ROW(i) and gradient pair GRAD(i, r); every code is loaded before the first update
+     * (a count store may alias the code columns as far as the compiler knows) */
+#define FEW_ADD(k, a, b, gp)                                                                                       \
+    do {                                                                                                           \
+        v2d x_ = load_pair(gp);                                                                                    \
+        add_pair(p1[k] + 2 * (a), x_), n1[k][a]++, add_pair(p2[k] + 2 * (b), x_), n2[k][b]++;                      \
+    } while (0)
+#define FEW_LOOP(ROW, GRAD)                                                                                        \
+    for (; i + COPIES <= m; i += COPIES) {                                                                         \
+        size_t r0 = ROW(i), r1 = ROW(i + 1), r2 = ROW(i + 2), r3 = ROW(i + 3);                                     \
+        unsigned a0 = c1[r0], a1 = c1[r1], a2 = c1[r2], a3 = c1[r3], b0 = c2[r0], b1 = c2[r1], b2 = c2[r2],        \
+                 b3 = c2[r3];                                                                                      \
+        FEW_ADD(0, a0, b0, GRAD(i, r0));                                                                           \
+        FEW_ADD(1, a1, b1, GRAD(i + 1, r1));                                                                       \
+        FEW_ADD(2, a2, b2, GRAD(i + 2, r2));                                                                       \
+        FEW_ADD(3, a3, b3, GRAD(i + 3, r3));                                                                       \
+    }                                                                                                              \
+    for (; i < m; i++) {                                                                                           \
+        size_t r = ROW(i);                                                                                         \
+        unsigned a = c1[r], b = c2[r];                                                                             \
+        FEW_ADD(0, a, b, GRAD(i, r));                                                                              \
+    }
+#define ROW_SELF(i) (i)
+#define ROW_IDX(i) ((size_t)idx[i])
+#define GRAD_ROW(i, r) (gh + 2 * (r))
+#define GRAD_POS(i, r) (og + 2 * (i))
+    if (g->identity && l->begin == 0 && m == g->n) {
+        FEW_LOOP(ROW_SELF, GRAD_ROW)
+    } else if (dense_leaf(g, l)) {
+        FEW_LOOP(ROW_IDX, GRAD_ROW)
+    } else {
+        FEW_LOOP(ROW_IDX, GRAD_POS)
+    }
+#undef FEW_ADD
+#undef FEW_LOOP
+#undef ROW_SELF
+#undef ROW_IDX
+#undef GRAD_ROW
+#undef GRAD_POS
+    for (size_t t = 0; t < 2 * nb1; t++) h1[t] = (p1[0][t] + p1[1][t]) + (p1[2][t] + p1[3][t]);
+    for (size_t t = 0; t < nb1; t++) cnt1[t] = n1[0][t] + n1[1][t] + n1[2][t] + n1[3][t];
+    for (size_t t = 0; t < 2 * nb2; t++) h2[t] = (p2[0][t] + p2[1][t]) + (p2[2][t] + p2[3][t]);
+    for (size_t t = 0; t < nb2; t++) cnt2[t] = n2[0][t] + n2[1][t] + n2[2][t] + n2[3][t];
+}
+_Static_assert(COPIES == 4, "build_few sums four copies");
 
 /* Histograms of leaf l for the nq (1 or 2) features fs in one pass over the rows, two rows a step; a lone
  * feature pairs with the grower's zero column into a dummy histogram. A feature's histogram is the same
- * whatever it is paired with (per bin, rows are added in partition order). */
+ * whatever it is paired with (per bin, rows are added in partition order; for few-slot pairs, in build_few's
+ * order). */
 static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int nq)
 {
     double *h1, *h2, dummy_h[2];
@@ -778,9 +846,12 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs
         hist_slot(g, l, fs[1], &h2, &cnt2);
         c2 = g->binned + (size_t)fs[1] * g->n;
     }
-    size_t m = l->count, i = 0;
+    size_t m = l->count, i = 0, nb1 = (size_t)g->bins->n_bins[fs[0]] + 1;
+    size_t nb2 = nq > 1 ? (size_t)g->bins->n_bins[fs[1]] + 1 : 1;
     const uint32_t *idx = g->part + l->begin;
-    if (g->identity && l->begin == 0 && m == g->n) { /* the root over all rows: sequential access */
+    if (nb1 <= FEW_SLOTS && nb2 <= FEW_SLOTS && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) {
+        build_few(g, l, c1, c2, h1, cnt1, nb1, h2, cnt2, nb2);
+    } else if (g->identity && l->begin == 0 && m == g->n) { /* the root over all rows: sequential access */
         const double *o = g->gh;
         for (; i + 2 <= m; i += 2) ADD_ROWS(i, i + 1, o + 2 * i, o + 2 * i + 2);
         for (; i < m; i++) ADD_ROW(i, o + 2 * i);
