@@ -253,9 +253,22 @@ describe("knob.model.gbdt", function()
     end
     local Xm = {} -- the same with a missing value in one row of 9 of feature b
     for i, r in ipairs(X) do Xm[i] = {r[1], i % 9 == 0 and NaN or r[2], r[3]} end
+    -- ten features of 5 to 250 distinct values: the few-slot build (at most 31 slots), the dense scan of up
+    -- to eight features at once (on AVX-512 machines; four at a time elsewhere) and the sparse scan
+    local Xw, yw, K = {}, {}, {5, 12, 25, 31, 40, 60, 90, 130, 200, 250}
+    for i = 1, 600 do
+      Xw[i] = {}
+      for j = 1, #K do Xw[i][j] = math.random(1, K[j]) / (j + 1) end
+      yw[i] = math.sin(Xw[i][8]) * 2 + (Xw[i][2] > 3 and 1 or 0) + Xw[i][10] / 50 + math.random()
+    end
+    local wide = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
     for _, case in ipairs{{max_leaves = 12, msl = 3, l2 = 0.5}, {max_leaves = 40, msl = 1, l2 = 0},
-                          {max_leaves = 8, msl = 60, l2 = 2}, {max_leaves = 30, msl = 2, l2 = 1, X = Xm}} do
-      local ds = knob.data.from_table{X = case.X or X, y = y, names = {"a", "b", "c"}, task = "regression"}
+                          {max_leaves = 8, msl = 60, l2 = 2}, {max_leaves = 30, msl = 2, l2 = 1, X = Xm},
+                          {max_leaves = 24, msl = 2, l2 = 1, X = Xw, y = yw, names = wide},
+                          {max_leaves = 16, msl = 20, l2 = 0.1, X = Xw, y = yw, names = wide}} do
+      local y = case.y or y
+      local ds = knob.data.from_table{X = case.X or X, y = y, names = case.names or {"a", "b", "c"},
+                                      task = "regression"}
       local want, leaves = brute_tree(case.X or X, y, case.max_leaves, case.msl, case.l2)
       assert.equals(case.max_leaves, leaves)
       local m = knob.model.gbdt{n_estimators = 1, learning_rate = 1, max_leaves = case.max_leaves,
