@@ -145,6 +145,8 @@ struct knob_gbdt_grower {
     knob_gbdt_tree_params tp;
     uint32_t *part, *tmp, *tmp2; /* row partition (n) and scratch (n each) */
     uint8_t *zeros;              /* a column of n zero codes (the unused places of a feature group) */
+    uint32_t *root_cnt;          /* the root's slot counts (total), for the features in root_known */
+    unsigned char *root_known;   /* per feature */
     size_t *block_nl, *block_off; /* parallel partition: left rows per row block, and where they go */
     double *ogh;                 /* gradient pairs in partition order (2n) */
     leaf_t *leaves;
@@ -194,6 +196,8 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
     g->tmp2 = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp2);
     g->zeros = calloc(n_rows ? n_rows : 1, 1);
+    g->root_cnt = malloc((bins->total ? bins->total : 1) * sizeof *g->root_cnt);
+    g->root_known = calloc(p ? p : 1, 1);
     g->block_nl = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_nl);
     g->block_off = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_off);
     g->ogh = malloc(2 * (n_rows ? n_rows : 1) * sizeof *g->ogh);
@@ -203,7 +207,7 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->free_hist = calloc(g->max_alloc, sizeof *g->free_hist);
     g->all_hist = calloc(g->max_alloc, sizeof *g->all_hist);
     g->fbest = calloc(2 * (p ? p : 1), sizeof *g->fbest);
-    if (!g->part || !g->tmp || !g->tmp2 || !g->zeros || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->leaf_feats || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
+    if (!g->part || !g->tmp || !g->tmp2 || !g->zeros || !g->root_cnt || !g->root_known || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->leaf_feats || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
         goto oom;
     return g;
 oom:
@@ -224,6 +228,8 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->tmp);
     free(g->tmp2);
     free(g->zeros);
+    free(g->root_cnt);
+    free(g->root_known);
     free(g->block_nl);
     free(g->block_off);
     free(g->ogh);
@@ -748,21 +754,31 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
 _Static_assert(GROUP == 2, "build_hist builds a pair of features");
 #define TASK_FEATURES DENSE_LANES /* features per task at most: built in pairs, searched together */
 
-/* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms. Every code is loaded before
- * the first update: a store to a count may alias the code columns as far as the compiler knows. */
-#define ADD_ROWS(r0, r1, o0, o1)                                                                                   \
+/* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms, and their counts when C (a
+ * constant). Every code is loaded before the first update: a store to a count may alias the code columns as
+ * far as the compiler knows. */
+#define ADD_ROWS(r0, r1, o0, o1, C)                                                                                \
     do {                                                                                                           \
         unsigned a0_ = c1[r0], b0_ = c2[r0], a1_ = c1[r1], b1_ = c2[r1];                                           \
         v2d g0_ = load_pair(o0), g1_ = load_pair(o1);                                                              \
-        add_pair(h1 + 2 * a0_, g0_), cnt1[a0_]++, add_pair(h2 + 2 * b0_, g0_), cnt2[b0_]++;                        \
-        add_pair(h1 + 2 * a1_, g1_), cnt1[a1_]++, add_pair(h2 + 2 * b1_, g1_), cnt2[b1_]++;                        \
+        add_pair(h1 + 2 * a0_, g0_), add_pair(h2 + 2 * b0_, g0_);                                                  \
+        add_pair(h1 + 2 * a1_, g1_), add_pair(h2 + 2 * b1_, g1_);                                                  \
+        if (C) cnt1[a0_]++, cnt2[b0_]++, cnt1[a1_]++, cnt2[b1_]++;                                                 \
     } while (0)
-#define ADD_ROW(r, o)                                                                                              \
+#define ADD_ROW(r, o, C)                                                                                           \
     do {                                                                                                           \
         unsigned a_ = c1[r], b_ = c2[r];                                                                           \
         v2d g_ = load_pair(o);                                                                                     \
-        add_pair(h1 + 2 * a_, g_), cnt1[a_]++, add_pair(h2 + 2 * b_, g_), cnt2[b_]++;                              \
+        add_pair(h1 + 2 * a_, g_), add_pair(h2 + 2 * b_, g_);                                                      \
+        if (C) cnt1[a_]++, cnt2[b_]++;                                                                             \
     } while (0)
+
+/* The root holds every row in order: its slot counts are the same for every tree the grower grows, so they
+ * are counted once per feature (root_known) and copied after. */
+static int is_root(const knob_gbdt_grower *g, const leaf_t *l)
+{
+    return g->identity && l->begin == 0 && l->count == g->n;
+}
 
 /* Features of few slots: many rows share a slot, and adding each into the same slot as the row before waits
  * for that update. Such a pair is built into COPIES private histograms (row i into copy i % COPIES), summed
@@ -771,9 +787,9 @@ _Static_assert(GROUP == 2, "build_hist builds a pair of features");
 #define COPIES 4
 
 /* The rows of leaf l into the few-slot histograms (h1, cnt1) and (h2, cnt2) of columns c1, c2 (cleared, nb1
- * and nb2 slots); o: the gradient pairs, in place (rows indexed by row) or gathered (by position). */
+ * and nb2 slots), the counts only when count. */
 static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t *c1, const uint8_t *c2, double *h1,
-                      uint32_t *cnt1, size_t nb1, double *h2, uint32_t *cnt2, size_t nb2)
+                      uint32_t *cnt1, size_t nb1, double *h2, uint32_t *cnt2, size_t nb2, int count)
 {
     double p1[COPIES][2 * FEW_SLOTS], p2[COPIES][2 * FEW_SLOTS];
     uint32_t n1[COPIES][FEW_SLOTS], n2[COPIES][FEW_SLOTS];
@@ -786,36 +802,39 @@ static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t 
     const double *gh = g->gh, *og = g->ogh + 2 * l->begin;
     /* rows i..i+3, row index ROW(i) and gradient pair GRAD(i, r); every code is loaded before the first update
      * (a count store may alias the code columns as far as the compiler knows) */
-#define FEW_ADD(k, a, b, gp)                                                                                       \
+#define FEW_ADD(k, a, b, gp, C)                                                                                    \
     do {                                                                                                           \
         v2d x_ = load_pair(gp);                                                                                    \
-        add_pair(p1[k] + 2 * (a), x_), n1[k][a]++, add_pair(p2[k] + 2 * (b), x_), n2[k][b]++;                      \
+        add_pair(p1[k] + 2 * (a), x_), add_pair(p2[k] + 2 * (b), x_);                                              \
+        if (C) n1[k][a]++, n2[k][b]++;                                                                             \
     } while (0)
-#define FEW_LOOP(ROW, GRAD)                                                                                        \
+#define FEW_LOOP(ROW, GRAD, C)                                                                                     \
     for (; i + COPIES <= m; i += COPIES) {                                                                         \
         size_t r0 = ROW(i), r1 = ROW(i + 1), r2 = ROW(i + 2), r3 = ROW(i + 3);                                     \
         unsigned a0 = c1[r0], a1 = c1[r1], a2 = c1[r2], a3 = c1[r3], b0 = c2[r0], b1 = c2[r1], b2 = c2[r2],        \
                  b3 = c2[r3];                                                                                      \
-        FEW_ADD(0, a0, b0, GRAD(i, r0));                                                                           \
-        FEW_ADD(1, a1, b1, GRAD(i + 1, r1));                                                                       \
-        FEW_ADD(2, a2, b2, GRAD(i + 2, r2));                                                                       \
-        FEW_ADD(3, a3, b3, GRAD(i + 3, r3));                                                                       \
+        FEW_ADD(0, a0, b0, GRAD(i, r0), C);                                                                        \
+        FEW_ADD(1, a1, b1, GRAD(i + 1, r1), C);                                                                    \
+        FEW_ADD(2, a2, b2, GRAD(i + 2, r2), C);                                                                    \
+        FEW_ADD(3, a3, b3, GRAD(i + 3, r3), C);                                                                    \
     }                                                                                                              \
     for (; i < m; i++) {                                                                                           \
         size_t r = ROW(i);                                                                                         \
         unsigned a = c1[r], b = c2[r];                                                                             \
-        FEW_ADD(0, a, b, GRAD(i, r));                                                                              \
+        FEW_ADD(0, a, b, GRAD(i, r), C);                                                                           \
     }
 #define ROW_SELF(i) (i)
 #define ROW_IDX(i) ((size_t)idx[i])
 #define GRAD_ROW(i, r) (gh + 2 * (r))
 #define GRAD_POS(i, r) (og + 2 * (i))
-    if (g->identity && l->begin == 0 && m == g->n) {
-        FEW_LOOP(ROW_SELF, GRAD_ROW)
+    if (is_root(g, l) && !count) {
+        FEW_LOOP(ROW_SELF, GRAD_ROW, 0)
+    } else if (is_root(g, l)) {
+        FEW_LOOP(ROW_SELF, GRAD_ROW, 1)
     } else if (dense_leaf(g, l)) {
-        FEW_LOOP(ROW_IDX, GRAD_ROW)
+        FEW_LOOP(ROW_IDX, GRAD_ROW, 1)
     } else {
-        FEW_LOOP(ROW_IDX, GRAD_POS)
+        FEW_LOOP(ROW_IDX, GRAD_POS, 1)
     }
 #undef FEW_ADD
 #undef FEW_LOOP
@@ -824,8 +843,9 @@ static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t 
 #undef GRAD_ROW
 #undef GRAD_POS
     for (size_t t = 0; t < 2 * nb1; t++) h1[t] = (p1[0][t] + p1[1][t]) + (p1[2][t] + p1[3][t]);
-    for (size_t t = 0; t < nb1; t++) cnt1[t] = n1[0][t] + n1[1][t] + n1[2][t] + n1[3][t];
     for (size_t t = 0; t < 2 * nb2; t++) h2[t] = (p2[0][t] + p2[1][t]) + (p2[2][t] + p2[3][t]);
+    if (!count) return;
+    for (size_t t = 0; t < nb1; t++) cnt1[t] = n1[0][t] + n1[1][t] + n1[2][t] + n1[3][t];
     for (size_t t = 0; t < nb2; t++) cnt2[t] = n2[0][t] + n2[1][t] + n2[2][t] + n2[3][t];
 }
 _Static_assert(COPIES == 4, "build_few sums four copies");
@@ -849,28 +869,44 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs
     size_t m = l->count, i = 0, nb1 = (size_t)g->bins->n_bins[fs[0]] + 1;
     size_t nb2 = nq > 1 ? (size_t)g->bins->n_bins[fs[1]] + 1 : 1;
     const uint32_t *idx = g->part + l->begin;
+    int root = is_root(g, l), count = !(root && g->root_known[fs[0]] && (nq < 2 || g->root_known[fs[1]]));
     if (nb1 <= FEW_SLOTS && nb2 <= FEW_SLOTS && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) {
-        build_few(g, l, c1, c2, h1, cnt1, nb1, h2, cnt2, nb2);
-    } else if (g->identity && l->begin == 0 && m == g->n) { /* the root over all rows: sequential access */
+        build_few(g, l, c1, c2, h1, cnt1, nb1, h2, cnt2, nb2, count);
+    } else if (root) { /* the root over all rows: sequential access */
         const double *o = g->gh;
-        for (; i + 2 <= m; i += 2) ADD_ROWS(i, i + 1, o + 2 * i, o + 2 * i + 2);
-        for (; i < m; i++) ADD_ROW(i, o + 2 * i);
+        if (count) {
+            for (; i + 2 <= m; i += 2) ADD_ROWS(i, i + 1, o + 2 * i, o + 2 * i + 2, 1);
+            for (; i < m; i++) ADD_ROW(i, o + 2 * i, 1);
+        } else {
+            for (; i + 2 <= m; i += 2) ADD_ROWS(i, i + 1, o + 2 * i, o + 2 * i + 2, 0);
+            for (; i < m; i++) ADD_ROW(i, o + 2 * i, 0);
+        }
     } else if (dense_leaf(g, l)) { /* read the gradients in place: the rows ascend and sit close together */
         const double *o = g->gh;
         for (; i + 2 <= m; i += 2) {
             size_t r0 = idx[i], r1 = idx[i + 1];
-            ADD_ROWS(r0, r1, o + 2 * r0, o + 2 * r1);
+            ADD_ROWS(r0, r1, o + 2 * r0, o + 2 * r1, 1);
         }
-        for (; i < m; i++) ADD_ROW(idx[i], o + 2 * (size_t)idx[i]);
+        for (; i < m; i++) ADD_ROW(idx[i], o + 2 * (size_t)idx[i], 1);
     } else { /* gathered in partition order */
         const double *o = g->ogh + 2 * l->begin;
         for (; i + 2 <= m; i += 2) {
             size_t r0 = idx[i], r1 = idx[i + 1];
-            ADD_ROWS(r0, r1, o + 2 * i, o + 2 * i + 2);
+            ADD_ROWS(r0, r1, o + 2 * i, o + 2 * i + 2, 1);
         }
-        for (; i < m; i++) ADD_ROW(idx[i], o + 2 * i);
+        for (; i < m; i++) ADD_ROW(idx[i], o + 2 * i, 1);
     }
-    for (int q = 0; q < nq; q++) mark_slots(g, l, fs[q]);
+    for (int q = 0; q < nq; q++) {
+        int f = fs[q];
+        uint32_t *cnt = q ? cnt2 : cnt1, *known = g->root_cnt + g->bins->offset[f];
+        size_t nb = q ? nb2 : nb1;
+        if (root && !count) memcpy(cnt, known, nb * sizeof *cnt);
+        else if (root && !g->root_known[f]) {
+            memcpy(known, cnt, nb * sizeof *cnt);
+            g->root_known[f] = 1;
+        }
+        mark_slots(g, l, f);
+    }
 }
 
 /* dst (the parent's histogram) -= src (the histogram of its child with src_rows rows) on feature f. A child
