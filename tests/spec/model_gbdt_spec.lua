@@ -188,25 +188,24 @@ describe("knob.model.gbdt", function()
   -- slot) and small ones the sparse one (only the slots their rows occupy, and subtraction over those).
   -- Missing values (in one case): each threshold is tried with the leaf's missing rows on either side.
   it("grows the same tree as an exhaustive best-first split search", function()
-    local function brute_tree(X, y, max_leaves, msl, l2)
-      local n, p, base = #y, #X[1], 0
-      for i = 1, n do base = base + y[i] end
-      base = base / n
+    -- grad: each row's gradient (the hessian is 1); returns each row's leaf value -G/(H + l2), and the leaves
+    local function brute_tree(X, grad, max_leaves, msl, l2)
+      local n, p = #grad, #X[1]
       local function best_split(rows)
         local G, H = 0, #rows
-        for _, r in ipairs(rows) do G = G + (base - y[r]) end
+        for _, r in ipairs(rows) do G = G + grad[r] end
         local best = {gain = -math.huge}
         if #rows < 2 * msl then return best end
         for j = 1, p do
           local sorted, GM, HM = {}, 0, 0
           for _, r in ipairs(rows) do
-            if X[r][j] ~= X[r][j] then GM, HM = GM + (base - y[r]), HM + 1 else sorted[#sorted + 1] = r end
+            if X[r][j] ~= X[r][j] then GM, HM = GM + grad[r], HM + 1 else sorted[#sorted + 1] = r end
           end
           table.sort(sorted, function(a, b) return X[a][j] < X[b][j] end)
           local GL, HL = 0, 0
           for k = 1, #sorted do
             local r = sorted[k]
-            GL, HL = GL + (base - y[r]), HL + 1
+            GL, HL = GL + grad[r], HL + 1
             if k == #sorted or X[sorted[k + 1]][j] > X[r][j] then
               for miss_left = 0, HM > 0 and 1 or 0 do
                 local gl, hl = GL + miss_left * GM, HL + miss_left * HM
@@ -237,13 +236,13 @@ describe("knob.model.gbdt", function()
         leaves[k] = {rows = L, best = best_split(L)}
         leaves[#leaves + 1] = {rows = R, best = best_split(R)}
       end
-      local pred = {}
+      local value = {}
       for _, l in ipairs(leaves) do
         local G = 0
-        for _, r in ipairs(l.rows) do G = G + (base - y[r]) end
-        for _, r in ipairs(l.rows) do pred[r] = base - G / (#l.rows + l2) end
+        for _, r in ipairs(l.rows) do G = G + grad[r] end
+        for _, r in ipairs(l.rows) do value[r] = -G / (#l.rows + l2) end
       end
-      return pred, #leaves
+      return value, #leaves
     end
     math.randomseed(11)
     local X, y = {}, {}
@@ -254,7 +253,9 @@ describe("knob.model.gbdt", function()
     local Xm = {} -- the same with a missing value in one row of 9 of feature b
     for i, r in ipairs(X) do Xm[i] = {r[1], i % 9 == 0 and NaN or r[2], r[3]} end
     -- ten features of 5 to 250 distinct values: the few-slot build (at most 31 slots), the dense scan of up
-    -- to eight features at once (on AVX-512 machines; four at a time elsewhere) and the sparse scan
+    -- to eight features at once (on AVX-512 machines; four at a time elsewhere) and the sparse scan; three
+    -- trees (squared error, learning rate 1: each fits the residuals of the ones before), so the later trees
+    -- use the root counts kept from the first
     local Xw, yw, K = {}, {}, {5, 12, 25, 31, 40, 60, 90, 130, 200, 250}
     for i = 1, 600 do
       Xw[i] = {}
@@ -264,14 +265,22 @@ describe("knob.model.gbdt", function()
     local wide = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
     for _, case in ipairs{{max_leaves = 12, msl = 3, l2 = 0.5}, {max_leaves = 40, msl = 1, l2 = 0},
                           {max_leaves = 8, msl = 60, l2 = 2}, {max_leaves = 30, msl = 2, l2 = 1, X = Xm},
-                          {max_leaves = 24, msl = 2, l2 = 1, X = Xw, y = yw, names = wide},
-                          {max_leaves = 16, msl = 20, l2 = 0.1, X = Xw, y = yw, names = wide}} do
+                          {max_leaves = 24, msl = 2, l2 = 1, X = Xw, y = yw, names = wide, trees = 2},
+                          {max_leaves = 16, msl = 20, l2 = 0.1, X = Xw, y = yw, names = wide, trees = 3}} do
       local y = case.y or y
       local ds = knob.data.from_table{X = case.X or X, y = y, names = case.names or {"a", "b", "c"},
                                       task = "regression"}
-      local want, leaves = brute_tree(case.X or X, y, case.max_leaves, case.msl, case.l2)
-      assert.equals(case.max_leaves, leaves)
-      local m = knob.model.gbdt{n_estimators = 1, learning_rate = 1, max_leaves = case.max_leaves,
+      local base, want = 0, {}
+      for i = 1, #y do base = base + y[i] end
+      for i = 1, #y do want[i] = base / #y end
+      for _ = 1, case.trees or 1 do
+        local grad = {}
+        for i = 1, #y do grad[i] = want[i] - y[i] end
+        local value, leaves = brute_tree(case.X or X, grad, case.max_leaves, case.msl, case.l2)
+        assert.equals(case.max_leaves, leaves)
+        for i = 1, #y do want[i] = want[i] + value[i] end
+      end
+      local m = knob.model.gbdt{n_estimators = case.trees or 1, learning_rate = 1, max_leaves = case.max_leaves,
                                 min_samples_leaf = case.msl, l2 = case.l2, min_child_weight = 0}:fit(ds)
       local got = m:predict(ds)
       for i = 1, #y do near(want[i], got[i], 1e-9) end
