@@ -3,17 +3,18 @@
 -- (unshuffled stratified 5-fold on the same training rows: knob's folds equal scikit-learn's), on
 -- breast_cancer and digits. Prints wall time (ratio), best CV accuracy and the held-out test accuracy of the
 -- best configuration refit on the training rows.
---   build/knob bench/study_bench.lua [--trials 100] [--seeds 1] [--threads 1] [--jobs 1] [--data 0|1|2]
+--   build/knob bench/study_bench.lua [--trials 100] [--seeds 1] [--first 1] [--threads 1] [--jobs 1] [--data 0|1|2]
 -- --threads: threads inside a trial on each side (knob gbdt n_jobs; the peer's OMP_NUM_THREADS); --jobs:
 -- trials at once on each side (knob: study:optimize{jobs = N}, N worker processes; the peer: Optuna's
 -- study.optimize(n_jobs = N), N threads); --peer_threads / --peer_jobs: other settings for the peer (0: the
 -- same as knob's; e.g. --jobs 2 --peer_jobs 1 --peer_threads 2 is each side's way to use two cores);
--- --data 1 breast_cancer only, 2 digits only, 0 both.
+-- --data 1 breast_cancer only, 2 digits only, 0 both; --seeds N --first F: seeds F .. F + N - 1 (each seed its own
+-- test split and sampler seed).
 local common = require "bench.bench_common"
 local knob = require "knob"
 
-local opts = common.parse(arg, {trials = 100, seeds = 1, threads = 1, jobs = 1, peer_threads = 0, peer_jobs = 0,
-                                data = 0})
+local opts = common.parse(arg, {trials = 100, seeds = 1, first = 1, threads = 1, jobs = 1, peer_threads = 0,
+                                peer_jobs = 0, data = 0})
 if opts.peer_threads == 0 then opts.peer_threads = opts.threads end
 if opts.peer_jobs == 0 then opts.peer_jobs = opts.jobs end
 os.execute("mkdir -p bench/data")
@@ -52,7 +53,7 @@ for di, d in ipairs(DATASETS) do
   local name, target = d[1], d[2]
   if opts.data ~= 0 and opts.data ~= di then goto next_data end
   local ds = assert(knob.data.read_csv("examples/data/" .. name .. ".csv", {target = target}))
-  for seed = 1, opts.seeds do
+  for seed = opts.first, opts.first + opts.seeds - 1 do
     local train, test = ds:split{test = 0.2, stratify = true, seed = seed}
     local trp, tep = ("bench/data/%s-train-%d.csv"):format(name, seed), ("bench/data/%s-test-%d.csv"):format(name, seed)
     assert(train:write_csv(trp))

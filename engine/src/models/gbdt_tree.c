@@ -533,7 +533,6 @@ typedef struct {
         dl->t[(j0) + j_] = bt[j_], dl->g[(j0) + j_] = bg[j_], dl->h[(j0) + j_] = bh[j_],                           \
         dl->num[(j0) + j_] = bnum[j_], dl->den[(j0) + j_] = bden[j_]
 
-
 /* Lanes j0..j0+3. */
 KNOB_SIMD_CLONES static void dense_scan4(dense_lanes *dl, int j0, int64_t t0, int64_t nt, double G, double H, double l2,
                                          double hmin)
@@ -697,6 +696,13 @@ static int dense_leaf(const knob_gbdt_grower *g, const leaf_t *l)
     return 4 * l->count >= g->n;
 }
 
+/* The root holds every row in order (no row sampling): read sequentially. Its slot counts are the same for
+ * every tree the grower grows, so build_hist counts them once per feature (root_known) and copies them after. */
+static int is_root(const knob_gbdt_grower *g, const leaf_t *l)
+{
+    return g->identity && l->begin == 0 && l->count == g->n;
+}
+
 /* Where feature f's histogram of leaf l lives; zeroes it (its marked slots, or all of it when most are). */
 static void hist_slot(const knob_gbdt_grower *g, const leaf_t *l, int f, double **h, uint32_t **cnt)
 {
@@ -729,7 +735,7 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
     if (m < nb) { /* (hist_slot cleared the bitmap) */
         const uint8_t *col = g->binned + (size_t)f * g->n;
         const uint32_t *idx = g->part + l->begin;
-        int root = g->identity && l->begin == 0 && m == g->n;
+        int root = is_root(g, l);
         uint64_t even[BITMAP_WORDS] = {0}, odd[BITMAP_WORDS] = {0}; /* two chains of updates, not one */
         size_t i = 0;
         for (; i + 2 <= m; i += 2) {
@@ -772,13 +778,6 @@ _Static_assert(GROUP == 2, "build_hist builds a pair of features");
         add_pair(h1 + 2 * a_, g_), add_pair(h2 + 2 * b_, g_);                                                      \
         if (C) cnt1[a_]++, cnt2[b_]++;                                                                             \
     } while (0)
-
-/* The root holds every row in order: its slot counts are the same for every tree the grower grows, so they
- * are counted once per feature (root_known) and copied after. */
-static int is_root(const knob_gbdt_grower *g, const leaf_t *l)
-{
-    return g->identity && l->begin == 0 && l->count == g->n;
-}
 
 /* Features of few slots: many rows share a slot, and adding each into the same slot as the row before waits
  * for that update. Such a pair is built into COPIES private histograms (row i into copy i % COPIES), summed
@@ -870,7 +869,7 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs
     size_t nb2 = nq > 1 ? (size_t)g->bins->n_bins[fs[1]] + 1 : 1;
     const uint32_t *idx = g->part + l->begin;
     int root = is_root(g, l), count = !(root && g->root_known[fs[0]] && (nq < 2 || g->root_known[fs[1]]));
-    if (nb1 <= FEW_SLOTS && nb2 <= FEW_SLOTS && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) {
+    if (nb1 <= FEW_SLOTS && nb2 <= FEW_SLOTS && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) { /* rows share slots */
         build_few(g, l, c1, c2, h1, cnt1, nb1, h2, cnt2, nb2, count);
     } else if (root) { /* the root over all rows: sequential access */
         const double *o = g->gh;
