@@ -23,6 +23,8 @@
 --   space.values(d)           every value of a discrete d (error for a continuous float)
 --   space.describe(d)         "float [0.001, 1] log", "int [1, 9] step 2", "categorical {'a', 'b'}"
 --   space.show(v)             a value as text for messages
+--   space.check_opts(what, opts, valid), space.opt_int / opt_bool / opt_fn(what, opts, k, def, ...)
+--                             option tables: unknown keys, and typed values with defaults (clear errors)
 local space = {}
 
 local function fail(what, msg)
@@ -56,9 +58,36 @@ local function check_number(what, name, v)
   return v
 end
 
-local function check_bool(what, name, v, def)
+-- Option getters, for option tables check_opts passed: each returns opts[k], or def when it is absent, and fails
+-- naming the option and the value otherwise.
+local function got(v)
+  return (type(v) == "number" or type(v) == "string") and show(v) or type(v)
+end
+
+--- opts[k]: an integer >= lo (and <= hi when hi is given).
+function space.opt_int(what, opts, k, def, lo, hi)
+  local v = opts[k]
   if v == nil then return def end
-  if type(v) ~= "boolean" then fail(what, ("option '%s' must be a boolean (got %s)"):format(name, type(v))) end
+  if math.type(v) ~= "integer" or v < lo or (hi and v > hi) then
+    fail(what, ("option '%s' must be an integer %s (got %s)"):format(k, hi and ("in %d..%d"):format(lo, hi) or (">= " .. lo),
+      got(v)))
+  end
+  return v
+end
+
+--- opts[k]: a boolean.
+function space.opt_bool(what, opts, k, def)
+  local v = opts[k]
+  if v == nil then return def end
+  if type(v) ~= "boolean" then fail(what, ("option '%s' must be a boolean (got %s)"):format(k, type(v))) end
+  return v
+end
+
+--- opts[k]: a function.
+function space.opt_fn(what, opts, k, def)
+  local v = opts[k]
+  if v == nil then return def end
+  if type(v) ~= "function" then fail(what, ("option '%s' must be a function (got %s)"):format(k, type(v))) end
   return v
 end
 
@@ -76,7 +105,7 @@ function space.float(low, high, opts, what)
   check_number(what, "low", low)
   check_number(what, "high", high)
   if low > high then fail(what, ("low %s is greater than high %s"):format(show(low), show(high))) end
-  local log = check_bool(what, "log", opts.log, false)
+  local log = space.opt_bool(what, opts, "log", false)
   local step = opts.step
   if step ~= nil then
     check_number(what, "option 'step'", step)
@@ -106,7 +135,7 @@ function space.int(low, high, opts, what)
   low = check_integer(what, "low", low)
   high = check_integer(what, "high", high)
   if low > high then fail(what, ("low %d is greater than high %d"):format(low, high)) end
-  local log = check_bool(what, "log", opts.log, false)
+  local log = space.opt_bool(what, opts, "log", false)
   local step = 1
   if opts.step ~= nil then
     step = check_integer(what, "option 'step'", opts.step)

@@ -510,8 +510,8 @@ describe("knob.samplers.tpe", function()
 
   it("rejects bad options", function()
     local cases = {
-      {function() samplers.tpe{n_startup_trials = -1} end, "knob.samplers.tpe: option 'n_startup_trials' must be an integer >= 0 (got '-1')"},
-      {function() samplers.tpe{n_ei_candidates = 0} end, "knob.samplers.tpe: option 'n_ei_candidates' must be an integer >= 1 (got '0')"},
+      {function() samplers.tpe{n_startup_trials = -1} end, "knob.samplers.tpe: option 'n_startup_trials' must be an integer >= 0 (got -1)"},
+      {function() samplers.tpe{n_ei_candidates = 0} end, "knob.samplers.tpe: option 'n_ei_candidates' must be an integer >= 1 (got 0)"},
       {function() samplers.tpe{gamma = 0.25} end, "knob.samplers.tpe: option 'gamma' must be a function (got number)"},
       {function() samplers.tpe{prior_weight = 0} end, "knob.samplers.tpe: option 'prior_weight' must be a number > 0 (got '0')"},
       {function() samplers.tpe{multivariate = 1} end, "knob.samplers.tpe: option 'multivariate' must be a boolean (got number)"},

@@ -42,14 +42,7 @@ local function show(v)
   return space.show(v)
 end
 
-local function int_opt(what, opts, k, def, lo)
-  local v = opts[k]
-  if v == nil then return def end
-  if math.type(v) ~= "integer" or v < lo then
-    fail(what, ("option '%s' must be an integer >= %d (got %s)"):format(k, lo, type(v) == "number" and show(v) or type(v)))
-  end
-  return v
-end
+local int_opt = space.opt_int
 
 local function num_opt(what, opts, k, def, lo, hi)
   local v = opts[k]

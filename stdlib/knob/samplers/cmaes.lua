@@ -41,14 +41,7 @@ local show = space.show
 function M.new(opts)
   local what = "knob.samplers.cmaes"
   opts = space.check_opts(what, opts, OPTIONS)
-  local function int(k, def, lo)
-    local v = opts[k]
-    if v == nil then return def end
-    if math.type(v) ~= "integer" or v < lo then
-      error(("%s: option '%s' must be an integer >= %d (got %s)"):format(what, k, lo, show(v)), 0)
-    end
-    return v
-  end
+  local function int(k, def, lo) return space.opt_int(what, opts, k, def, lo) end
   local s0 = opts.sigma0
   if s0 ~= nil and (type(s0) ~= "number" or not (s0 > 0 and s0 <= 1)) then
     error(what .. ": option 'sigma0' must be a number in (0, 1] (a fraction of each range; got " .. show(s0) .. ")", 0)

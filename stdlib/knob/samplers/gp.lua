@@ -36,14 +36,7 @@ local OPTIONS = {"seed", "n_startup_trials", "n_candidates", "n_local"}
 function M.new(opts)
   local what = "knob.samplers.gp"
   opts = space.check_opts(what, opts, OPTIONS)
-  local function int(k, def, lo, hi)
-    local v = opts[k]
-    if v == nil then return def end
-    if math.type(v) ~= "integer" or v < lo or v > hi then
-      error(("%s: option '%s' must be an integer in %d..%d (got %s)"):format(what, k, lo, hi, space.show(v)), 0)
-    end
-    return v
-  end
+  local function int(k, def, lo, hi) return space.opt_int(what, opts, k, def, lo, hi) end
   local seed = samplers.seed(what, opts.seed)
   return setmetatable({
     name = "gp", seed = seed,

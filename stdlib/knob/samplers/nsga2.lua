@@ -50,10 +50,7 @@ function M.new(opts)
     end
     return v
   end
-  local ps = opts.population_size
-  if ps ~= nil and (math.type(ps) ~= "integer" or ps < 2) then
-    error(what .. ": option 'population_size' must be an integer >= 2 (got " .. space.show(ps) .. ")", 0)
-  end
+  local ps = space.opt_int(what, opts, "population_size", 50, 2)
   local cross = opts.crossover or "uniform"
   if cross ~= "uniform" and cross ~= "sbx" then
     error(what .. ": option 'crossover' must be 'uniform' or 'sbx' (got " .. space.show(cross) .. ")", 0)
@@ -64,7 +61,7 @@ function M.new(opts)
   end
   local seed = samplers.seed(what, opts.seed)
   return setmetatable({
-    name = "nsga2", seed = seed, population_size = ps or 50, mutation_prob = prob("mutation_prob", nil),
+    name = "nsga2", seed = seed, population_size = ps, mutation_prob = prob("mutation_prob", nil),
     crossover = cross, crossover_prob = prob("crossover_prob", 0.9), swapping_prob = prob("swapping_prob", 0.5),
     eta = eta, rng = S.rng(seed ~ 0x5A17C0DE), random = require("knob.samplers.random").new{seed = seed},
     _isect = common.intersection_cache(),

@@ -21,11 +21,9 @@ function M.new(opts)
   if kind ~= "sobol" and kind ~= "halton" then
     error(what .. ": option 'kind' must be 'sobol' or 'halton' (got " .. space.show(tostring(kind)) .. ")", 0)
   end
-  if opts.scramble ~= nil and type(opts.scramble) ~= "boolean" then
-    error(what .. ": option 'scramble' must be a boolean (got " .. type(opts.scramble) .. ")", 0)
-  end
+  local scramble = space.opt_bool(what, opts, "scramble", true)
   local seed = samplers.seed(what, opts.seed)
-  local self = setmetatable({name = "qmc", kind = kind, scramble = opts.scramble ~= false, seed = seed,
+  local self = setmetatable({name = "qmc", kind = kind, scramble = scramble, seed = seed,
                              random = require("knob.samplers.random").new{seed = seed}}, QMC)
   if opts.space ~= nil then self.space = space.new(opts.space, what .. ": space") end
   return self

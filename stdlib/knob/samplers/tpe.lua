@@ -115,26 +115,9 @@ end
 function M.new(opts)
   local what = "knob.samplers.tpe"
   opts = space.check_opts(what, opts, OPTIONS)
-  local function int(k, def, lo)
-    local v = opts[k]
-    if v == nil then return def end
-    if math.type(v) ~= "integer" or v < lo then
-      error(("%s: option '%s' must be an integer >= %d (got %s)"):format(what, k, lo, space.show(tostring(v))), 0)
-    end
-    return v
-  end
-  local function bool(k, def)
-    local v = opts[k]
-    if v == nil then return def end
-    if type(v) ~= "boolean" then error(("%s: option '%s' must be a boolean (got %s)"):format(what, k, type(v)), 0) end
-    return v
-  end
-  local function fn(k, def)
-    local v = opts[k]
-    if v == nil then return def end
-    if type(v) ~= "function" then error(("%s: option '%s' must be a function (got %s)"):format(what, k, type(v)), 0) end
-    return v
-  end
+  local function int(k, def, lo) return space.opt_int(what, opts, k, def, lo) end
+  local function bool(k, def) return space.opt_bool(what, opts, k, def) end
+  local function fn(k, def) return space.opt_fn(what, opts, k, def) end
   -- optuna_compat = true: Optuna 3.1's TPESampler defaults (independent sampling; Scott-rule bandwidths when
   -- multivariate); otherwise knob's (joint sampling, per-dimension neighbour bandwidths)
   local compat = bool("optuna_compat", false)
