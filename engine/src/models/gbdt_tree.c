@@ -134,6 +134,10 @@ typedef struct {
     size_t nf;
 } leaf_t;
 
+/* The root keeps its rows by slot when its gradient pairs fit a core's cache (the sums read them in random
+ * order) and the lists are not too big (64 MB); build_hist uses them for features with several rows a slot. */
+#define ROOT_PERM_ROWS ((size_t)1 << 16)
+#define ROOT_PERM_MAX ((size_t)1 << 24)
 #define ROW_TASK 8192 /* rows per task when partitioning or gathering a big leaf */
 #define HIST_BUDGET ((size_t)512 << 20) /* bytes of histograms kept at most */
 
@@ -146,6 +150,7 @@ struct knob_gbdt_grower {
     uint8_t *zeros;              /* a column of n zero codes (the unused places of a feature group) */
     uint32_t *root_cnt;          /* the root's slot counts (total), for the features in root_known */
     unsigned char *root_known;   /* per feature */
+    uint32_t *root_perm;         /* per feature in root_known: the rows by slot (n each); NULL when too big */
     size_t *block_nl, *block_off; /* parallel partition: left rows per row block, and where they go */
     double *ogh;                 /* gradient pairs in partition order (2n) */
     leaf_t *leaves;
@@ -197,6 +202,8 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->zeros = calloc(n_rows ? n_rows : 1, 1);
     g->root_cnt = malloc((bins->total ? bins->total : 1) * sizeof *g->root_cnt);
     g->root_known = calloc(p ? p : 1, 1);
+    size_t cells = n_rows * p;
+    if (n_rows <= ROOT_PERM_ROWS && cells <= ROOT_PERM_MAX) g->root_perm = malloc((cells ? cells : 1) * sizeof *g->root_perm);
     g->block_nl = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_nl);
     g->block_off = malloc((n_rows / ROW_TASK + 1) * sizeof *g->block_off);
     g->ogh = malloc(2 * (n_rows ? n_rows : 1) * sizeof *g->ogh);
@@ -229,6 +236,7 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->zeros);
     free(g->root_cnt);
     free(g->root_known);
+    free(g->root_perm);
     free(g->block_nl);
     free(g->block_off);
     free(g->ogh);
@@ -696,7 +704,9 @@ static int dense_leaf(const knob_gbdt_grower *g, const leaf_t *l)
 }
 
 /* The root holds every row in order (no row sampling): read sequentially. Its slot counts are the same for
- * every tree the grower grows, so build_hist counts them once per feature (root_known) and copies them after. */
+ * every tree the grower grows, so build_hist counts them once per feature (root_known) and copies them after;
+ * it also keeps each feature's rows grouped by slot (root_perm, a counting sort), and later roots sum each
+ * slot's gradient pairs in registers from that list instead of adding row by row into memory. */
 static int is_root(const knob_gbdt_grower *g, const leaf_t *l)
 {
     return g->identity && l->begin == 0 && l->count == g->n;
@@ -848,6 +858,40 @@ static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t 
 }
 _Static_assert(COPIES == 4, "build_few sums four copies");
 
+/* The root's rows of feature f (its counts cnt) grouped by slot, ascending within a slot, into root_perm. */
+static void root_perm_fill(const knob_gbdt_grower *g, int f, const uint32_t *cnt)
+{
+    size_t nb = (size_t)g->bins->n_bins[f] + 1, at[SCAN_SLOTS + 1], s = 0;
+    for (size_t t = 0; t < nb; t++) at[t] = s, s += cnt[t];
+    const uint8_t *col = g->binned + (size_t)f * g->n;
+    uint32_t *perm = g->root_perm + (size_t)f * g->n;
+    for (size_t r = 0; r < g->n; r++) perm[at[col[r]]++] = (uint32_t)r;
+}
+
+/* The root's histogram of feature f (cleared) from root_perm: each slot's gradient pairs summed in four
+ * register chains; the counts copied. */
+static void root_from_perm(const knob_gbdt_grower *g, int f, double *h, uint32_t *cnt)
+{
+    size_t nb = (size_t)g->bins->n_bins[f] + 1, i = 0;
+    const uint32_t *perm = g->root_perm + (size_t)f * g->n, *known = g->root_cnt + g->bins->offset[f];
+    const double *gh = g->gh;
+    memcpy(cnt, known, nb * sizeof *cnt);
+    for (size_t t = 0; t < nb; t++) {
+        size_t end = i + known[t];
+        if (end == i) continue;
+        v2d s0 = {0, 0}, s1 = s0, s2 = s0, s3 = s0;
+        for (; i + 4 <= end; i += 4) {
+            s0 += load_pair(gh + 2 * (size_t)perm[i]);
+            s1 += load_pair(gh + 2 * (size_t)perm[i + 1]);
+            s2 += load_pair(gh + 2 * (size_t)perm[i + 2]);
+            s3 += load_pair(gh + 2 * (size_t)perm[i + 3]);
+        }
+        for (; i < end; i++) s0 += load_pair(gh + 2 * (size_t)perm[i]);
+        v2d s = (s0 + s1) + (s2 + s3);
+        memcpy(h + 2 * t, &s, sizeof s);
+    }
+}
+
 /* Histograms of leaf l for the nq (1 or 2) features fs in one pass over the rows, two rows a step; a lone
  * feature pairs with the grower's zero column into a dummy histogram. A feature's histogram is the same
  * whatever it is paired with (per bin, rows are added in partition order; for few-slot pairs, in build_few's
@@ -868,6 +912,12 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs
     size_t nb2 = nq > 1 ? (size_t)g->bins->n_bins[fs[1]] + 1 : 1;
     const uint32_t *idx = g->part + l->begin;
     int root = is_root(g, l), count = !(root && g->root_known[fs[0]] && (nq < 2 || g->root_known[fs[1]]));
+    if (root && !count && g->root_perm && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) { /* rows share slots */
+        root_from_perm(g, fs[0], h1, cnt1);
+        if (nq > 1) root_from_perm(g, fs[1], h2, cnt2);
+        for (int q = 0; q < nq; q++) mark_slots(g, l, fs[q]);
+        return;
+    }
     if (nb1 <= FEW_SLOTS && nb2 <= FEW_SLOTS && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) { /* rows share slots */
         build_few(g, l, c1, c2, h1, cnt1, nb1, h2, cnt2, nb2, count);
     } else if (root) { /* the root over all rows: sequential access */
@@ -901,6 +951,7 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs
         if (root && !count) memcpy(cnt, known, nb * sizeof *cnt);
         else if (root && !g->root_known[f]) {
             memcpy(known, cnt, nb * sizeof *cnt);
+            if (g->root_perm) root_perm_fill(g, f, cnt);
             g->root_known[f] = 1;
         }
         mark_slots(g, l, f);
