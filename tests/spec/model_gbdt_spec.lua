@@ -287,6 +287,23 @@ describe("knob.model.gbdt", function()
     end
   end)
 
+  it("builds a feature's histogram the same way whatever feature shares its pass", function()
+    -- three features (two of few values, one of many) over 20 000 rows: with one thread the first two are built
+    -- in one pass over the rows, with two threads each is built in a task of its own
+    math.randomseed(5)
+    local X, y = {}, {}
+    for i = 1, 20000 do
+      local a, b, c = math.random(0, 9), math.random(0, 20), math.random()
+      X[i] = {a, c * 100, b}
+      y[i] = (a + b / 3 + math.sin(c * 6) + math.random() > 8) and "yes" or "no"
+    end
+    local ds = knob.data.from_table{X = X, y = y, names = {"a", "c", "b"}}
+    local params = {n_estimators = 6, max_leaves = 16}
+    local one = knob.model.gbdt(params):fit(ds, {threads = 1})
+    local two = knob.model.gbdt(params):fit(ds, {threads = 2})
+    same_matrix(one:predict_proba(ds), two:predict_proba(ds))
+  end)
+
   it("gives identical results for any number of threads", function()
     local train, test = load_split("digits", "digit")
     local params = {n_estimators = 8, subsample = 0.8, colsample = 0.6, seed = 5}

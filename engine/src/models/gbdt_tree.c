@@ -892,12 +892,28 @@ static void root_from_perm(const knob_gbdt_grower *g, int f, double *h, uint32_t
     }
 }
 
+/* How build_hist builds feature f of leaf l, from the feature alone: 2 from the root's rows by slot, 1 into
+ * private copies (few slots), 0 row by row into the histogram. Features of several rows a slot only. */
+static int build_kind(const knob_gbdt_grower *g, const leaf_t *l, int f)
+{
+    size_t nb = (size_t)g->bins->n_bins[f] + 1;
+    if (l->count < 8 * nb) return 0;
+    if (is_root(g, l) && g->root_perm && g->root_known[f]) return 2;
+    return nb <= FEW_SLOTS;
+}
+
 /* Histograms of leaf l for the nq (1 or 2) features fs in one pass over the rows, two rows a step; a lone
- * feature pairs with the grower's zero column into a dummy histogram. A feature's histogram is the same
- * whatever it is paired with (per bin, rows are added in partition order; for few-slot pairs, in build_few's
- * order). */
+ * feature pairs with the grower's zero column into a dummy histogram. Two features built differently
+ * (build_kind) are built one at a time, so a feature's histogram is the same whatever feature shares its pass
+ * (each kind adds a slot's rows in an order fixed by the rows alone), and so for any number of threads. */
 static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int nq)
 {
+    int kind = build_kind(g, l, fs[0]);
+    if (nq > 1 && build_kind(g, l, fs[1]) != kind) {
+        build_hist(g, l, fs, 1);
+        build_hist(g, l, fs + 1, 1);
+        return;
+    }
     double *h1, *h2, dummy_h[2];
     uint32_t *cnt1, *cnt2, dummy_cnt[1];
     hist_slot(g, l, fs[0], &h1, &cnt1);
@@ -912,13 +928,13 @@ static void build_hist(const knob_gbdt_grower *g, const leaf_t *l, const int *fs
     size_t nb2 = nq > 1 ? (size_t)g->bins->n_bins[fs[1]] + 1 : 1;
     const uint32_t *idx = g->part + l->begin;
     int root = is_root(g, l), count = !(root && g->root_known[fs[0]] && (nq < 2 || g->root_known[fs[1]]));
-    if (root && !count && g->root_perm && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) { /* rows share slots */
+    if (kind == 2) {
         root_from_perm(g, fs[0], h1, cnt1);
         if (nq > 1) root_from_perm(g, fs[1], h2, cnt2);
         for (int q = 0; q < nq; q++) mark_slots(g, l, fs[q]);
         return;
     }
-    if (nb1 <= FEW_SLOTS && nb2 <= FEW_SLOTS && m >= 8 * (nb1 > nb2 ? nb1 : nb2)) { /* rows share slots */
+    if (kind == 1) {
         build_few(g, l, c1, c2, h1, cnt1, nb1, h2, cnt2, nb2, count);
     } else if (root) { /* the root over all rows: sequential access */
         const double *o = g->gh;
