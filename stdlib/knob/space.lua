@@ -75,21 +75,18 @@ function space.opt_int(what, opts, k, def, lo, hi)
   return v
 end
 
---- opts[k]: a boolean.
-function space.opt_bool(what, opts, k, def)
+local function opt_typed(what, opts, k, def, kind)
   local v = opts[k]
   if v == nil then return def end
-  if type(v) ~= "boolean" then fail(what, ("option '%s' must be a boolean (got %s)"):format(k, type(v))) end
+  if type(v) ~= kind then fail(what, ("option '%s' must be a %s (got %s)"):format(k, kind, type(v))) end
   return v
 end
 
+--- opts[k]: a boolean.
+function space.opt_bool(what, opts, k, def) return opt_typed(what, opts, k, def, "boolean") end
+
 --- opts[k]: a function.
-function space.opt_fn(what, opts, k, def)
-  local v = opts[k]
-  if v == nil then return def end
-  if type(v) ~= "function" then fail(what, ("option '%s' must be a function (got %s)"):format(k, type(v))) end
-  return v
-end
+function space.opt_fn(what, opts, k, def) return opt_typed(what, opts, k, def, "function") end
 
 -- Number of whole steps in [0, r] with a relative tolerance for floating-point noise (0.3 / 0.1).
 local function whole_steps(r, step)
