@@ -364,6 +364,13 @@ static void find_split_cat(const knob_gbdt_grower *g, const leaf_t *l, int f, sp
     best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
 }
 
+/* Is feature f of leaf l for the lean scan (numeric, no missing values, no L1)? */
+static int lean_feature(const knob_gbdt_grower *g, const leaf_t *l, int f)
+{
+    size_t nb = (size_t)g->bins->n_bins[f];
+    return !g->bins->categorical[f] && g->tp.l1 == 0 && hist_counts(g->bins, l->hist)[g->bins->offset[f] + nb] == 0;
+}
+
 /* The lean scan (numeric feature, no missing values, no L1) in two passes: the candidates first -- each
  * occupied slot whose left side (it and the slots below) meets min_samples_leaf on both sides, with its left
  * sums -- then the best of them, evaluated four at a time. */
@@ -462,7 +469,7 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
     double mg = gh[2 * nb], mh = gh[2 * nb + 1], mn = cnt[nb];
     double N = (double)l->count, msl = (double)g->tp.min_samples_leaf;
     double bnum = -1, bden = 1, GL = 0, HL = 0, NL = 0;
-    if (mn == 0 && g->tp.l1 == 0) { /* the common case, lean: no missing values, no L1 */
+    if (lean_feature(g, l, f)) { /* the common case */
         scan_t sc;
         int m = lean_candidates(g, l, f, &sc);
         double num, den;
@@ -589,21 +596,12 @@ __attribute__((target("avx512f"))) static void dense_scan8(dense_lanes *dl, int6
 static void dense_scan(dense_lanes *dl, int lanes, int64_t t0, int64_t nt, double G, double H, double l2, double hmin)
 {
 #ifdef KNOB_AVX512
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") != 0;
-    if (avx512 && lanes > 4) {
+    if (lanes > 4 && __builtin_cpu_supports("avx512f")) { /* a read of what the loader found out */
         dense_scan8(dl, t0, nt, G, H, l2, hmin);
         return;
     }
 #endif
     for (int j0 = 0; j0 < lanes; j0 += 4) dense_scan4(dl, j0, t0, nt, G, H, l2, hmin);
-}
-
-/* Is feature f of leaf l for the lean scan (numeric, no missing values, no L1)? */
-static int lean_feature(const knob_gbdt_grower *g, const leaf_t *l, int f)
-{
-    size_t nb = (size_t)g->bins->n_bins[f];
-    return !g->bins->categorical[f] && g->tp.l1 == 0 && hist_counts(g->bins, l->hist)[g->bins->offset[f] + nb] == 0;
 }
 
 static inline int highest_bit(uint64_t x)
