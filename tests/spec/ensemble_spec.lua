@@ -363,8 +363,12 @@ describe("knob.ensemble on breast_cancer", function()
   it("weighted and stacking are not worse than the best member by more than a small margin", function()
     local ds = read("breast_cancer", "diagnosis")
     local train, test = ds:split{test = 0.3, stratify = true, seed = 42}
+    -- The GBDT member searches splits by histograms (on 398 rows the default would read the rows in value
+    -- order: the same candidates, but exact-gain ties are broken by other rounding, which here moves the
+    -- member by two test rows): the values below are the ones this spec was measured with.
     local function members()
-      return {knob.model.gbdt{n_estimators = 100, seed = 1}, knob.model.forest{n_estimators = 100, seed = 1},
+      return {knob.model.gbdt{n_estimators = 100, seed = 1, split_search = "histogram"},
+              knob.model.forest{n_estimators = 100, seed = 1},
               knob.pipeline{knob.prep.standardize(), knob.model.logistic{}}}
     end
     -- Measured (this spec, 171 test rows): members' log-loss 0.1746 (gbdt), 0.1263 (forest), 0.1123

@@ -27,6 +27,7 @@
 enum { OBJ_AUTO, OBJ_BINARY, OBJ_MULTICLASS, OBJ_SQUARED, OBJ_ABSOLUTE, OBJ_HUBER };
 static const char *const objectives[] = {"auto", "binary", "multiclass", "squared_error", "absolute_error", "huber",
                                          NULL};
+static const char *const split_searches[] = {"auto", "histogram", "rows", NULL}; /* KNOB_GBDT_SEARCH_* order */
 
 #define BIN_SAMPLE 200000   /* rows used at most to find the bin boundaries */
 #define ROW_BLOCK 8192      /* rows per task in the loss/gradient passes (fixed: results independent of threads) */
@@ -49,6 +50,9 @@ static const knob_param_spec gbdt_params[] = {
     {"early_stopping_rounds", KNOB_PT_INT, NAN, NULL, 1, 1e7, 0, 0, NULL, 1,
      "stop when the eval_set loss has not improved for this many rounds (keeps the best round)"},
     {"seed", KNOB_PT_INT, 0, NULL, 0, 9007199254740992.0, 0, 0, NULL, 0, "seed of row/feature sampling and binning"},
+    {"split_search", KNOB_PT_STR, 0, "auto", NAN, NAN, 0, 0, split_searches, 0,
+     "how a leaf's best split is found: histogram (large data), rows (each feature's rows in value order: small "
+     "data, numeric features, l1 = 0), auto = by the data's size; the same trees either way, up to rounding"},
     {"n_jobs", KNOB_PT_INT, 0, NULL, 0, 256, 0, 0, NULL, 0, "threads (0 = knob's default)"},
     {"base_score", KNOB_PT_NUM, NAN, NULL, NAN, NAN, 0, 0, NULL, 1,
      "initial prediction: regression value, binary positive-class probability; none = prior (multiclass: any "
@@ -71,6 +75,13 @@ static int objective_code(const char *s)
     for (int i = 0; objectives[i]; i++)
         if (!strcmp(objectives[i], s)) return i;
     return -1;
+}
+
+static int search_code(const char *s)
+{
+    for (int i = 0; split_searches[i]; i++)
+        if (!strcmp(split_searches[i], s)) return i;
+    return KNOB_GBDT_SEARCH_AUTO;
 }
 
 static const char *gbdt_check(const knob_params *p)
@@ -512,6 +523,7 @@ static int fit_config(const knob_model *m, const knob_dataset *train, const knob
         .min_split_gain = knob_params_num(P, "min_split_gain"),
         .learning_rate = c->lr,
         .threads = c->threads,
+        .split_search = search_code(knob_params_str(P, "split_search")),
     };
     return KNOB_OK;
 }

@@ -116,7 +116,15 @@ typedef struct {
     double min_split_gain;     /**< a split must reduce the loss by more than this */
     double learning_rate;      /**< multiplies every leaf value */
     int threads;               /**< worker threads */
+    int split_search;          /**< KNOB_GBDT_SEARCH_*: how a leaf's best split is found */
 } knob_gbdt_tree_params;
+
+/** How the grower finds a leaf's best split: the same candidates and sums either way (up to rounding). */
+enum {
+    KNOB_GBDT_SEARCH_AUTO,      /**< by the data's size: rows for about one row a bin or fewer, else histograms */
+    KNOB_GBDT_SEARCH_HISTOGRAM, /**< histograms of the leaf's rows by bin */
+    KNOB_GBDT_SEARCH_ROWS,      /**< the leaf's rows in each feature's value order (numeric features, l1 = 0) */
+};
 
 typedef struct knob_gbdt_grower knob_gbdt_grower;
 

@@ -32,7 +32,8 @@ typedef double hist_t;
 typedef double v2d __attribute__((vector_size(16)));
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define KNOB_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#define KNOB_AVX512 1 /* and the dense scan has an AVX-512 version, chosen at run time */
+#define KNOB_AVX512 1 /* and the scans have AVX-512 versions, chosen at run time */
+#include <immintrin.h>
 #else
 #define KNOB_SIMD_CLONES
 #endif
@@ -140,6 +141,11 @@ typedef struct {
 #define ROOT_PERM_MAX ((size_t)1 << 24)
 #define ROW_TASK 8192 /* rows per task when partitioning or gathering a big leaf */
 #define HIST_BUDGET ((size_t)512 << 20) /* bytes of histograms kept at most */
+#define DENSE_LANES 8 /* features whose splits are searched at once, one per vector lane */
+/* The rows search (small data): list entries hold a row index under ROW_BITS and its bin code above. */
+#define ROW_BITS 24
+#define ROW_MASK (((uint32_t)1 << ROW_BITS) - 1)
+#define ROWS_PER_SLOT 2 /* split_search auto: rows when rows x features <= this x the features' slots */
 
 struct knob_gbdt_grower {
     const knob_gbdt_bins *bins;
@@ -165,6 +171,12 @@ struct knob_gbdt_grower {
     int identity;               /* the root holds every row in order (no gather needed) */
     double hmin;                /* a child's hessian must be at least this (min_child_weight, and > -l2) */
     const double *gh;
+    int by_rows;                /* the split search over rows in value order (small data), not histograms */
+    uint32_t *ent, *root_ent;   /* by_rows: each feature's list (n entries); the root's */
+    int root_ent_ready;
+    uint32_t *ent_tmp;          /* by_rows: per worker n + 16 entries */
+    uint32_t *side;             /* by_rows: a bit per row (SIDE_WORDS words), set if it goes left at the split made */
+    uint64_t *bnd;              /* by_rows: per worker DENSE_LANES x (n / 64 + 2) words of code changes */
 };
 
 /* Doubles per histogram (the counts take half a double each). */
@@ -180,9 +192,36 @@ static void split_none(split_t *s)
     s->feature = -1;
 }
 
+/* Words of the side bits of n rows: whole tables of 1024 rows (the AVX-512 partition reads one table). */
+static size_t side_words(size_t n)
+{
+    return (n / 1024 + 1) * 32;
+}
+
+/* Does the grower search splits over rows in value order (1), over histograms (0), or can it not do what was
+ * asked (-1: the rows search takes numeric features, no L1 and at most ROW_MASK rows)? */
+static int search_by_rows(const knob_gbdt_bins *b, size_t n, const knob_gbdt_tree_params *tp)
+{
+    if (tp->split_search == KNOB_GBDT_SEARCH_HISTOGRAM) return 0;
+    int able = tp->l1 == 0 && n <= ROW_MASK && (double)n * (double)b->n_features < 2147483648.0; /* int32 offsets */
+    size_t slots = 0, p = b->n_features;
+    for (size_t f = 0; f < p; f++) {
+        if (b->categorical[f]) able = 0;
+        slots += (size_t)b->n_bins[f] + 1;
+    }
+    if (tp->split_search == KNOB_GBDT_SEARCH_ROWS) return able ? 1 : -1;
+    return able && n * p <= ROWS_PER_SLOT * slots;
+}
+
 knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t *binned, size_t n_rows,
                                        const knob_gbdt_tree_params *tp, knob_err *err)
 {
+    int by_rows = search_by_rows(bins, n_rows, tp);
+    if (by_rows < 0) {
+        knob_err_set(err, KNOB_EINVAL, "gbdt: split_search = 'rows' needs numeric features, l1 = 0 and at most %u "
+                     "rows", (unsigned)ROW_MASK);
+        return NULL;
+    }
     knob_gbdt_grower *g = calloc(1, sizeof *g);
     if (!g) goto oom;
     g->bins = bins;
@@ -215,6 +254,15 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     g->fbest = calloc(2 * (p ? p : 1), sizeof *g->fbest);
     if (!g->part || !g->tmp || !g->tmp2 || !g->zeros || !g->root_cnt || !g->root_known || !g->block_nl || !g->block_off || !g->ogh || !g->leaves || !g->leaf_feats || !g->nodes || !g->free_hist || !g->all_hist || !g->fbest)
         goto oom;
+    if ((g->by_rows = by_rows)) {
+        size_t list_cells = (n_rows ? n_rows : 1) * (p ? p : 1), workers = tp->threads > 0 ? (size_t)tp->threads : 1;
+        g->ent = malloc(list_cells * sizeof *g->ent);
+        g->root_ent = malloc(list_cells * sizeof *g->root_ent);
+        g->ent_tmp = malloc(workers * (n_rows + 16) * sizeof *g->ent_tmp);
+        g->side = calloc(side_words(n_rows), sizeof *g->side);
+        g->bnd = malloc(workers * DENSE_LANES * (n_rows / 64 + 2) * sizeof *g->bnd);
+        if (!g->ent || !g->root_ent || !g->ent_tmp || !g->side || !g->bnd) goto oom;
+    }
     return g;
 oom:
     knob_gbdt_grower_free(&g);
@@ -244,6 +292,11 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->leaf_feats);
     free(g->nodes);
     free(g->fbest);
+    free(g->ent);
+    free(g->root_ent);
+    free(g->ent_tmp);
+    free(g->side);
+    free(g->bnd);
     free(g);
     *gp = NULL;
 }
@@ -453,6 +506,26 @@ KNOB_SIMD_CLONES static int best_candidate(const double *gl, const double *hl, i
     return best;
 }
 
+/* The candidate "code t and below go left" of feature f in leaf l (left sums GL, HL, NL without the missing
+ * values; theirs mg, mh, mn): with the missing values sent right, and (when there are any) left. */
+static void consider_missing(const knob_gbdt_grower *g, const leaf_t *l, int f, int t, double GL, double HL,
+                             double NL, double mg, double mh, double mn, double *bnum, double *bden, split_t *best)
+{
+    double N = (double)l->count;
+    for (int opt = 0; opt <= (mn > 0); opt++) { /* 0: missing values go right, 1: they go left */
+        double ln = opt ? NL + mn : NL;
+        if (consider(g, l, opt ? GL + mg : GL, opt ? HL + mh : HL, ln, bnum, bden)) {
+            best->feature = f;
+            best->bin = t;
+            /* without missing values in training, send them with the larger side */
+            best->default_left = mn > 0 ? opt : ln >= N - ln;
+            best->lg = opt ? GL + mg : GL;
+            best->lh = opt ? HL + mh : HL;
+            best->ln = ln;
+        }
+    }
+}
+
 /* The best split of leaf l on feature f (its histogram must be built). Candidates are compared as fractions
  * (a^2/b + c^2/d as (a^2 d + c^2 b) / (b d)) so the scan needs no division. */
 static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_t *best)
@@ -492,18 +565,7 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
         NL += cnt[t];
         if (NL + mn < msl) continue;
         if (N - NL < msl) break; /* the right side only shrinks from here */
-        for (int opt = 0; opt <= (mn > 0); opt++) {  /* 0: missing values go right, 1: they go left */
-            double ln = opt ? NL + mn : NL;
-            if (consider(g, l, opt ? GL + mg : GL, opt ? HL + mh : HL, ln, &bnum, &bden)) {
-                best->feature = f;
-                best->bin = t;
-                /* without missing values in training, send them with the larger side */
-                best->default_left = mn > 0 ? opt : ln >= N - ln;
-                best->lg = opt ? GL + mg : GL;
-                best->lh = opt ? HL + mh : HL;
-                best->ln = ln;
-            }
-        }
+        consider_missing(g, l, f, t, GL, HL, NL, mg, mh, mn, &bnum, &bden, best);
     }
     if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
 }
@@ -515,20 +577,21 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
  * of the slots are occupied). A lane past its feature's slots reads the next features' slots or the
  * histogram's zero padding, and takes nothing. Eight lanes in one pass on AVX-512, else four at a time; each
  * lane does the same arithmetic either way (no contraction into FMA: the Makefile says -ffp-contract=off). */
-#define DENSE_LANES 8
 typedef struct {
     const double *gh[DENSE_LANES]; /* each lane's feature's (gradient, hessian) slots */
+    const uint32_t *list[DENSE_LANES]; /* the rows search: each lane's feature's list */
     double lo[DENSE_LANES], hi[DENSE_LANES]; /* its candidate slots (min_samples_leaf on both sides) */
     double t[DENSE_LANES];         /* out: its best slot, or -1 */
     double g[DENSE_LANES], h[DENSE_LANES], num[DENSE_LANES], den[DENSE_LANES]; /* out: its left sums, fraction */
 } dense_lanes;
 
-/* One slot of the dense scan, once GL and HL (vectors of type VD, masks VL) hold the lanes' left sums. */
-#define DENSE_STEP(VD, VL)                                                                                         \
+/* One candidate of the dense scan, once GL and HL (vectors of type VD, masks VL) hold the lanes' left sums;
+ * MASK is the lanes' further conditions, ending in "&". */
+#define DENSE_STEP(VD, VL, MASK)                                                                                   \
     do {                                                                                                           \
         VD c_ = G - GL, rh_ = H - HL, b_ = HL + l2, d_ = rh_ + l2;                                                 \
         VD num_ = GL * GL * d_ + c_ * c_ * b_, den_ = b_ * d_;                                                     \
-        VL take_ = (tv >= lo) & (tv <= hi) & (HL >= hmin) & (rh_ >= hmin) & (num_ * bden > bnum * den_);           \
+        VL take_ = MASK(HL >= hmin) & (rh_ >= hmin) & (num_ * bden > bnum * den_);                                 \
         bnum = (VD)(((VL)num_ & take_) | ((VL)bnum & ~take_));                                                     \
         bden = (VD)(((VL)den_ & take_) | ((VL)bden & ~take_));                                                     \
         bg = (VD)(((VL)GL & take_) | ((VL)bg & ~take_));                                                           \
@@ -547,6 +610,30 @@ typedef struct {
         dl->t[(j0) + j_] = bt[j_], dl->g[(j0) + j_] = bg[j_], dl->h[(j0) + j_] = bh[j_],                           \
         dl->num[(j0) + j_] = bnum[j_], dl->den[(j0) + j_] = bden[j_]
 
+/* GL and HL (four lanes) += the (gradient, hessian) pairs at q0..q3: lanes 0 and 2 in one register, 1 and 3 in
+ * the other, and unpacking puts them in order. */
+#define ADD_PAIRS4(q0, q1, q2, q3)                                                                                 \
+    do {                                                                                                           \
+        vd X_ = __builtin_shufflevector(load_pair(q0), load_pair(q2), 0, 1, 2, 3);                                 \
+        vd Y_ = __builtin_shufflevector(load_pair(q1), load_pair(q3), 0, 1, 2, 3);                                 \
+        GL += __builtin_shufflevector(X_, Y_, 0, 4, 2, 6);                                                         \
+        HL += __builtin_shufflevector(X_, Y_, 1, 5, 3, 7);                                                         \
+    } while (0)
+
+/* The same for eight lanes (v4: four doubles): even lanes in one register, odd in the other, a pair per 128
+ * bits. */
+#define ADD_PAIRS8(q0, q1, q2, q3, q4, q5, q6, q7)                                                                 \
+    do {                                                                                                           \
+        v4 e0_ = __builtin_shufflevector(load_pair(q0), load_pair(q2), 0, 1, 2, 3);                                \
+        v4 e1_ = __builtin_shufflevector(load_pair(q4), load_pair(q6), 0, 1, 2, 3);                                \
+        v4 o0_ = __builtin_shufflevector(load_pair(q1), load_pair(q3), 0, 1, 2, 3);                                \
+        v4 o1_ = __builtin_shufflevector(load_pair(q5), load_pair(q7), 0, 1, 2, 3);                                \
+        vd X_ = __builtin_shufflevector(e0_, e1_, 0, 1, 2, 3, 4, 5, 6, 7);                                         \
+        vd Y_ = __builtin_shufflevector(o0_, o1_, 0, 1, 2, 3, 4, 5, 6, 7);                                         \
+        GL += __builtin_shufflevector(X_, Y_, 0, 8, 2, 10, 4, 12, 6, 14);                                          \
+        HL += __builtin_shufflevector(X_, Y_, 1, 9, 3, 11, 5, 13, 7, 15);                                          \
+    } while (0)
+
 /* Lanes j0..j0+3. */
 KNOB_SIMD_CLONES static void dense_scan4(dense_lanes *dl, int j0, int64_t t0, int64_t nt, double G, double H, double l2,
                                          double hmin)
@@ -556,12 +643,8 @@ KNOB_SIMD_CLONES static void dense_scan4(dense_lanes *dl, int j0, int64_t t0, in
     const double *p0 = dl->gh[j0], *p1 = dl->gh[j0 + 1], *p2 = dl->gh[j0 + 2], *p3 = dl->gh[j0 + 3];
     DENSE_SETUP(vd, 4, j0);
     for (int64_t t = t0; t < nt; t++, tv += 1) {
-        /* lanes 0 and 2 in one register, 1 and 3 in the other: unpacking puts them in order */
-        vd X = __builtin_shufflevector(load_pair(p0 + 2 * t), load_pair(p2 + 2 * t), 0, 1, 2, 3);
-        vd Y = __builtin_shufflevector(load_pair(p1 + 2 * t), load_pair(p3 + 2 * t), 0, 1, 2, 3);
-        GL += __builtin_shufflevector(X, Y, 0, 4, 2, 6);
-        HL += __builtin_shufflevector(X, Y, 1, 5, 3, 7);
-        DENSE_STEP(vd, vl);
+        ADD_PAIRS4(p0 + 2 * t, p1 + 2 * t, p2 + 2 * t, p3 + 2 * t);
+        DENSE_STEP(vd, vl, (tv >= lo) & (tv <= hi) &);
     }
     DENSE_STORE(4, j0);
 }
@@ -577,16 +660,9 @@ __attribute__((target("avx512f"))) static void dense_scan8(dense_lanes *dl, int6
     const double *const *p = dl->gh;
     DENSE_SETUP(vd, 8, 0);
     for (int64_t t = t0; t < nt; t++, tv += 1) {
-        /* even lanes in one register, odd in the other, a pair per 128 bits: unpacking puts them in order */
-        v4 e0 = __builtin_shufflevector(load_pair(p[0] + 2 * t), load_pair(p[2] + 2 * t), 0, 1, 2, 3);
-        v4 e1 = __builtin_shufflevector(load_pair(p[4] + 2 * t), load_pair(p[6] + 2 * t), 0, 1, 2, 3);
-        v4 o0 = __builtin_shufflevector(load_pair(p[1] + 2 * t), load_pair(p[3] + 2 * t), 0, 1, 2, 3);
-        v4 o1 = __builtin_shufflevector(load_pair(p[5] + 2 * t), load_pair(p[7] + 2 * t), 0, 1, 2, 3);
-        vd X = __builtin_shufflevector(e0, e1, 0, 1, 2, 3, 4, 5, 6, 7);
-        vd Y = __builtin_shufflevector(o0, o1, 0, 1, 2, 3, 4, 5, 6, 7);
-        GL += __builtin_shufflevector(X, Y, 0, 8, 2, 10, 4, 12, 6, 14);
-        HL += __builtin_shufflevector(X, Y, 1, 9, 3, 11, 5, 13, 7, 15);
-        DENSE_STEP(vd, vl);
+        ADD_PAIRS8(p[0] + 2 * t, p[1] + 2 * t, p[2] + 2 * t, p[3] + 2 * t, p[4] + 2 * t, p[5] + 2 * t, p[6] + 2 * t,
+                   p[7] + 2 * t);
+        DENSE_STEP(vd, vl, (tv >= lo) & (tv <= hi) &);
     }
     DENSE_STORE(8, 0);
 }
@@ -690,6 +766,311 @@ static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *f
         best->ln = -1;
         best->gain = 0.5 * (dl.num[j] / dl.den[j] - leaf_score(l->g, l->h, &g->tp));
     }
+}
+
+/* ---- small data: the split search over each feature's rows in value order --------------------------- */
+
+/* With about one row a slot or fewer (a few hundred rows over 255 bins), a histogram is mostly empty, and
+ * building, subtracting, clearing and scanning it costs more than reading the leaf's rows in each feature's
+ * value order. The grower then keeps, for every leaf and feature, the leaf's rows sorted by the feature's code
+ * (ascending rows within a code; entries code << ROW_BITS | row): a left side is a prefix of that list ending
+ * where the code changes -- the histogram's candidates, with the same sums up to rounding (added row by row,
+ * not slot by slot). Every feature's list of a leaf holds the leaf's rows, so the scan of eight features at
+ * once (one per vector lane) walks eight lists in step, and min_samples_leaf bounds the same positions in all.
+ * Splitting a leaf partitions each list stably by the side its rows go to (AVX-512: sixteen entries at a time):
+ * the children's lists are the two parts, each still in value order, in the children's segments. */
+
+static inline size_t side_of(const uint32_t *side, size_t r)
+{
+    return (side[r >> 5] >> (r & 31)) & 1;
+}
+
+/* Set the side bits of the m rows at rows (the others clear). */
+static void set_side(const knob_gbdt_grower *g, const uint32_t *rows, size_t m)
+{
+    memset(g->side, 0, side_words(g->n) * sizeof *g->side);
+    for (size_t i = 0; i < m; i++) g->side[rows[i] >> 5] |= 1u << (rows[i] & 31);
+}
+
+/* Feature f's list from partition position begin. */
+static uint32_t *feature_list(const knob_gbdt_grower *g, int f, size_t begin)
+{
+    return g->ent + (size_t)f * g->n + begin;
+}
+
+/* The rows search on the lanes of dl that have lo <= hi (lanes j0..j0+3): at position k (0 <= k < nt) of
+ * each lane's list, the candidate "the first k rows go left" where the code changes from position k - 1 to k,
+ * then row k joins the left sums. */
+KNOB_SIMD_CLONES static void rows_scan4(dense_lanes *dl, int j0, int64_t nt, const double *gh, double G, double H,
+                                        double l2, double hmin)
+{
+    typedef double vd __attribute__((vector_size(32)));
+    typedef int64_t vl __attribute__((vector_size(32)));
+    typedef uint32_t vu __attribute__((vector_size(16)));
+    const uint32_t *e0 = dl->list[j0], *e1 = dl->list[j0 + 1], *e2 = dl->list[j0 + 2], *e3 = dl->list[j0 + 3];
+    int64_t t0 = 0;
+    DENSE_SETUP(vd, 4, j0);
+    vu prev = (vu){e0[0], e1[0], e2[0], e3[0]} >> ROW_BITS;
+    for (int64_t k = 0; k < nt; k++, tv += 1) {
+        uint32_t x0 = e0[k], x1 = e1[k], x2 = e2[k], x3 = e3[k];
+        vu code = (vu){x0, x1, x2, x3} >> ROW_BITS;
+        vl bnd = __builtin_convertvector(code != prev, vl);
+        prev = code;
+        DENSE_STEP(vd, vl, bnd & (tv >= lo) & (tv <= hi) &);
+        ADD_PAIRS4(gh + 2 * (size_t)(x0 & ROW_MASK), gh + 2 * (size_t)(x1 & ROW_MASK),
+                   gh + 2 * (size_t)(x2 & ROW_MASK), gh + 2 * (size_t)(x3 & ROW_MASK));
+    }
+    DENSE_STORE(4, j0);
+}
+
+#ifdef KNOB_AVX512
+/* All eight lanes, the candidates at positions k0..nt-1 (every lane with lo <= hi has lo = k0, hi = nt - 1).
+ * First, where each lane's code changes: bit k % 64 of word bw[8 (k / 64) + j] says that position k of lane j
+ * has another code than position k - 1 (sixteen positions a step: the lists have 16 entries to spare at the
+ * end); the words of idle lanes are zero, so they take nothing. */
+__attribute__((target("avx512f"))) static void rows_scan8(dense_lanes *dl, int64_t k0, int64_t nt, const double *gh,
+                                                         double G, double H, double l2, double hmin, uint64_t *bw)
+{
+    typedef double vd __attribute__((vector_size(64)));
+    typedef double v4 __attribute__((vector_size(32)));
+    typedef int64_t vl __attribute__((vector_size(64)));
+    const uint32_t *const *e = dl->list;
+    uint16_t *b16 = (uint16_t *)(void *)bw; /* word k / 64 of lane j, its quarter (k % 64) / 16 */
+    for (int j = 0; j < DENSE_LANES; j++) {
+        int on = dl->lo[j] <= dl->hi[j];
+        __m512i last = _mm512_set1_epi32((int)(e[j][0] >> ROW_BITS));
+        for (int64_t k = 0; k < nt; k += 16) {
+            __m512i cur = _mm512_srli_epi32(_mm512_loadu_si512(e[j] + k), ROW_BITS);
+            b16[4 * (DENSE_LANES * (k >> 6) + j) + ((k >> 4) & 3)] =
+                on ? _mm512_cmpneq_epi32_mask(cur, _mm512_alignr_epi32(cur, last, 15)) : 0;
+            last = cur;
+        }
+    }
+#define ROWS_ADD8(k)                                                                                               \
+    ADD_PAIRS8(gh + 2 * (size_t)(e[0][k] & ROW_MASK), gh + 2 * (size_t)(e[1][k] & ROW_MASK),                       \
+               gh + 2 * (size_t)(e[2][k] & ROW_MASK), gh + 2 * (size_t)(e[3][k] & ROW_MASK),                       \
+               gh + 2 * (size_t)(e[4][k] & ROW_MASK), gh + 2 * (size_t)(e[5][k] & ROW_MASK),                       \
+               gh + 2 * (size_t)(e[6][k] & ROW_MASK), gh + 2 * (size_t)(e[7][k] & ROW_MASK))
+    int64_t t0 = k0, k = 0;
+    DENSE_SETUP(vd, 8, 0);
+    (void)lo, (void)hi; /* the lanes' range is k0..nt-1; idle lanes have no code changes */
+    for (; k < k0; k++) ROWS_ADD8(k);
+    while (k < nt) {
+        vl W;
+        memcpy(&W, bw + DENSE_LANES * (k >> 6), sizeof W);
+        W >>= k & 63;
+        for (int64_t kend = (k | 63) + 1 < nt ? (k | 63) + 1 : nt; k < kend; k++, tv += 1, W >>= 1) {
+            vl bnd = (W & 1) != 0;
+            DENSE_STEP(vd, vl, bnd &);
+            ROWS_ADD8(k);
+        }
+    }
+#undef ROWS_ADD8
+    DENSE_STORE(8, 0);
+}
+#endif
+
+/* The rows search of leaf l's lanes dl (msl = min_samples_leaf). */
+static void rows_scan(dense_lanes *dl, int64_t msl, int64_t nt, const double *gh, double G, double H, double l2,
+                      double hmin, uint64_t *bw)
+{
+#ifdef KNOB_AVX512
+    if (__builtin_cpu_supports("avx512f")) {
+        rows_scan8(dl, msl, nt, gh, G, H, l2, hmin, bw);
+        return;
+    }
+#else
+    (void)bw;
+    (void)msl;
+#endif
+    for (int j0 = 0; j0 < DENSE_LANES; j0 += 4) {
+        int on = 0;
+        for (int j = j0; j < j0 + 4; j++) on |= dl->lo[j] <= dl->hi[j];
+        if (on) rows_scan4(dl, j0, nt, gh, G, H, l2, hmin);
+    }
+}
+
+/* Feature f of leaf l (its list e) when the leaf has rows with f missing (they sort last, code n_bins): the
+ * candidates one by one, each with the missing values sent right and left, as find_split does. */
+static void rows_split_missing(const knob_gbdt_grower *g, const leaf_t *l, const uint32_t *e, int f, split_t *best)
+{
+    size_t c = l->count, mn = 0;
+    uint32_t miss = (uint32_t)g->bins->n_bins[f];
+    while (mn < c && e[c - 1 - mn] >> ROW_BITS == miss) mn++;
+    const double *gh = g->gh;
+    double mg = 0, mh = 0, GL = 0, HL = 0, bnum = -1, bden = 1, msl = (double)g->tp.min_samples_leaf;
+    for (size_t k = c - mn; k < c; k++) {
+        size_t r = e[k] & ROW_MASK;
+        mg += gh[2 * r];
+        mh += gh[2 * r + 1];
+    }
+    for (size_t k = 1, nn = c - mn; k <= nn; k++) { /* the first k rows with a value go left */
+        uint32_t x = e[k - 1];
+        GL += gh[2 * (size_t)(x & ROW_MASK)];
+        HL += gh[2 * (size_t)(x & ROW_MASK) + 1];
+        if (k < nn && e[k] >> ROW_BITS == x >> ROW_BITS) continue; /* inside a code */
+        if ((double)(k + mn) < msl) continue;
+        if ((double)(c - k) < msl) break;
+        consider_missing(g, l, f, (int)(x >> ROW_BITS), GL, HL, (double)k, mg, mh, (double)mn, &bnum, &bden, best);
+    }
+    if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
+}
+
+/* The best splits of leaf l on the n (at most DENSE_LANES) features fs into out. */
+static void rows_find(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int n, split_t *out, uint64_t *bw)
+{
+    size_t c = l->count;
+    int64_t msl = (int64_t)g->tp.min_samples_leaf;
+    dense_lanes dl;
+    int any = 0;
+    for (int j = 0; j < DENSE_LANES; j++) { /* idle lanes read lane 0's list and take nothing */
+        dl.lo[j] = 1;
+        dl.hi[j] = 0;
+        dl.list[j] = feature_list(g, fs[j < n ? j : 0], l->begin);
+        if (j >= n) continue;
+        split_none(&out[j]);
+        if (dl.list[j][c - 1] >> ROW_BITS == (uint32_t)g->bins->n_bins[fs[j]]) {
+            rows_split_missing(g, l, dl.list[j], fs[j], &out[j]);
+            continue;
+        }
+        dl.lo[j] = (double)msl;
+        dl.hi[j] = (double)((int64_t)c - msl);
+        any |= dl.lo[j] <= dl.hi[j];
+    }
+    if (!any) return;
+    rows_scan(&dl, msl, (int64_t)c - msl + 1, g->gh, l->g, l->h, g->tp.l2, g->hmin, bw);
+    for (int j = 0; j < n; j++) {
+        if (dl.lo[j] > dl.hi[j] || dl.t[j] < 0) continue;
+        size_t k = (size_t)dl.t[j];
+        split_t *best = &out[j];
+        best->feature = fs[j];
+        best->bin = (int32_t)(dl.list[j][k - 1] >> ROW_BITS);
+        best->lg = dl.g[j];
+        best->lh = dl.h[j];
+        best->ln = (double)k;
+        best->default_left = best->ln >= (double)c - best->ln; /* missing values go with the larger side */
+        best->gain = 0.5 * (dl.num[j] / dl.den[j] - leaf_score(l->g, l->h, &g->tp));
+    }
+}
+
+/* Entries k..c-1 of a list e into its left part (at *lc) and tmp (at *rc) by the side bits. */
+static void partition_tail(const uint32_t *side, uint32_t *e, size_t k, size_t c, uint32_t *tmp, size_t *lc,
+                           size_t *rc)
+{
+    for (; k < c; k++) { /* left entries land behind the read position */
+        uint32_t x = e[k];
+        size_t s = side_of(side, x & ROW_MASK);
+        e[*lc] = x;
+        tmp[*rc] = x;
+        *lc += s;
+        *rc += 1 - s;
+    }
+}
+
+#ifdef KNOB_AVX512
+/* Sixteen entries a step, for at most 1024 rows: the side bits (32 words) looked up in two registers, each
+ * part compressed and stored whole (the left part behind the block just read; tmp has 16 entries to spare). */
+__attribute__((target("avx512f,popcnt"))) static void partition16(const uint32_t *side, uint32_t *e, size_t c,
+                                                                  uint32_t *tmp, size_t *lc, size_t *rc)
+{
+    const __m512i rowm = _mm512_set1_epi32((int)ROW_MASK), low5 = _mm512_set1_epi32(31), one = _mm512_set1_epi32(1);
+    const __m512i s0 = _mm512_loadu_si512(side), s1 = _mm512_loadu_si512(side + 16);
+    size_t k = 0;
+    for (; k + 16 <= c; k += 16) {
+        __m512i x = _mm512_loadu_si512(e + k), r = _mm512_and_si512(x, rowm);
+        __m512i w = _mm512_permutex2var_epi32(s0, _mm512_srli_epi32(r, 5), s1);
+        __mmask16 m = _mm512_test_epi32_mask(_mm512_srlv_epi32(w, _mm512_and_si512(r, low5)), one);
+        _mm512_storeu_si512(e + *lc, _mm512_maskz_compress_epi32(m, x));
+        _mm512_storeu_si512(tmp + *rc, _mm512_maskz_compress_epi32((__mmask16)~m, x));
+        size_t nl = (size_t)__builtin_popcount(m);
+        *lc += nl;
+        *rc += 16 - nl;
+    }
+    partition_tail(side, e, k, c, tmp, lc, rc);
+}
+#endif
+
+/* Stable partition of the c entries of a list e by the side bits (left first, each side in order; tmp holds
+ * c + 16 entries). */
+static void rows_partition(const knob_gbdt_grower *g, uint32_t *e, size_t c, uint32_t *tmp)
+{
+    size_t lc = 0, rc = 0;
+#ifdef KNOB_AVX512
+    if (g->n <= 1024 && __builtin_cpu_supports("avx512f")) partition16(g->side, e, c, tmp, &lc, &rc);
+    else
+#endif
+        partition_tail(g->side, e, 0, c, tmp, &lc, &rc);
+    memcpy(e + lc, tmp, rc * sizeof *e);
+}
+
+/* The root's lists: each feature's rows sorted by code once per grower (a counting sort), copied for each tree
+ * -- without the rows left out of the tree's sample (rows; m of them). */
+static void rows_root(knob_gbdt_grower *g, const uint32_t *rows, size_t m)
+{
+    size_t n = g->n, p = g->bins->n_features;
+    if (!g->root_ent_ready) {
+        for (size_t f = 0; f < p; f++) {
+            uint32_t *e = g->root_ent + f * n;
+            size_t at[SCAN_SLOTS + 1] = {0}, s = 0;
+            const uint8_t *col = g->binned + f * n;
+            for (size_t r = 0; r < n; r++) at[col[r]]++;
+            for (size_t t = 0; t <= SCAN_SLOTS; t++) {
+                size_t c = at[t];
+                at[t] = s;
+                s += c;
+            }
+            for (size_t r = 0; r < n; r++) e[at[col[r]]++] = (uint32_t)col[r] << ROW_BITS | (uint32_t)r;
+        }
+        g->root_ent_ready = 1;
+    }
+    memcpy(g->ent, g->root_ent, p * n * sizeof *g->ent);
+    if (!rows) return;
+    set_side(g, rows, m);
+    for (size_t f = 0; f < p; f++) rows_partition(g, feature_list(g, (int)f, 0), n, g->ent_tmp);
+}
+
+typedef struct {
+    knob_gbdt_grower *g;
+    const int *feats;
+    size_t nf, per_task;  /* features per task: 1..DENSE_LANES */
+    size_t begin, count;  /* the segment whose lists are partitioned by g->side first (count 0: none) */
+    leaf_t *a, *b;        /* the leaves to search (NULL: none) */
+} lists_ctx;
+
+static void lists_task(void *vctx, size_t task, int worker)
+{
+    lists_ctx *c = vctx;
+    knob_gbdt_grower *g = c->g;
+    size_t t0 = c->per_task * task, t1 = t0 + c->per_task < c->nf ? t0 + c->per_task : c->nf;
+    for (size_t t = t0; c->count && t < t1; t++)
+        rows_partition(g, feature_list(g, c->feats[t], c->begin), c->count, g->ent_tmp + (size_t)worker * (g->n + 16));
+    uint64_t *bw = g->bnd + (size_t)worker * DENSE_LANES * (g->n / 64 + 2);
+    if (c->a) rows_find(g, c->a, c->feats + t0, (int)(t1 - t0), g->fbest + t0, bw);
+    if (c->b) rows_find(g, c->b, c->feats + t0, (int)(t1 - t0), g->fbest + c->nf + t0, bw);
+}
+
+static void reduce_pair(const knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a, leaf_t *b);
+
+/* Features per task of a step over nf features on this many threads: DENSE_LANES, smaller when there would be
+ * too few tasks for the threads. */
+static size_t task_features(size_t nf, int threads)
+{
+    size_t per_task = DENSE_LANES;
+    while (threads > 1 && per_task > 1 && (nf + per_task - 1) / per_task < 2 * (size_t)threads) per_task /= 2;
+    return per_task;
+}
+
+/* Partition the lists of the segment [begin, begin + count) by g->side (count 0: none), then search leaves a
+ * and b (either may be NULL) on the features feats. */
+static void rows_step(knob_gbdt_grower *g, const int *feats, size_t nf, size_t begin, size_t count, leaf_t *a,
+                      leaf_t *b)
+{
+    size_t rows = count + (a ? a->count : 0) + (b ? b->count : 0);
+    int threads = rows * nf >= 49152 ? g->tp.threads : 1; /* as run_step */
+    size_t per_task = task_features(nf, threads);
+    lists_ctx c = {g, feats, nf, per_task, begin, count, a, b};
+    knob_parallel_for((nf + per_task - 1) / per_task, threads, lists_task, &c);
+    reduce_pair(g, feats, nf, a, b);
 }
 
 /* ---- histogram building ------------------------------------------------------------------------- */
@@ -1101,6 +1482,16 @@ static void reduce_best(const knob_gbdt_grower *g, leaf_t *l, const split_t *fb,
     l->open = l->best.feature >= 0 && l->best.gain > g->tp.min_split_gain;
 }
 
+/* reduce_best for the leaves a and b searched over feats (either may be NULL; their splits at g->fbest and
+ * g->fbest + nf). The leaf whose list is feats itself (the parent's slot, filtered in place) goes last. */
+static void reduce_pair(const knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a, leaf_t *b)
+{
+    int b_last = b && b->feats == feats;
+    if (b && !b_last) reduce_best(g, b, g->fbest + nf, feats, nf);
+    if (a) reduce_best(g, a, g->fbest, feats, nf);
+    if (b_last) reduce_best(g, b, g->fbest + nf, feats, nf);
+}
+
 /* Build/subtract histograms and search splits for the leaves a (and b); a is built from rows. */
 static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a, leaf_t *b, int b_subtract,
                      int find_a, int find_b)
@@ -1111,15 +1502,10 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
     int threads = work >= 49152 ? g->tp.threads : 1;
     if (a && a->hist) gather(g, a);
     if (b && b->hist && !b_subtract) gather(g, b);
-    size_t per_task = TASK_FEATURES; /* smaller groups when there would be too few tasks for the threads */
-    while (threads > 1 && per_task > 1 && (nf + per_task - 1) / per_task < 2 * (size_t)threads) per_task /= 2;
+    size_t per_task = task_features(nf, threads);
     step_ctx c = {g, feats, nf, per_task, a, b, b_subtract, find_a, find_b};
     knob_parallel_for((nf + per_task - 1) / per_task, threads, step_task, &c);
-    /* the leaf whose list is the one searched (the parent's slot, filtered in place) goes last */
-    int b_last = find_b && b->feats == feats;
-    if (find_b && !b_last) reduce_best(g, b, g->fbest + nf, feats, nf);
-    if (find_a) reduce_best(g, a, g->fbest, feats, nf);
-    if (b_last) reduce_best(g, b, g->fbest + nf, feats, nf);
+    reduce_pair(g, feats, nf, find_a ? a : NULL, find_b ? b : NULL);
 }
 
 /* Does a row with bin code b go left under a numeric split at bin / a categorical split (cats)? */
@@ -1233,6 +1619,11 @@ static int split_leaf(knob_gbdt_grower *g, size_t k)
         if (parent_hist) g->free_hist[g->n_free++] = parent_hist;
         return KNOB_OK;
     }
+    if (g->by_rows) {
+        set_side(g, g->part + parent.begin, nl);
+        rows_step(g, parent.feats, parent.nf, parent.begin, parent.count, sl ? left : NULL, sr ? right : NULL);
+        return KNOB_OK;
+    }
     int left_small = left->count <= right->count;
     leaf_t *small = left_small ? left : right, *large = left_small ? right : left;
     int s_small = left_small ? sl : sr, s_large = left_small ? sr : sl;
@@ -1277,7 +1668,10 @@ int knob_gbdt_grow(knob_gbdt_grower *g, const double *gh, const uint32_t *rows, 
     split_none(&root->best);
     int rc = KNOB_OK;
     if (can_split(g, root) && g->tp.max_leaves >= 2 && nf > 0) {
-        if (!(root->hist = hist_acquire(g))) rc = KNOB_ENOMEM;
+        if (g->by_rows) {
+            rows_root(g, rows, m);
+            rows_step(g, root->feats, nf, 0, 0, root, NULL);
+        } else if (!(root->hist = hist_acquire(g))) rc = KNOB_ENOMEM;
         else run_step(g, root->feats, nf, root, NULL, 0, 1, 0);
         if (!root->open) hist_release(g, root);
     }
