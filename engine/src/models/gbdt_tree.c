@@ -142,9 +142,13 @@ typedef struct {
 #define ROW_TASK 8192 /* rows per task when partitioning or gathering a big leaf */
 #define HIST_BUDGET ((size_t)512 << 20) /* bytes of histograms kept at most */
 #define DENSE_LANES 8 /* features whose splits are searched at once, one per vector lane */
-/* The rows search (small data): list entries hold a row index under ROW_BITS and its bin code above. */
+/* The rows search (small data): list entries hold twice a row's index (where its gradient pair starts) under
+ * ROW_BITS and its bin code above. */
 #define ROW_BITS 24
 #define ROW_MASK (((uint32_t)1 << ROW_BITS) - 1)
+#define ROWS_MAX ((size_t)1 << (ROW_BITS - 1))
+#define ENT_PAIR(x) ((size_t)((x) & ROW_MASK)) /* 2 r: the row's gradient, then its hessian */
+#define ENT_ROW(x) (ENT_PAIR(x) >> 1)
 #define ROWS_PER_SLOT 2 /* split_search auto: rows when rows x features <= this x the features' slots */
 
 struct knob_gbdt_grower {
@@ -199,11 +203,11 @@ static size_t side_words(size_t n)
 }
 
 /* Does the grower search splits over rows in value order (1), over histograms (0), or can it not do what was
- * asked (-1: the rows search takes numeric features, no L1 and at most ROW_MASK rows)? */
+ * asked (-1: the rows search takes numeric features, no L1 and at most ROWS_MAX rows)? */
 static int search_by_rows(const knob_gbdt_bins *b, size_t n, const knob_gbdt_tree_params *tp)
 {
     if (tp->split_search == KNOB_GBDT_SEARCH_HISTOGRAM) return 0;
-    int able = tp->l1 == 0 && n <= ROW_MASK && (double)n * (double)b->n_features < 2147483648.0; /* int32 offsets */
+    int able = tp->l1 == 0 && n <= ROWS_MAX && (double)n * (double)b->n_features < 2147483648.0; /* int32 offsets */
     size_t slots = 0, p = b->n_features;
     for (size_t f = 0; f < p; f++) {
         if (b->categorical[f]) able = 0;
@@ -219,7 +223,7 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
     int by_rows = search_by_rows(bins, n_rows, tp);
     if (by_rows < 0) {
         knob_err_set(err, KNOB_EINVAL, "gbdt: split_search = 'rows' needs numeric features, l1 = 0 and at most %u "
-                     "rows", (unsigned)ROW_MASK);
+                     "rows", (unsigned)ROWS_MAX);
         return NULL;
     }
     knob_gbdt_grower *g = calloc(1, sizeof *g);
@@ -620,19 +624,19 @@ typedef struct {
         HL += __builtin_shufflevector(X_, Y_, 1, 5, 3, 7);                                                         \
     } while (0)
 
-/* The same for eight lanes (v4: four doubles): even lanes in one register, odd in the other, a pair per 128
- * bits. */
+#ifdef KNOB_AVX512
+/* The same for eight lanes (AVX-512): even lanes' pairs in one register, odd in the other, a pair per 128 bits
+ * (each inserted straight from memory); unpacking puts them in order. */
+#define PAIR_AT(q) _mm512_castpd128_pd512(_mm_loadu_pd(q))
+#define PAIR_IN(X, q, i) _mm512_castps_pd(_mm512_insertf32x4(_mm512_castpd_ps(X), _mm_castpd_ps(_mm_loadu_pd(q)), i))
 #define ADD_PAIRS8(q0, q1, q2, q3, q4, q5, q6, q7)                                                                 \
     do {                                                                                                           \
-        v4 e0_ = __builtin_shufflevector(load_pair(q0), load_pair(q2), 0, 1, 2, 3);                                \
-        v4 e1_ = __builtin_shufflevector(load_pair(q4), load_pair(q6), 0, 1, 2, 3);                                \
-        v4 o0_ = __builtin_shufflevector(load_pair(q1), load_pair(q3), 0, 1, 2, 3);                                \
-        v4 o1_ = __builtin_shufflevector(load_pair(q5), load_pair(q7), 0, 1, 2, 3);                                \
-        vd X_ = __builtin_shufflevector(e0_, e1_, 0, 1, 2, 3, 4, 5, 6, 7);                                         \
-        vd Y_ = __builtin_shufflevector(o0_, o1_, 0, 1, 2, 3, 4, 5, 6, 7);                                         \
-        GL += __builtin_shufflevector(X_, Y_, 0, 8, 2, 10, 4, 12, 6, 14);                                          \
-        HL += __builtin_shufflevector(X_, Y_, 1, 9, 3, 11, 5, 13, 7, 15);                                          \
+        __m512d X_ = PAIR_IN(PAIR_IN(PAIR_IN(PAIR_AT(q0), q2, 1), q4, 2), q6, 3);                                  \
+        __m512d Y_ = PAIR_IN(PAIR_IN(PAIR_IN(PAIR_AT(q1), q3, 1), q5, 2), q7, 3);                                  \
+        GL += (vd)_mm512_unpacklo_pd(X_, Y_);                                                                      \
+        HL += (vd)_mm512_unpackhi_pd(X_, Y_);                                                                      \
     } while (0)
+#endif
 
 /* Lanes j0..j0+3. */
 KNOB_SIMD_CLONES static void dense_scan4(dense_lanes *dl, int j0, int64_t t0, int64_t nt, double G, double H, double l2,
@@ -655,7 +659,6 @@ __attribute__((target("avx512f"))) static void dense_scan8(dense_lanes *dl, int6
                                                           double l2, double hmin)
 {
     typedef double vd __attribute__((vector_size(64)));
-    typedef double v4 __attribute__((vector_size(32)));
     typedef int64_t vl __attribute__((vector_size(64)));
     const double *const *p = dl->gh;
     DENSE_SETUP(vd, 8, 0);
@@ -817,8 +820,7 @@ KNOB_SIMD_CLONES static void rows_scan4(dense_lanes *dl, int j0, int64_t nt, con
         vl bnd = __builtin_convertvector(code != prev, vl);
         prev = code;
         DENSE_STEP(vd, vl, bnd & (tv >= lo) & (tv <= hi) &);
-        ADD_PAIRS4(gh + 2 * (size_t)(x0 & ROW_MASK), gh + 2 * (size_t)(x1 & ROW_MASK),
-                   gh + 2 * (size_t)(x2 & ROW_MASK), gh + 2 * (size_t)(x3 & ROW_MASK));
+        ADD_PAIRS4(gh + ENT_PAIR(x0), gh + ENT_PAIR(x1), gh + ENT_PAIR(x2), gh + ENT_PAIR(x3));
     }
     DENSE_STORE(4, j0);
 }
@@ -832,7 +834,6 @@ __attribute__((target("avx512f"))) static void rows_scan8(dense_lanes *dl, int64
                                                          double G, double H, double l2, double hmin, uint64_t *bw)
 {
     typedef double vd __attribute__((vector_size(64)));
-    typedef double v4 __attribute__((vector_size(32)));
     typedef int64_t vl __attribute__((vector_size(64)));
     const uint32_t *const *e = dl->list;
     uint16_t *b16 = (uint16_t *)(void *)bw; /* word k / 64 of lane j, its quarter (k % 64) / 16 */
@@ -847,10 +848,8 @@ __attribute__((target("avx512f"))) static void rows_scan8(dense_lanes *dl, int64
         }
     }
 #define ROWS_ADD8(k)                                                                                               \
-    ADD_PAIRS8(gh + 2 * (size_t)(e[0][k] & ROW_MASK), gh + 2 * (size_t)(e[1][k] & ROW_MASK),                       \
-               gh + 2 * (size_t)(e[2][k] & ROW_MASK), gh + 2 * (size_t)(e[3][k] & ROW_MASK),                       \
-               gh + 2 * (size_t)(e[4][k] & ROW_MASK), gh + 2 * (size_t)(e[5][k] & ROW_MASK),                       \
-               gh + 2 * (size_t)(e[6][k] & ROW_MASK), gh + 2 * (size_t)(e[7][k] & ROW_MASK))
+    ADD_PAIRS8(gh + ENT_PAIR(e[0][k]), gh + ENT_PAIR(e[1][k]), gh + ENT_PAIR(e[2][k]), gh + ENT_PAIR(e[3][k]),     \
+               gh + ENT_PAIR(e[4][k]), gh + ENT_PAIR(e[5][k]), gh + ENT_PAIR(e[6][k]), gh + ENT_PAIR(e[7][k]))
     int64_t t0 = k0, k = 0;
     DENSE_SETUP(vd, 8, 0);
     (void)lo, (void)hi; /* the lanes' range is k0..nt-1; idle lanes have no code changes */
@@ -900,14 +899,13 @@ static void rows_split_missing(const knob_gbdt_grower *g, const leaf_t *l, const
     const double *gh = g->gh;
     double mg = 0, mh = 0, GL = 0, HL = 0, bnum = -1, bden = 1, msl = (double)g->tp.min_samples_leaf;
     for (size_t k = c - mn; k < c; k++) {
-        size_t r = e[k] & ROW_MASK;
-        mg += gh[2 * r];
-        mh += gh[2 * r + 1];
+        mg += gh[ENT_PAIR(e[k])];
+        mh += gh[ENT_PAIR(e[k]) + 1];
     }
     for (size_t k = 1, nn = c - mn; k <= nn; k++) { /* the first k rows with a value go left */
         uint32_t x = e[k - 1];
-        GL += gh[2 * (size_t)(x & ROW_MASK)];
-        HL += gh[2 * (size_t)(x & ROW_MASK) + 1];
+        GL += gh[ENT_PAIR(x)];
+        HL += gh[ENT_PAIR(x) + 1];
         if (k < nn && e[k] >> ROW_BITS == x >> ROW_BITS) continue; /* inside a code */
         if ((double)(k + mn) < msl) continue;
         if ((double)(c - k) < msl) break;
@@ -959,7 +957,7 @@ static void partition_tail(const uint32_t *side, uint32_t *e, size_t k, size_t c
 {
     for (; k < c; k++) { /* left entries land behind the read position */
         uint32_t x = e[k];
-        size_t s = side_of(side, x & ROW_MASK);
+        size_t s = side_of(side, ENT_ROW(x));
         e[*lc] = x;
         tmp[*rc] = x;
         *lc += s;
@@ -977,7 +975,7 @@ __attribute__((target("avx512f,popcnt"))) static void partition16(const uint32_t
     const __m512i s0 = _mm512_loadu_si512(side), s1 = _mm512_loadu_si512(side + 16);
     size_t k = 0;
     for (; k + 16 <= c; k += 16) {
-        __m512i x = _mm512_loadu_si512(e + k), r = _mm512_and_si512(x, rowm);
+        __m512i x = _mm512_loadu_si512(e + k), r = _mm512_srli_epi32(_mm512_and_si512(x, rowm), 1);
         __m512i w = _mm512_permutex2var_epi32(s0, _mm512_srli_epi32(r, 5), s1);
         __mmask16 m = _mm512_test_epi32_mask(_mm512_srlv_epi32(w, _mm512_and_si512(r, low5)), one);
         _mm512_storeu_si512(e + *lc, _mm512_maskz_compress_epi32(m, x));
@@ -1019,7 +1017,7 @@ static void rows_root(knob_gbdt_grower *g, const uint32_t *rows, size_t m)
                 at[t] = s;
                 s += c;
             }
-            for (size_t r = 0; r < n; r++) e[at[col[r]]++] = (uint32_t)col[r] << ROW_BITS | (uint32_t)r;
+            for (size_t r = 0; r < n; r++) e[at[col[r]]++] = (uint32_t)col[r] << ROW_BITS | (uint32_t)(2 * r);
         }
         g->root_ent_ready = 1;
     }
