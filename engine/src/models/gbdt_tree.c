@@ -133,6 +133,7 @@ typedef struct {
     int open;              /* has a split worth making */
     int *feats;            /* the features the leaf's descendants may split on (its slot of the grower's lists) */
     size_t nf;
+    int lists;             /* the rows search: which of the grower's lists buffers holds the leaf's lists */
 } leaf_t;
 
 /* The root keeps its rows by slot when its gradient pairs fit a core's cache (the sums read them in random
@@ -176,9 +177,9 @@ struct knob_gbdt_grower {
     double hmin;                /* a child's hessian must be at least this (min_child_weight, and > -l2) */
     const double *gh;
     int by_rows;                /* the split search over rows in value order (small data), not histograms */
-    uint32_t *ent, *root_ent;   /* by_rows: each feature's list (n entries); the root's */
-    int root_ent_ready;
-    uint32_t *ent_tmp;          /* by_rows: per worker n + 16 entries */
+    uint32_t *lists[3];         /* by_rows: each feature's list (n entries) in two buffers (a split reads its
+                                   leaf's, writes its children's into the other) and the root's (all rows) */
+    int root_ready;
     uint32_t *side;             /* by_rows: a bit per row (SIDE_WORDS words), set if it goes left at the split made */
     uint64_t *bnd;              /* by_rows: per worker DENSE_LANES x (n / 64 + 2) words of code changes */
 };
@@ -260,12 +261,11 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
         goto oom;
     if ((g->by_rows = by_rows)) {
         size_t list_cells = (n_rows ? n_rows : 1) * (p ? p : 1), workers = tp->threads > 0 ? (size_t)tp->threads : 1;
-        g->ent = malloc(list_cells * sizeof *g->ent);
-        g->root_ent = malloc(list_cells * sizeof *g->root_ent);
-        g->ent_tmp = malloc(workers * (n_rows + 16) * sizeof *g->ent_tmp);
+        for (int i = 0; i < 3; i++) /* the AVX-512 scan reads up to 15 entries past a list */
+            if (!(g->lists[i] = malloc((list_cells + 16) * sizeof *g->lists[i]))) goto oom;
         g->side = calloc(side_words(n_rows), sizeof *g->side);
         g->bnd = malloc(workers * DENSE_LANES * (n_rows / 64 + 2) * sizeof *g->bnd);
-        if (!g->ent || !g->root_ent || !g->ent_tmp || !g->side || !g->bnd) goto oom;
+        if (!g->side || !g->bnd) goto oom;
     }
     return g;
 oom:
@@ -296,9 +296,7 @@ void knob_gbdt_grower_free(knob_gbdt_grower **gp)
     free(g->leaf_feats);
     free(g->nodes);
     free(g->fbest);
-    free(g->ent);
-    free(g->root_ent);
-    free(g->ent_tmp);
+    for (int i = 0; i < 3; i++) free(g->lists[i]);
     free(g->side);
     free(g->bnd);
     free(g);
@@ -795,10 +793,10 @@ static void set_side(const knob_gbdt_grower *g, const uint32_t *rows, size_t m)
     for (size_t i = 0; i < m; i++) g->side[rows[i] >> 5] |= 1u << (rows[i] & 31);
 }
 
-/* Feature f's list from partition position begin. */
-static uint32_t *feature_list(const knob_gbdt_grower *g, int f, size_t begin)
+/* Feature f's list of leaf l. */
+static uint32_t *feature_list(const knob_gbdt_grower *g, const leaf_t *l, int f)
 {
-    return g->ent + (size_t)f * g->n + begin;
+    return g->lists[l->lists] + (size_t)f * g->n + l->begin;
 }
 
 /* The rows search on the lanes of dl that have lo <= hi (lanes j0..j0+3): at position k (0 <= k < nt) of
@@ -924,7 +922,7 @@ static void rows_find(const knob_gbdt_grower *g, const leaf_t *l, const int *fs,
     for (int j = 0; j < DENSE_LANES; j++) { /* idle lanes read lane 0's list and take nothing */
         dl.lo[j] = 1;
         dl.hi[j] = 0;
-        dl.list[j] = feature_list(g, fs[j < n ? j : 0], l->begin);
+        dl.list[j] = feature_list(g, l, fs[j < n ? j : 0]);
         if (j >= n) continue;
         split_none(&out[j]);
         if (dl.list[j][c - 1] >> ROW_BITS == (uint32_t)g->bins->n_bins[fs[j]]) {
@@ -951,15 +949,14 @@ static void rows_find(const knob_gbdt_grower *g, const leaf_t *l, const int *fs,
     }
 }
 
-/* Entries k..c-1 of a list e into its left part (at *lc) and tmp (at *rc) by the side bits. */
-static void partition_tail(const uint32_t *side, uint32_t *e, size_t k, size_t c, uint32_t *tmp, size_t *lc,
-                           size_t *rc)
+/* Entries k..c-1 of a list src, by the side bits, to dst: left ones at *lc, right ones at nl + *rc. */
+static void partition_tail(const uint32_t *side, const uint32_t *src, size_t k, size_t c, uint32_t *dst, size_t nl,
+                           size_t *lc, size_t *rc)
 {
-    for (; k < c; k++) { /* left entries land behind the read position */
-        uint32_t x = e[k];
+    for (; k < c; k++) {
+        uint32_t x = src[k];
         size_t s = side_of(side, ENT_ROW(x));
-        e[*lc] = x;
-        tmp[*rc] = x;
+        dst[s ? *lc : nl + *rc] = x;
         *lc += s;
         *rc += 1 - s;
     }
@@ -967,48 +964,48 @@ static void partition_tail(const uint32_t *side, uint32_t *e, size_t k, size_t c
 
 #ifdef KNOB_AVX512
 /* Sixteen entries a step, for at most 1024 rows: the side bits (32 words) looked up in two registers, each
- * part compressed and stored whole (the left part behind the block just read; tmp has 16 entries to spare). */
-__attribute__((target("avx512f,popcnt"))) static void partition16(const uint32_t *side, uint32_t *e, size_t c,
-                                                                  uint32_t *tmp, size_t *lc, size_t *rc)
+ * part compressed into place. */
+__attribute__((target("avx512f,popcnt"))) static void partition16(const uint32_t *side, const uint32_t *src, size_t c,
+                                                                  uint32_t *dst, size_t nl)
 {
     const __m512i rowm = _mm512_set1_epi32((int)ROW_MASK), low5 = _mm512_set1_epi32(31), one = _mm512_set1_epi32(1);
     const __m512i s0 = _mm512_loadu_si512(side), s1 = _mm512_loadu_si512(side + 16);
-    size_t k = 0;
-    for (; k + 16 <= c; k += 16) {
-        __m512i x = _mm512_loadu_si512(e + k), r = _mm512_srli_epi32(_mm512_and_si512(x, rowm), 1);
+    uint32_t *left = dst, *right = dst + nl;
+    for (size_t k = 0; k < c; k += 16) {
+        __mmask16 in = c - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (c - k)) - 1);
+        __m512i x = _mm512_maskz_loadu_epi32(in, src + k), r = _mm512_srli_epi32(_mm512_and_si512(x, rowm), 1);
         __m512i w = _mm512_permutex2var_epi32(s0, _mm512_srli_epi32(r, 5), s1);
-        __mmask16 m = _mm512_test_epi32_mask(_mm512_srlv_epi32(w, _mm512_and_si512(r, low5)), one);
-        _mm512_storeu_si512(e + *lc, _mm512_maskz_compress_epi32(m, x));
-        _mm512_storeu_si512(tmp + *rc, _mm512_maskz_compress_epi32((__mmask16)~m, x));
-        size_t nl = (size_t)__builtin_popcount(m);
-        *lc += nl;
-        *rc += 16 - nl;
+        __mmask16 m = _mm512_test_epi32_mask(_mm512_srlv_epi32(w, _mm512_and_si512(r, low5)), one) & in;
+        _mm512_mask_compressstoreu_epi32(left, m, x);
+        _mm512_mask_compressstoreu_epi32(right, (__mmask16)(in & ~m), x);
+        left += __builtin_popcount(m);
+        right += __builtin_popcount((unsigned)(in & ~m));
     }
-    partition_tail(side, e, k, c, tmp, lc, rc);
 }
 #endif
 
-/* Stable partition of the c entries of a list e by the side bits (left first, each side in order; tmp holds
- * c + 16 entries). */
-static void rows_partition(const knob_gbdt_grower *g, uint32_t *e, size_t c, uint32_t *tmp)
+/* Stable partition of the c entries of a list src into dst (the same positions of the other buffer) by the
+ * side bits: the nl going left first, each side in order. */
+static void rows_partition(const knob_gbdt_grower *g, const uint32_t *src, uint32_t *dst, size_t c, size_t nl)
 {
-    size_t lc = 0, rc = 0;
 #ifdef KNOB_AVX512
-    if (g->n <= 1024 && __builtin_cpu_supports("avx512f")) partition16(g->side, e, c, tmp, &lc, &rc);
-    else
+    if (g->n <= 1024 && __builtin_cpu_supports("avx512f")) {
+        partition16(g->side, src, c, dst, nl);
+        return;
+    }
 #endif
-        partition_tail(g->side, e, 0, c, tmp, &lc, &rc);
-    memcpy(e + lc, tmp, rc * sizeof *e);
+    size_t lc = 0, rc = 0;
+    partition_tail(g->side, src, 0, c, dst, nl, &lc, &rc);
 }
 
-/* The root's lists: each feature's rows sorted by code once per grower (a counting sort), copied for each tree
- * -- without the rows left out of the tree's sample (rows; m of them). */
-static void rows_root(knob_gbdt_grower *g, const uint32_t *rows, size_t m)
+/* The root's lists: each feature's rows sorted by code once per grower (a counting sort) into the third buffer;
+ * for a tree on a sample of the rows (rows; m of them), those rows' entries filtered into the first. */
+static void rows_root(knob_gbdt_grower *g, leaf_t *root, const uint32_t *rows, size_t m)
 {
     size_t n = g->n, p = g->bins->n_features;
-    if (!g->root_ent_ready) {
+    if (!g->root_ready) {
         for (size_t f = 0; f < p; f++) {
-            uint32_t *e = g->root_ent + f * n;
+            uint32_t *e = g->lists[2] + f * n;
             size_t at[SCAN_SLOTS + 1] = {0}, s = 0;
             const uint8_t *col = g->binned + f * n;
             for (size_t r = 0; r < n; r++) at[col[r]]++;
@@ -1019,19 +1016,21 @@ static void rows_root(knob_gbdt_grower *g, const uint32_t *rows, size_t m)
             }
             for (size_t r = 0; r < n; r++) e[at[col[r]]++] = (uint32_t)col[r] << ROW_BITS | (uint32_t)(2 * r);
         }
-        g->root_ent_ready = 1;
+        g->root_ready = 1;
     }
-    memcpy(g->ent, g->root_ent, p * n * sizeof *g->ent);
+    root->lists = 2;
     if (!rows) return;
     set_side(g, rows, m);
-    for (size_t f = 0; f < p; f++) rows_partition(g, feature_list(g, (int)f, 0), n, g->ent_tmp);
+    for (size_t f = 0; f < p; f++) rows_partition(g, g->lists[2] + f * n, g->lists[0] + f * n, n, m);
+    root->lists = 0;
 }
 
 typedef struct {
     knob_gbdt_grower *g;
     const int *feats;
     size_t nf, per_task;  /* features per task: 1..DENSE_LANES */
-    size_t begin, count;  /* the segment whose lists are partitioned by g->side first (count 0: none) */
+    const leaf_t *parent; /* the leaf whose lists are partitioned by g->side first into a's and b's (or NULL) */
+    size_t nl;            /* its rows going left */
     leaf_t *a, *b;        /* the leaves to search (NULL: none) */
 } lists_ctx;
 
@@ -1040,8 +1039,11 @@ static void lists_task(void *vctx, size_t task, int worker)
     lists_ctx *c = vctx;
     knob_gbdt_grower *g = c->g;
     size_t t0 = c->per_task * task, t1 = t0 + c->per_task < c->nf ? t0 + c->per_task : c->nf;
-    for (size_t t = t0; c->count && t < t1; t++)
-        rows_partition(g, feature_list(g, c->feats[t], c->begin), c->count, g->ent_tmp + (size_t)worker * (g->n + 16));
+    const leaf_t *pa = c->parent;
+    size_t to = pa ? (pa->lists == 0) : 0; /* the other buffer (the root's lists go to the first) */
+    for (size_t t = t0; pa && t < t1; t++)
+        rows_partition(g, feature_list(g, pa, c->feats[t]), g->lists[to] + (size_t)c->feats[t] * g->n + pa->begin,
+                       pa->count, c->nl);
     uint64_t *bw = g->bnd + (size_t)worker * DENSE_LANES * (g->n / 64 + 2);
     if (c->a) rows_find(g, c->a, c->feats + t0, (int)(t1 - t0), g->fbest + t0, bw);
     if (c->b) rows_find(g, c->b, c->feats + t0, (int)(t1 - t0), g->fbest + c->nf + t0, bw);
@@ -1058,15 +1060,15 @@ static size_t task_features(size_t nf, int threads)
     return per_task;
 }
 
-/* Partition the lists of the segment [begin, begin + count) by g->side (count 0: none), then search leaves a
- * and b (either may be NULL) on the features feats. */
-static void rows_step(knob_gbdt_grower *g, const int *feats, size_t nf, size_t begin, size_t count, leaf_t *a,
+/* Partition the lists of leaf parent (NULL: none) by the side bits (nl rows going left) into its children's, in
+ * the other buffer, then search leaves a and b (either may be NULL) on the features feats. */
+static void rows_step(knob_gbdt_grower *g, const int *feats, size_t nf, const leaf_t *parent, size_t nl, leaf_t *a,
                       leaf_t *b)
 {
-    size_t rows = count + (a ? a->count : 0) + (b ? b->count : 0);
+    size_t rows = (parent ? parent->count : 0) + (a ? a->count : 0) + (b ? b->count : 0);
     int threads = rows * nf >= 49152 ? g->tp.threads : 1; /* as run_step */
     size_t per_task = task_features(nf, threads);
-    lists_ctx c = {g, feats, nf, per_task, begin, count, a, b};
+    lists_ctx c = {g, feats, nf, per_task, parent, nl, a, b};
     knob_parallel_for((nf + per_task - 1) / per_task, threads, lists_task, &c);
     reduce_pair(g, feats, nf, a, b);
 }
@@ -1619,7 +1621,8 @@ static int split_leaf(knob_gbdt_grower *g, size_t k)
     }
     if (g->by_rows) {
         set_side(g, g->part + parent.begin, nl);
-        rows_step(g, parent.feats, parent.nf, parent.begin, parent.count, sl ? left : NULL, sr ? right : NULL);
+        left->lists = right->lists = parent.lists == 0; /* the other buffer */
+        rows_step(g, parent.feats, parent.nf, &parent, nl, sl ? left : NULL, sr ? right : NULL);
         return KNOB_OK;
     }
     int left_small = left->count <= right->count;
@@ -1667,8 +1670,8 @@ int knob_gbdt_grow(knob_gbdt_grower *g, const double *gh, const uint32_t *rows, 
     int rc = KNOB_OK;
     if (can_split(g, root) && g->tp.max_leaves >= 2 && nf > 0) {
         if (g->by_rows) {
-            rows_root(g, rows, m);
-            rows_step(g, root->feats, nf, 0, 0, root, NULL);
+            rows_root(g, root, rows, m);
+            rows_step(g, root->feats, nf, NULL, 0, root, NULL);
         } else if (!(root->hist = hist_acquire(g))) rc = KNOB_ENOMEM;
         else run_step(g, root->feats, nf, root, NULL, 0, 1, 0);
         if (!root->open) hist_release(g, root);
