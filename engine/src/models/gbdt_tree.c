@@ -774,7 +774,7 @@ static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *f
 /* With about one row a slot or fewer (a few hundred rows over 255 bins), a histogram is mostly empty, and
  * building, subtracting, clearing and scanning it costs more than reading the leaf's rows in each feature's
  * value order. The grower then keeps, for every leaf and feature, the leaf's rows sorted by the feature's code
- * (ascending rows within a code; entries code << ROW_BITS | row): a left side is a prefix of that list ending
+ * (ascending rows within a code; entries code << ROW_BITS | 2 row): a left side is a prefix of that list ending
  * where the code changes -- the histogram's candidates, with the same sums up to rounding (added row by row,
  * not slot by slot). Every feature's list of a leaf holds the leaf's rows, so the scan of eight features at
  * once (one per vector lane) walks eight lists in step, and min_samples_leaf bounds the same positions in all.
@@ -1174,54 +1174,55 @@ _Static_assert(GROUP == 2, "build_hist builds a pair of features");
 #define COPIES 4
 
 /* The rows of leaf l into the few-slot histograms (h1, cnt1) and (h2, cnt2) of columns c1, c2 (cleared, nb1
- * and nb2 slots), the counts only when count. */
-static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t *c1, const uint8_t *c2, double *h1,
-                      uint32_t *cnt1, size_t nb1, double *h2, uint32_t *cnt2, size_t nb2, int count)
+ * and nb2 slots), the counts only when count. A private slot holds (gradient, hessian, rows, 0) and takes a
+ * row with one vector add (the row count as a double: exact). */
+KNOB_SIMD_CLONES static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t *c1,
+                                       const uint8_t *c2, double *h1, uint32_t *cnt1, size_t nb1, double *h2,
+                                       uint32_t *cnt2, size_t nb2, int count)
 {
-    double p1[COPIES][2 * FEW_SLOTS], p2[COPIES][2 * FEW_SLOTS];
-    uint32_t n1[COPIES][FEW_SLOTS], n2[COPIES][FEW_SLOTS];
-    memset(p1, 0, sizeof p1);
-    memset(p2, 0, sizeof p2);
-    memset(n1, 0, sizeof n1);
-    memset(n2, 0, sizeof n2);
+    typedef double v4d __attribute__((vector_size(32)));
+    v4d q1[COPIES][FEW_SLOTS], q2[COPIES][FEW_SLOTS];
+    for (int k = 0; k < COPIES; k++) {
+        memset(q1[k], 0, nb1 * sizeof q1[k][0]);
+        memset(q2[k], 0, nb2 * sizeof q2[k][0]);
+    }
     size_t m = l->count, i = 0;
     const uint32_t *idx = g->part + l->begin;
     const double *gh = g->gh, *og = g->ogh + 2 * l->begin;
+    const v2d one = {1, 0};
     /* rows i..i+3, row index ROW(i) and gradient pair GRAD(i, r); every code is loaded before the first update
-     * (a count store may alias the code columns as far as the compiler knows) */
-#define FEW_ADD(k, a, b, gp, C)                                                                                    \
+     * (a slot store may alias the code columns as far as the compiler knows) */
+#define FEW_ADD(k, a, b, gp)                                                                                       \
     do {                                                                                                           \
-        v2d x_ = load_pair(gp);                                                                                    \
-        add_pair(p1[k] + 2 * (a), x_), add_pair(p2[k] + 2 * (b), x_);                                              \
-        if (C) n1[k][a]++, n2[k][b]++;                                                                             \
+        v4d x_ = __builtin_shufflevector(load_pair(gp), one, 0, 1, 2, 3);                                          \
+        q1[k][a] += x_;                                                                                            \
+        q2[k][b] += x_;                                                                                            \
     } while (0)
-#define FEW_LOOP(ROW, GRAD, C)                                                                                     \
+#define FEW_LOOP(ROW, GRAD)                                                                                        \
     for (; i + COPIES <= m; i += COPIES) {                                                                         \
         size_t r0 = ROW(i), r1 = ROW(i + 1), r2 = ROW(i + 2), r3 = ROW(i + 3);                                     \
         unsigned a0 = c1[r0], a1 = c1[r1], a2 = c1[r2], a3 = c1[r3], b0 = c2[r0], b1 = c2[r1], b2 = c2[r2],        \
                  b3 = c2[r3];                                                                                      \
-        FEW_ADD(0, a0, b0, GRAD(i, r0), C);                                                                        \
-        FEW_ADD(1, a1, b1, GRAD(i + 1, r1), C);                                                                    \
-        FEW_ADD(2, a2, b2, GRAD(i + 2, r2), C);                                                                    \
-        FEW_ADD(3, a3, b3, GRAD(i + 3, r3), C);                                                                    \
+        FEW_ADD(0, a0, b0, GRAD(i, r0));                                                                           \
+        FEW_ADD(1, a1, b1, GRAD(i + 1, r1));                                                                       \
+        FEW_ADD(2, a2, b2, GRAD(i + 2, r2));                                                                       \
+        FEW_ADD(3, a3, b3, GRAD(i + 3, r3));                                                                       \
     }                                                                                                              \
     for (; i < m; i++) {                                                                                           \
         size_t r = ROW(i);                                                                                         \
         unsigned a = c1[r], b = c2[r];                                                                             \
-        FEW_ADD(0, a, b, GRAD(i, r), C);                                                                           \
+        FEW_ADD(0, a, b, GRAD(i, r));                                                                              \
     }
 #define ROW_SELF(i) (i)
 #define ROW_IDX(i) ((size_t)idx[i])
 #define GRAD_ROW(i, r) (gh + 2 * (r))
 #define GRAD_POS(i, r) (og + 2 * (i))
-    if (is_root(g, l) && !count) {
-        FEW_LOOP(ROW_SELF, GRAD_ROW, 0)
-    } else if (is_root(g, l)) {
-        FEW_LOOP(ROW_SELF, GRAD_ROW, 1)
+    if (is_root(g, l)) {
+        FEW_LOOP(ROW_SELF, GRAD_ROW)
     } else if (dense_leaf(g, l)) {
-        FEW_LOOP(ROW_IDX, GRAD_ROW, 1)
+        FEW_LOOP(ROW_IDX, GRAD_ROW)
     } else {
-        FEW_LOOP(ROW_IDX, GRAD_POS, 1)
+        FEW_LOOP(ROW_IDX, GRAD_POS)
     }
 #undef FEW_ADD
 #undef FEW_LOOP
@@ -1229,11 +1230,16 @@ static void build_few(const knob_gbdt_grower *g, const leaf_t *l, const uint8_t 
 #undef ROW_IDX
 #undef GRAD_ROW
 #undef GRAD_POS
-    for (size_t t = 0; t < 2 * nb1; t++) h1[t] = (p1[0][t] + p1[1][t]) + (p1[2][t] + p1[3][t]);
-    for (size_t t = 0; t < 2 * nb2; t++) h2[t] = (p2[0][t] + p2[1][t]) + (p2[2][t] + p2[3][t]);
-    if (!count) return;
-    for (size_t t = 0; t < nb1; t++) cnt1[t] = n1[0][t] + n1[1][t] + n1[2][t] + n1[3][t];
-    for (size_t t = 0; t < nb2; t++) cnt2[t] = n2[0][t] + n2[1][t] + n2[2][t] + n2[3][t];
+    for (size_t t = 0; t < nb1; t++) {
+        v4d s = (q1[0][t] + q1[1][t]) + (q1[2][t] + q1[3][t]);
+        h1[2 * t] = s[0], h1[2 * t + 1] = s[1];
+        if (count) cnt1[t] = (uint32_t)s[2];
+    }
+    for (size_t t = 0; t < nb2; t++) {
+        v4d s = (q2[0][t] + q2[1][t]) + (q2[2][t] + q2[3][t]);
+        h2[2 * t] = s[0], h2[2 * t + 1] = s[1];
+        if (count) cnt2[t] = (uint32_t)s[2];
+    }
 }
 _Static_assert(COPIES == 4, "build_few sums four copies");
 
