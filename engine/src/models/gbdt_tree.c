@@ -1,7 +1,8 @@
-/* gbdt_tree.c — one histogram tree, grown best leaf first: row partition, histograms (built for the smaller
- * child, the larger one by subtraction from the parent), split search with learned missing-value direction,
- * and prediction by raw thresholds. Work is split by feature: each task owns whole features, so results are
- * identical for any number of threads.
+/* gbdt_tree.c — one tree on binned features, grown best leaf first: row partition, histograms (built for the
+ * smaller child, the larger one by subtraction from the parent) or, on small data, each feature's rows in value
+ * order (the rows search, below), split search with learned missing-value direction, and prediction by raw
+ * thresholds. Work is split by feature: each task owns whole features, so results are identical for any number
+ * of threads.
  * Each feature's histogram carries a bitmap of the slots its rows may occupy (every other slot is exactly zero;
  * a marked slot may have no rows, and then only rounding residue), so clearing, subtracting and scanning cost
  * the number of occupied bins, not the number of bins: a leaf of 20 rows over 255 bins scans at most 20
@@ -180,7 +181,7 @@ struct knob_gbdt_grower {
     uint32_t *lists[3];         /* by_rows: each feature's list (n entries) in two buffers (a split reads its
                                    leaf's, writes its children's into the other) and the root's (all rows) */
     int root_ready;
-    uint32_t *side;             /* by_rows: a bit per row (SIDE_WORDS words), set if it goes left at the split made */
+    uint32_t *side;             /* by_rows: a bit per row (side_words(n) words), set if it goes left at the split made */
     uint64_t *bnd;              /* by_rows: per worker DENSE_LANES x (n / 64 + 2) words of code changes */
 };
 
@@ -1146,7 +1147,6 @@ static void mark_slots(const knob_gbdt_grower *g, const leaf_t *l, int f)
  * once for both (build_hist takes one or two; run_step never gives it more). */
 #define GROUP 2
 _Static_assert(GROUP == 2, "build_hist builds a pair of features");
-#define TASK_FEATURES DENSE_LANES /* features per task at most: built in pairs, searched together */
 
 /* Two rows (indices r0, r1; gradient pairs o0, o1) into the pair's histograms, and their counts when C (a
  * constant). Every code is loaded before the first update: a store to a count may alias the code columns as
@@ -1402,7 +1402,7 @@ static void subtract_hist(const knob_gbdt_grower *g, hist_t *dst, const hist_t *
 typedef struct {
     knob_gbdt_grower *g;
     const int *feats;
-    size_t nf, per_task; /* features per task: 1..TASK_FEATURES */
+    size_t nf, per_task; /* features per task: 1..DENSE_LANES (built in pairs, searched together) */
     leaf_t *a, *b;
     int b_subtract;
     int find_a, find_b;
