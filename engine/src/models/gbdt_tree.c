@@ -151,7 +151,13 @@ typedef struct {
 #define ROWS_MAX ((size_t)1 << (ROW_BITS - 1))
 #define ENT_PAIR(x) ((size_t)((x) & ROW_MASK)) /* 2 r: the row's gradient, then its hessian */
 #define ENT_ROW(x) (ENT_PAIR(x) >> 1)
-#define ROWS_PER_SLOT 2 /* split_search auto: rows when rows x features <= this x the features' slots */
+/* split_search auto: the rows search up to ROWS_BASE + ROWS_PER_SLOT x a feature's mean slots, and ROWS_AUTO_MAX
+ * rows (the AVX-512 partition's reach). Measured (fits of 100 trees, 20 features, best-first, this machine): the
+ * two take the same time at about 400 rows for 16 slots, 900 for 64 and 1100 for 256. */
+#define ROWS_BASE 250
+#define ROWS_PER_SLOT 10
+#define SIDE_TABLE_ROWS 1024 /* rows whose side bits the AVX-512 partition holds in two registers (32 words) */
+#define ROWS_AUTO_MAX SIDE_TABLE_ROWS
 
 struct knob_gbdt_grower {
     const knob_gbdt_bins *bins;
@@ -182,7 +188,7 @@ struct knob_gbdt_grower {
                                    leaf's, writes its children's into the other) and the root's (all rows) */
     int root_ready;
     uint32_t *side;             /* by_rows: a bit per row (side_words(n) words), set if it goes left at the split made */
-    uint64_t *bnd;              /* by_rows: per worker DENSE_LANES x (n / 64 + 2) words of code changes */
+    uint16_t *bnd;              /* by_rows: per worker 4 DENSE_LANES (n / 64 + 2) quarter words of code changes */
 };
 
 /* Doubles per histogram (the counts take half a double each). */
@@ -198,10 +204,10 @@ static void split_none(split_t *s)
     s->feature = -1;
 }
 
-/* Words of the side bits of n rows: whole tables of 1024 rows (the AVX-512 partition reads one table). */
+/* Words of the side bits of n rows: whole tables of SIDE_TABLE_ROWS rows (the AVX-512 partition reads one). */
 static size_t side_words(size_t n)
 {
-    return (n / 1024 + 1) * 32;
+    return (n / SIDE_TABLE_ROWS + 1) * (SIDE_TABLE_ROWS / 32);
 }
 
 /* Does the grower search splits over rows in value order (1), over histograms (0), or can it not do what was
@@ -216,7 +222,7 @@ static int search_by_rows(const knob_gbdt_bins *b, size_t n, const knob_gbdt_tre
         slots += (size_t)b->n_bins[f] + 1;
     }
     if (tp->split_search == KNOB_GBDT_SEARCH_ROWS) return able ? 1 : -1;
-    return able && n * p <= ROWS_PER_SLOT * slots;
+    return able && n <= ROWS_AUTO_MAX && n * p <= ROWS_BASE * p + ROWS_PER_SLOT * slots;
 }
 
 knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t *binned, size_t n_rows,
@@ -265,7 +271,7 @@ knob_gbdt_grower *knob_gbdt_grower_new(const knob_gbdt_bins *bins, const uint8_t
         for (int i = 0; i < 3; i++) /* the AVX-512 scan reads up to 15 entries past a list */
             if (!(g->lists[i] = malloc((list_cells + 16) * sizeof *g->lists[i]))) goto oom;
         g->side = calloc(side_words(n_rows), sizeof *g->side);
-        g->bnd = malloc(workers * DENSE_LANES * (n_rows / 64 + 2) * sizeof *g->bnd);
+        g->bnd = malloc(workers * 4 * DENSE_LANES * (n_rows / 64 + 2) * sizeof *g->bnd);
         if (!g->side || !g->bnd) goto oom;
     }
     return g;
@@ -826,22 +832,22 @@ KNOB_SIMD_CLONES static void rows_scan4(dense_lanes *dl, int j0, int64_t nt, con
 
 #ifdef KNOB_AVX512
 /* All eight lanes, the candidates at positions k0..nt-1 (every lane with lo <= hi has lo = k0, hi = nt - 1).
- * First, where each lane's code changes: bit k % 64 of word bw[8 (k / 64) + j] says that position k of lane j
- * has another code than position k - 1 (sixteen positions a step: the lists have 16 entries to spare at the
- * end); the words of idle lanes are zero, so they take nothing. */
+ * First, where each lane's code changes: bit k % 64 of the little-endian word of four quarters at
+ * bw + 4 (8 (k / 64) + j) says that position k of lane j has another code than position k - 1 (sixteen
+ * positions a step: the lists have 16 entries to spare at the end); idle lanes' words are zero: they take
+ * nothing. */
 __attribute__((target("avx512f"))) static void rows_scan8(dense_lanes *dl, int64_t k0, int64_t nt, const double *gh,
-                                                         double G, double H, double l2, double hmin, uint64_t *bw)
+                                                         double G, double H, double l2, double hmin, uint16_t *bw)
 {
     typedef double vd __attribute__((vector_size(64)));
     typedef int64_t vl __attribute__((vector_size(64)));
     const uint32_t *const *e = dl->list;
-    uint16_t *b16 = (uint16_t *)(void *)bw; /* word k / 64 of lane j, its quarter (k % 64) / 16 */
     for (int j = 0; j < DENSE_LANES; j++) {
         int on = dl->lo[j] <= dl->hi[j];
         __m512i last = _mm512_set1_epi32((int)(e[j][0] >> ROW_BITS));
         for (int64_t k = 0; k < nt; k += 16) {
             __m512i cur = _mm512_srli_epi32(_mm512_loadu_si512(e[j] + k), ROW_BITS);
-            b16[4 * (DENSE_LANES * (k >> 6) + j) + ((k >> 4) & 3)] =
+            bw[4 * (DENSE_LANES * (k >> 6) + j) + ((k >> 4) & 3)] = /* quarter (k % 64) / 16 */
                 on ? _mm512_cmpneq_epi32_mask(cur, _mm512_alignr_epi32(cur, last, 15)) : 0;
             last = cur;
         }
@@ -855,7 +861,7 @@ __attribute__((target("avx512f"))) static void rows_scan8(dense_lanes *dl, int64
     for (; k < k0; k++) ROWS_ADD8(k);
     while (k < nt) {
         vl W;
-        memcpy(&W, bw + DENSE_LANES * (k >> 6), sizeof W);
+        memcpy(&W, bw + 4 * DENSE_LANES * (k >> 6), sizeof W);
         W >>= k & 63;
         for (int64_t kend = (k | 63) + 1 < nt ? (k | 63) + 1 : nt; k < kend; k++, tv += 1, W >>= 1) {
             vl bnd = (W & 1) != 0;
@@ -870,7 +876,7 @@ __attribute__((target("avx512f"))) static void rows_scan8(dense_lanes *dl, int64
 
 /* The rows search of leaf l's lanes dl (msl = min_samples_leaf). */
 static void rows_scan(dense_lanes *dl, int64_t msl, int64_t nt, const double *gh, double G, double H, double l2,
-                      double hmin, uint64_t *bw)
+                      double hmin, uint16_t *bw)
 {
 #ifdef KNOB_AVX512
     if (__builtin_cpu_supports("avx512f")) {
@@ -914,7 +920,7 @@ static void rows_split_missing(const knob_gbdt_grower *g, const leaf_t *l, const
 }
 
 /* The best splits of leaf l on the n (at most DENSE_LANES) features fs into out. */
-static void rows_find(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int n, split_t *out, uint64_t *bw)
+static void rows_find(const knob_gbdt_grower *g, const leaf_t *l, const int *fs, int n, split_t *out, uint16_t *bw)
 {
     size_t c = l->count;
     int64_t msl = (int64_t)g->tp.min_samples_leaf;
@@ -964,7 +970,7 @@ static void partition_tail(const uint32_t *side, const uint32_t *src, size_t k, 
 }
 
 #ifdef KNOB_AVX512
-/* Sixteen entries a step, for at most 1024 rows: the side bits (32 words) looked up in two registers, each
+/* Sixteen entries a step, for at most SIDE_TABLE_ROWS rows: the side bits looked up in two registers, each
  * part compressed into place. */
 __attribute__((target("avx512f,popcnt"))) static void partition16(const uint32_t *side, const uint32_t *src, size_t c,
                                                                   uint32_t *dst, size_t nl)
@@ -990,7 +996,7 @@ __attribute__((target("avx512f,popcnt"))) static void partition16(const uint32_t
 static void rows_partition(const knob_gbdt_grower *g, const uint32_t *src, uint32_t *dst, size_t c, size_t nl)
 {
 #ifdef KNOB_AVX512
-    if (g->n <= 1024 && __builtin_cpu_supports("avx512f")) {
+    if (g->n <= SIDE_TABLE_ROWS && __builtin_cpu_supports("avx512f")) {
         partition16(g->side, src, c, dst, nl);
         return;
     }
@@ -1045,7 +1051,7 @@ static void lists_task(void *vctx, size_t task, int worker)
     for (size_t t = t0; pa && t < t1; t++)
         rows_partition(g, feature_list(g, pa, c->feats[t]), g->lists[to] + (size_t)c->feats[t] * g->n + pa->begin,
                        pa->count, c->nl);
-    uint64_t *bw = g->bnd + (size_t)worker * DENSE_LANES * (g->n / 64 + 2);
+    uint16_t *bw = g->bnd + (size_t)worker * 4 * DENSE_LANES * (g->n / 64 + 2);
     if (c->a) rows_find(g, c->a, c->feats + t0, (int)(t1 - t0), g->fbest + t0, bw);
     if (c->b) rows_find(g, c->b, c->feats + t0, (int)(t1 - t0), g->fbest + c->nf + t0, bw);
 }
