@@ -208,12 +208,18 @@ describe("study:optimize with worker processes", function()
     assert.equals(8, st:n_trials())
     assert.equals(8, st:n_trials{state = "complete"})
     local planned = workers.plan_threads(2)
-    local ks = {}
+    local ks, ran = {}, 0
     for _, r in ipairs(st:trials()) do
-      assert.same({planned, planned}, r.user_attrs.threads)
+      -- a k drawn again is served from the study's cache: that trial's objective stops at suggest_int, before
+      -- set_user_attr (which draws repeat depends on when the two workers finish, so on the machine's load)
+      if r.user_attrs.cached_from == nil then
+        assert.same({planned, planned}, r.user_attrs.threads)
+        ran = ran + 1
+      end
       assert.is_true(r.value > 0.5 and r.value <= 1)
       ks[#ks + 1] = r.params.k
     end
+    assert.is_true(ran >= 2)
     -- trials 0 and 1 run at the same time from the same sampler state: per-trial streams differ
     assert.are_not.equal(ks[1], ks[2])
   end)
