@@ -70,18 +70,12 @@ typedef struct {
     double huber_delta;
 } gbdt_state;
 
-static int objective_code(const char *s)
+/* The index of s in a NULL-ended list of names (objectives, split_searches), or -1. */
+static int name_index(const char *const *names, const char *s)
 {
-    for (int i = 0; objectives[i]; i++)
-        if (!strcmp(objectives[i], s)) return i;
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(names[i], s)) return i;
     return -1;
-}
-
-static int search_code(const char *s)
-{
-    for (int i = 0; split_searches[i]; i++)
-        if (!strcmp(split_searches[i], s)) return i;
-    return KNOB_GBDT_SEARCH_AUTO;
 }
 
 static const char *gbdt_check(const knob_params *p)
@@ -315,7 +309,7 @@ static void work_free(fit_work *fw)
 static int resolve_objective(const knob_model *m, size_t n_classes, int *obj, knob_err *err)
 {
     const char *name = knob_params_str(&m->params, "objective");
-    int o = objective_code(name);
+    int o = name_index(objectives, name);
     int clf = m->schema.task == KNOB_TASK_CLASSIFICATION;
     if (clf && n_classes < 2)
         return knob_err_set(err, KNOB_EINVAL, "gbdt: classification needs at least 2 classes (got %zu)", n_classes);
@@ -523,7 +517,7 @@ static int fit_config(const knob_model *m, const knob_dataset *train, const knob
         .min_split_gain = knob_params_num(P, "min_split_gain"),
         .learning_rate = c->lr,
         .threads = c->threads,
-        .split_search = search_code(knob_params_str(P, "split_search")),
+        .split_search = name_index(split_searches, knob_params_str(P, "split_search")), /* checked: one of them */
     };
     return KNOB_OK;
 }
@@ -883,7 +877,7 @@ static int tree_from_json(const cJSON *o, size_t ti, size_t p, knob_gbdt_tree *t
 static int gbdt_load(knob_model *m, const cJSON *obj, knob_err *err)
 {
     const cJSON *jo = cJSON_GetObjectItemCaseSensitive(obj, "objective");
-    int code = cJSON_IsString(jo) ? objective_code(jo->valuestring) : -1;
+    int code = cJSON_IsString(jo) ? name_index(objectives, jo->valuestring) : -1;
     if (code <= OBJ_AUTO)
         return knob_err_set(err, KNOB_EPARSE, "model file: field 'state.objective' must name a gbdt objective");
     int clf = m->schema.task == KNOB_TASK_CLASSIFICATION, o_clf = code == OBJ_BINARY || code == OBJ_MULTICLASS;

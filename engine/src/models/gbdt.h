@@ -121,7 +121,8 @@ typedef struct {
 
 /** How the grower finds a leaf's best split: the same candidates and sums either way (up to rounding). */
 enum {
-    KNOB_GBDT_SEARCH_AUTO,      /**< by the data's size: rows for about one row a bin or fewer, else histograms */
+    KNOB_GBDT_SEARCH_AUTO,      /**< by the data's size: rows up to 250 + 10 x the features' mean bins (at most
+                                     1024 rows), else histograms */
     KNOB_GBDT_SEARCH_HISTOGRAM, /**< histograms of the leaf's rows by bin */
     KNOB_GBDT_SEARCH_ROWS,      /**< the leaf's rows in each feature's value order (numeric features, l1 = 0) */
 };
