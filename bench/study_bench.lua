@@ -9,12 +9,13 @@
 -- study.optimize(n_jobs = N), N threads); --peer_threads / --peer_jobs: other settings for the peer (0: the
 -- same as knob's; e.g. --jobs 2 --peer_jobs 1 --peer_threads 2 is each side's way to use two cores);
 -- --data 1 breast_cancer only, 2 digits only, 0 both; --seeds N --first F: seeds F .. F + N - 1 (each seed its own
--- test split and sampler seed).
+-- test split and sampler seed); --knob_only 1: knob's side alone (bench/study_side_by_side.sh repeats it on one
+-- core while the peer runs once on the other, so a machine whose speed drifts slows both alike).
 local common = require "bench.bench_common"
 local knob = require "knob"
 
 local opts = common.parse(arg, {trials = 100, seeds = 1, first = 1, threads = 1, jobs = 1, peer_threads = 0,
-                                peer_jobs = 0, data = 0})
+                                peer_jobs = 0, data = 0, knob_only = 0})
 if opts.peer_threads == 0 then opts.peer_threads = opts.threads end
 if opts.peer_jobs == 0 then opts.peer_jobs = opts.jobs end
 os.execute("mkdir -p bench/data")
@@ -59,6 +60,11 @@ for di, d in ipairs(DATASETS) do
     assert(train:write_csv(trp))
     assert(test:write_csv(tep))
     local ks, kc, kbest, ktest = knob_study(train, test, seed)
+    if opts.knob_only == 1 then
+      print(("%-14s %4d knob wall %.1f s CPU %.1f s best CV %.4f test %.4f"):format(name, seed, ks, kc, kbest, ktest))
+      io.stdout:flush()
+      goto next_seed
+    end
     local p = io.popen(("OMP_NUM_THREADS=%d /usr/bin/python3 bench/study_peer.py %s %s %s %d %d %d"):format(opts.peer_threads,
       trp, tep, target, opts.trials, seed, opts.peer_jobs))
     local out = p:read("a")
@@ -69,6 +75,7 @@ for di, d in ipairs(DATASETS) do
     print(("%-14s %4d %8.1f /%7.1f %6.1fx %8.1f /%7.1f %6.1fx   %.4f / %.4f   %.4f / %.4f"):format(name, seed,
       ks, ps, ps / ks, kc, pc, pc / kc, kbest, pbest, ktest, ptest))
     io.stdout:flush()
+    ::next_seed::
   end
   ::next_data::
 end
