@@ -296,7 +296,7 @@ describe("knob.model.gbdt", function()
   -- a random target, leaves of at least 10 rows): the same trees up to rounding. Twelve features (a pass of
   -- eight lanes and one of four), a quarter of one feature missing, row and feature sampling (the root's lists
   -- filtered to the sampled rows); 600 rows (the AVX-512 partition, at most 1024 rows) and 4200 (the scalar
-  -- one, and enough work for two threads at the root, which must give the same model as one).
+  -- one, and enough work for two threads at the first splits, which must give the same model as one).
   it("finds the same splits over rows in value order as over histograms", function()
     math.randomseed(21)
     for _, n in ipairs{600, 4200} do
