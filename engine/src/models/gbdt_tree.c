@@ -351,6 +351,12 @@ static double leaf_score(double G, double H, const knob_gbdt_tree_params *tp)
     return t * t / (H + tp->l2);
 }
 
+/* The gain of a split of leaf l whose children's scores sum to the fraction num / den. */
+static double split_gain(const knob_gbdt_grower *g, const leaf_t *l, double num, double den)
+{
+    return 0.5 * (num / den - leaf_score(l->g, l->h, &g->tp));
+}
+
 static int can_split(const knob_gbdt_grower *g, const leaf_t *l)
 {
     const knob_gbdt_tree_params *tp = &g->tp;
@@ -423,7 +429,7 @@ static void find_split_cat(const knob_gbdt_grower *g, const leaf_t *l, int f, sp
     best->categorical = 1;
     best->bin = best_k;
     for (int k = 0; k <= best_k; k++) best->cats[order[k] >> 5] |= 1u << (order[k] & 31);
-    best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
+    best->gain = split_gain(g, l, bnum, bden);
 }
 
 /* Is feature f of leaf l for the lean scan (numeric, no missing values, no L1)? */
@@ -563,7 +569,7 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
             best->lh = sc.h[k];
             best->ln = (double)sc.n[k];
             best->default_left = best->ln >= N - best->ln; /* missing values go with the larger side */
-            best->gain = 0.5 * (num / den - leaf_score(l->g, l->h, &g->tp));
+            best->gain = split_gain(g, l, num, den);
         }
         return;
     }
@@ -576,7 +582,7 @@ static void find_split(const knob_gbdt_grower *g, const leaf_t *l, int f, split_
         if (N - NL < msl) break; /* the right side only shrinks from here */
         consider_missing(g, l, f, t, GL, HL, NL, mg, mh, mn, &bnum, &bden, best);
     }
-    if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
+    if (best->feature >= 0) best->gain = split_gain(g, l, bnum, bden);
 }
 
 /* The dense scan: the lean scan of several features at once, one per lane, over every slot from the first
@@ -772,8 +778,17 @@ static void find_splits(const knob_gbdt_grower *g, const leaf_t *l, const int *f
         best->lg = dl.g[j];
         best->lh = dl.h[j];
         best->ln = -1;
-        best->gain = 0.5 * (dl.num[j] / dl.den[j] - leaf_score(l->g, l->h, &g->tp));
+        best->gain = split_gain(g, l, dl.num[j], dl.den[j]);
     }
+}
+
+/* The n rows of column col grouped by code (nb codes, cnt[t] rows of code t), ascending within a code, into out
+ * (a counting sort). */
+static void rows_by_code(const uint8_t *col, size_t n, size_t nb, const uint32_t *cnt, uint32_t *out)
+{
+    size_t at[SCAN_SLOTS + 1], s = 0;
+    for (size_t t = 0; t < nb; t++) at[t] = s, s += cnt[t];
+    for (size_t r = 0; r < n; r++) out[at[col[r]]++] = (uint32_t)r;
 }
 
 /* ---- small data: the split search over each feature's rows in value order --------------------------- */
@@ -916,7 +931,7 @@ static void rows_split_missing(const knob_gbdt_grower *g, const leaf_t *l, const
         if ((double)(c - k) < msl) break;
         consider_missing(g, l, f, (int)(x >> ROW_BITS), GL, HL, (double)k, mg, mh, (double)mn, &bnum, &bden, best);
     }
-    if (best->feature >= 0) best->gain = 0.5 * (bnum / bden - leaf_score(l->g, l->h, &g->tp));
+    if (best->feature >= 0) best->gain = split_gain(g, l, bnum, bden);
 }
 
 /* The best splits of leaf l on the n (at most DENSE_LANES) features fs into out. */
@@ -952,7 +967,7 @@ static void rows_find(const knob_gbdt_grower *g, const leaf_t *l, const int *fs,
         best->lh = dl.h[j];
         best->ln = (double)k;
         best->default_left = best->ln >= (double)c - best->ln; /* missing values go with the larger side */
-        best->gain = 0.5 * (dl.num[j] / dl.den[j] - leaf_score(l->g, l->h, &g->tp));
+        best->gain = split_gain(g, l, dl.num[j], dl.den[j]);
     }
 }
 
@@ -1012,16 +1027,11 @@ static void rows_root(knob_gbdt_grower *g, leaf_t *root, const uint32_t *rows, s
     size_t n = g->n, p = g->bins->n_features;
     if (!g->root_ready) {
         for (size_t f = 0; f < p; f++) {
-            uint32_t *e = g->lists[2] + f * n;
-            size_t at[SCAN_SLOTS + 1] = {0}, s = 0;
+            uint32_t *e = g->lists[2] + f * n, cnt[SCAN_SLOTS + 1] = {0};
             const uint8_t *col = g->binned + f * n;
-            for (size_t r = 0; r < n; r++) at[col[r]]++;
-            for (size_t t = 0; t <= SCAN_SLOTS; t++) {
-                size_t c = at[t];
-                at[t] = s;
-                s += c;
-            }
-            for (size_t r = 0; r < n; r++) e[at[col[r]]++] = (uint32_t)col[r] << ROW_BITS | (uint32_t)(2 * r);
+            for (size_t r = 0; r < n; r++) cnt[col[r]]++;
+            rows_by_code(col, n, (size_t)g->bins->n_bins[f] + 1, cnt, e);
+            for (size_t k = 0; k < n; k++) e[k] = (uint32_t)col[e[k]] << ROW_BITS | 2 * e[k];
         }
         g->root_ready = 1;
     }
@@ -1252,11 +1262,8 @@ _Static_assert(COPIES == 4, "build_few sums four copies");
 /* The root's rows of feature f (its counts cnt) grouped by slot, ascending within a slot, into root_perm. */
 static void root_perm_fill(const knob_gbdt_grower *g, int f, const uint32_t *cnt)
 {
-    size_t nb = (size_t)g->bins->n_bins[f] + 1, at[SCAN_SLOTS + 1], s = 0;
-    for (size_t t = 0; t < nb; t++) at[t] = s, s += cnt[t];
-    const uint8_t *col = g->binned + (size_t)f * g->n;
-    uint32_t *perm = g->root_perm + (size_t)f * g->n;
-    for (size_t r = 0; r < g->n; r++) perm[at[col[r]]++] = (uint32_t)r;
+    rows_by_code(g->binned + (size_t)f * g->n, g->n, (size_t)g->bins->n_bins[f] + 1, cnt,
+                 g->root_perm + (size_t)f * g->n);
 }
 
 /* The root's histogram of feature f (cleared) from root_perm: each slot's gradient pairs summed in four
