@@ -144,6 +144,9 @@ typedef struct {
 #define ROW_TASK 8192 /* rows per task when partitioning or gathering a big leaf */
 #define HIST_BUDGET ((size_t)512 << 20) /* bytes of histograms kept at most */
 #define DENSE_LANES 8 /* features whose splits are searched at once, one per vector lane */
+/* A step over a leaf's features takes the grower's threads from this many row-features (about 2000 rows x 20
+ * features: a pool call costs ~20 us, a row-feature ~1.5 ns) */
+#define STEP_THREAD_WORK 49152
 /* The rows search (small data): list entries hold twice a row's index (where its gradient pair starts) under
  * ROW_BITS and its bin code above. */
 #define ROW_BITS 24
@@ -1083,7 +1086,7 @@ static void rows_step(knob_gbdt_grower *g, const int *feats, size_t nf, const le
                       leaf_t *b)
 {
     size_t rows = (parent ? parent->count : 0) + (a ? a->count : 0) + (b ? b->count : 0);
-    int threads = rows * nf >= 49152 ? g->tp.threads : 1; /* as run_step */
+    int threads = rows * nf >= STEP_THREAD_WORK ? g->tp.threads : 1;
     size_t per_task = task_features(nf, threads);
     lists_ctx c = {g, feats, nf, per_task, parent, nl, a, b};
     knob_parallel_for((nf + per_task - 1) / per_task, threads, lists_task, &c);
@@ -1516,9 +1519,8 @@ static void run_step(knob_gbdt_grower *g, const int *feats, size_t nf, leaf_t *a
                      int find_a, int find_b)
 {
     size_t rows = (a && a->hist ? a->count : 0) + (b && b->hist && !b_subtract ? b->count : 0);
-    /* threads pay off from about 2000 rows x 20 features (a pool call costs ~20 us, a row-feature ~1.5 ns) */
     size_t work = rows * nf + (size_t)(find_a + find_b) * 256 * nf;
-    int threads = work >= 49152 ? g->tp.threads : 1;
+    int threads = work >= STEP_THREAD_WORK ? g->tp.threads : 1;
     if (a && a->hist) gather(g, a);
     if (b && b->hist && !b_subtract) gather(g, b);
     size_t per_task = task_features(nf, threads);
